@@ -1,0 +1,2 @@
+export * from './signing/index.js';
+export * from './client.js';

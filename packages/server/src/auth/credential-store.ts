@@ -1,0 +1,107 @@
+/**
+ * Credential look-ups, cached in memory. Every change to a credential (rotate, disable, a new
+ * community membership) bumps a `credential_epoch` row in the same transaction; the cache reads
+ * that row at most once a second and empties itself when it moved, so a rotation or disable made
+ * by any process (this server, another node, the CLI) takes effect within a second.
+ */
+import type { Kysely } from 'kysely';
+import { apiKeyContext, CREDENTIAL_EPOCH_KEY, secretContext } from '../core/tenancy/tenancy-service.js';
+import type { Database } from '../store/schema.js';
+import type { Principal } from './principal.js';
+import type { SecretBox } from './secrets.js';
+
+export interface Credential {
+  principal: Omit<Principal, 'scheme'>;
+  secret: string;
+  /** The organization's Contrast API key. */
+  organizationApiKey: string | null;
+  disabled: boolean;
+  rejectReplay: boolean;
+}
+
+const MAX_ENTRIES = 10_000;
+
+export class CredentialStore {
+  readonly #byName = new Map<string, Credential | null>();
+  readonly #byId = new Map<number, Credential | null>();
+  #epoch: string | undefined;
+  #checkedAt = 0;
+  #pendingCheck: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly secrets: SecretBox,
+    private readonly epochCheckMs = 1000,
+  ) {}
+
+  /** By access id (API users) or user name (people); undefined when there is no such user. */
+  async byUserName(userName: string): Promise<Credential | undefined> {
+    await this.#freshen();
+    if (!this.#byName.has(userName)) this.#remember(await this.#load('user_name', userName), userName);
+    return this.#byName.get(userName) ?? undefined;
+  }
+
+  async byUserId(id: number): Promise<Credential | undefined> {
+    await this.#freshen();
+    if (!this.#byId.has(id)) {
+      const credential = await this.#load('id', id);
+      this.#remember(credential, credential?.principal.userName);
+      if (!credential) this.#byId.set(id, null);
+    }
+    return this.#byId.get(id) ?? undefined;
+  }
+
+  /** Drops everything cached (called after this process changed a credential). */
+  invalidate(): void {
+    this.#byName.clear();
+    this.#byId.clear();
+  }
+
+  #remember(credential: Credential | undefined, userName: string | undefined): void {
+    if (this.#byName.size >= MAX_ENTRIES) this.invalidate();
+    if (userName !== undefined) this.#byName.set(userName, credential ?? null);
+    if (credential) this.#byId.set(credential.principal.userId, credential);
+  }
+
+  async #freshen(): Promise<void> {
+    if (Date.now() - this.#checkedAt < this.epochCheckMs) return;
+    this.#pendingCheck ??= (async () => {
+      try {
+        const row = await this.db.selectFrom('system_settings').select('value').where('key', '=', CREDENTIAL_EPOCH_KEY).executeTakeFirst();
+        if (row?.value !== this.#epoch) {
+          this.invalidate();
+          this.#epoch = row?.value;
+        }
+        this.#checkedAt = Date.now();
+      } finally {
+        this.#pendingCheck = undefined;
+      }
+    })();
+    await this.#pendingCheck;
+  }
+
+  async #load(column: 'user_name' | 'id', value: string | number): Promise<Credential | undefined> {
+    const query = this.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id').select([
+      'users.id', 'users.uuid', 'users.user_name', 'users.kind', 'users.role', 'users.first_name', 'users.last_name', 'users.pseudonym',
+      'users.display_name', 'users.secret_enc', 'users.disabled', 'users.reject_replay', 'users.created_at',
+      'owners.id as org_id', 'owners.name as org_name', 'owners.uuid as org_uuid', 'owners.api_key_enc',
+    ]);
+    const row = column === 'id'
+      ? await query.where('users.id', '=', Number(value)).executeTakeFirst()
+      : await query.where('users.user_name', '=', String(value)).executeTakeFirst();
+    if (!row) return undefined;
+    const communities = await this.db.selectFrom('community_members').select('community_id').where('organization_id', '=', row.org_id).execute();
+    return {
+      principal: {
+        userId: row.id, userUuid: row.uuid, userName: row.user_name, kind: row.kind, role: row.role, firstName: row.first_name,
+        lastName: row.last_name, pseudonym: row.pseudonym, displayName: row.display_name, createdAt: row.created_at,
+        organizationId: row.org_id, organizationName: row.org_name, organizationUuid: row.org_uuid,
+        visibleOwnerIds: new Set([row.org_id, ...communities.map((c) => c.community_id)]),
+      },
+      secret: this.secrets.decrypt(row.secret_enc, secretContext(row.uuid)),
+      organizationApiKey: row.api_key_enc ? this.secrets.decrypt(row.api_key_enc, apiKeyContext(row.org_uuid)) : null,
+      disabled: row.disabled === 1,
+      rejectReplay: row.reject_replay === 1,
+    };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * One validated configuration object, from the environment and CLI flags (flags win).
+ * Every value has a documented default; a bad value stops start-up with a message naming it.
+ */
+import path from 'node:path';
+
+export interface CairnConfig {
+  host: string;
+  port: number;
+  /** Directory for the SQLite database, the generated master key and bootstrap credentials. */
+  dataDir: string;
+  /** `postgres://…` to use PostgreSQL instead of the embedded SQLite database. */
+  databaseUrl: string | undefined;
+  /** 32-byte key for secrets at rest; undefined means "generate/read `<dataDir>/master.key`". */
+  masterKey: Buffer | undefined;
+  /** Absolute URL clients reach Cairn at (used for absolute links); optional. */
+  publicUrl: string | undefined;
+  /** Accepted difference between a request's Timestamp/Date and the server clock. */
+  clockSkewSeconds: number;
+  /** Lifetime of TC-Token tokens. */
+  tokenTtlSeconds: number;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+type Source = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number between ${min} and ${max}; got "${raw}".`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}; got ${value}.`);
+  return value;
+}
+
+function masterKeyFrom(raw: string | undefined): Buffer | undefined {
+  if (!raw) return undefined;
+  const trimmed = raw.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) {
+    throw new ConfigError('CAIRN_MASTER_KEY must be 32 bytes, as 64 hex digits or base64 (e.g. `openssl rand -base64 32`).');
+  }
+  return key;
+}
+
+/** Overrides from CLI flags use the same names as the environment variables. */
+export function loadConfig(env: Source = process.env, overrides: Source = {}): CairnConfig {
+  const get = (name: string) => overrides[name] ?? env[name];
+  const databaseUrl = get('DATABASE_URL') || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database); got "${databaseUrl.replace(/\/\/[^@]*@/, '//…@')}".`);
+  }
+  const publicUrl = get('CAIRN_PUBLIC_URL') || undefined;
+  if (publicUrl && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError(`CAIRN_PUBLIC_URL must be an http(s) URL; got "${publicUrl}".`);
+  const logLevel = (get('CAIRN_LOG_LEVEL') || 'info') as CairnConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`CAIRN_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}".`);
+  return {
+    host: get('CAIRN_HOST') || '127.0.0.1',
+    port: integer('CAIRN_PORT', get('CAIRN_PORT'), 8080, 0, 65535),
+    dataDir: path.resolve(get('CAIRN_DATA_DIR') || 'data'),
+    databaseUrl,
+    masterKey: masterKeyFrom(get('CAIRN_MASTER_KEY')),
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    clockSkewSeconds: integer('CAIRN_CLOCK_SKEW_SECONDS', get('CAIRN_CLOCK_SKEW_SECONDS'), 300, 1, 86400),
+    tokenTtlSeconds: integer('CAIRN_TOKEN_TTL_SECONDS', get('CAIRN_TOKEN_TTL_SECONDS'), 900, 60, 86400),
+    bodyLimitBytes: integer('CAIRN_BODY_LIMIT_BYTES', get('CAIRN_BODY_LIMIT_BYTES'), 2_000_000, 1024, 100_000_000),
+    logLevel,
+  };
+}

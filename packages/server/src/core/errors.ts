@@ -1,0 +1,75 @@
+/**
+ * Errors are values: the core raises a CairnError with a closed code; each surface maps codes to
+ * its own statuses, envelopes and languages (surfaces/<name>/errors.ts).
+ */
+export type ErrorCode =
+  | 'bad-request'
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'route-not-found'
+  | 'method-not-allowed'
+  | 'conflict'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'malformed-body'
+  | 'headers-too-large'
+  | 'tql-parse'
+  | 'mismatched-items'
+  | 'missing-data'
+  | 'has-dependents'
+  | 'rate-limited'
+  | 'internal';
+
+export interface FieldProblem {
+  /** Field name or path (`tasks[0].name`), `_` for the request as a whole. */
+  field: string;
+  message: string;
+}
+
+export class CairnError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { fields?: FieldProblem[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'CairnError';
+  }
+}
+
+/** Why authentication failed; surfaces choose their exact wording per reason. */
+export type AuthFailureReason =
+  | 'missing-credentials'
+  | 'malformed-credentials'
+  | 'unknown-access-id'
+  | 'bad-signature'
+  | 'missing-timestamp'
+  | 'invalid-timestamp'
+  | 'timestamp-out-of-range'
+  | 'missing-date'
+  | 'invalid-date'
+  | 'date-out-of-range'
+  | 'missing-api-key'
+  | 'bad-api-key'
+  | 'user-disabled'
+  | 'replayed-signature'
+  | 'token-invalid'
+  | 'token-expired';
+
+export class AuthError extends CairnError {
+  constructor(
+    readonly reason: AuthFailureReason,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super('unauthorized', message, details);
+    this.name = 'AuthError';
+  }
+}
+
+export const notFound = (message: string) => new CairnError('not-found', message);
+export const conflict = (message: string) => new CairnError('conflict', message);
+export const badRequest = (message: string, fields?: FieldProblem[]) => new CairnError('bad-request', message, fields ? { fields } : {});
+export const forbidden = (message: string) => new CairnError('forbidden', message);

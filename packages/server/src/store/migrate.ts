@@ -1,0 +1,24 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './database.js';
+import { setMigrationDialect } from './migrations/columns.js';
+import * as foundation from './migrations/0001_foundation.js';
+
+/** Migrations in order; each file is imported statically so no directory scan is needed. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_foundation': foundation,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export interface MigrationReport { applied: string[] }
+
+export async function migrateToLatest(store: Store): Promise<MigrationReport> {
+  setMigrationDialect(store.dialect);
+  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'cairn_migrations', migrationLockTableName: 'cairn_migration_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`Migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

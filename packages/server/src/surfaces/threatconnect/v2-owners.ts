@@ -1,0 +1,58 @@
+/** `/v2/owners`, `/v2/owners/mine`, `/v2/owners/{id}` and `/v2/whoami`, JSON or XML. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { CairnError } from '../../core/errors.js';
+import type { Owner } from '../../core/tenancy/tenancy-service.js';
+import type { CairnServices } from '../../services.js';
+import { sendV2, xmlData } from './render.js';
+
+/** Paging parameters every v2 list takes; clients also send them to single-object routes, where they are ignored. */
+export const V2ListQuery = Type.Object({
+  resultStart: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
+  resultLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  owner: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 50 })])),
+}, { additionalProperties: true });
+
+const ownerJson = (o: Owner) => ({ id: o.id, name: o.name, type: o.type });
+const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, Name: o.name, Type: o.type });
+
+export function registerV2OwnerRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  routes.get(`${base}/v2/owners`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+    const owners = await services.tenancy.visibleOwners(request.principal.organizationId);
+    const start = request.query.resultStart ?? 0;
+    const page = owners.slice(start, start + (request.query.resultLimit ?? 100));
+    return sendV2(request, reply, 200,
+      { status: 'Success', data: { resultCount: owners.length, owner: page.map(ownerJson) } },
+      () => ({ ownersResponse: { Status: 'Success', Data: xmlData('ownerListResponseData', { Owner: page.map(ownerXml) }) } }));
+  });
+
+  const sendOwner = (owner: Owner) => ({
+    json: { status: 'Success', data: { resultCount: 1, owner: ownerJson(owner) } },
+    xml: () => ({ ownerResponse: { Status: 'Success', Data: xmlData('ownerResponseData', { Owner: ownerXml(owner) }) } }),
+  });
+
+  routes.get(`${base}/v2/owners/mine`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+    const owner = await services.tenancy.findOwner(request.principal.organizationId);
+    const { json, xml } = sendOwner(owner);
+    return sendV2(request, reply, 200, json, xml);
+  });
+
+  routes.get(`${base}/v2/owners/:id`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+    const raw = (request.params as { id: string }).id;
+    if (!/^\d{1,10}$/.test(raw)) throw new CairnError('bad-request', `Owner id must be a number; got "${raw.slice(0, 64)}".`);
+    const id = Number(raw);
+    if (!request.principal.visibleOwnerIds.has(id)) throw new CairnError('not-found', 'The requested owner was not found');
+    const { json, xml } = sendOwner(await services.tenancy.findOwner(id));
+    return sendV2(request, reply, 200, json, xml);
+  });
+
+  routes.get(`${base}/v2/whoami`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+    const p = request.principal;
+    const user = { userName: p.userName, firstName: p.firstName, lastName: p.lastName, pseudonym: p.pseudonym, role: p.role };
+    return sendV2(request, reply, 200, { status: 'Success', data: { user } },
+      () => ({ userResponse: { Status: 'Success', Data: xmlData('userResponseData', { User: { UserName: user.userName, FirstName: user.firstName, LastName: user.lastName, Pseudonym: user.pseudonym, Role: user.role } }) } }));
+  });
+}

@@ -1,0 +1,65 @@
+/** `GET /v1/user/self` (and `/v1/user/{id}` for the caller's own id) and `GET /v1/user`. */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { Principal } from '../../auth/principal.js';
+import { CairnError } from '../../core/errors.js';
+import type { CairnServices } from '../../services.js';
+import { translate } from './messages.js';
+import { websupportLanguage } from './language.js';
+import { sendJson } from '../send-json.js';
+
+const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+function userDetail(p: Principal) {
+  return {
+    id: p.userId,
+    login: p.userName,
+    parentId: null,
+    active: true,
+    createTime: unixSeconds(p.createdAt),
+    group: 'users',
+    email: '',
+    phone: '',
+    sknicHandle: '',
+    contactPerson: p.displayName,
+    resellerToken: '',
+    credit: 0,
+    verifyUrl: '',
+    billing: [{
+      id: p.organizationId, profile: 'default', isDefault: true, name: p.organizationName, city: '', street: '',
+      companyRegId: '', taxId: '', vatId: '', zip: '', country: '', isic: '',
+    }],
+    market: { name: 'Slovensko', identifier: 'sk', currency: 'EUR' },
+  };
+}
+
+
+export function registerV1UserRoutes(app: FastifyInstance, services: CairnServices): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  routes.get('/v1/user/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (id !== 'self' && id !== String(request.principal.userId)) {
+      throw new CairnError('not-found', translate(websupportLanguage(request), 'userNotFound'));
+    }
+    return sendJson(reply, 200, userDetail(request.principal));
+  });
+
+  routes.get('/v1/user', {
+    schema: {
+      querystring: Type.Object({
+        page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        pagesize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      }, { additionalProperties: true }),
+    },
+  }, async (request, reply) => {
+    const users = await services.tenancy.listUsers({ organization: String(request.principal.organizationId) });
+    const { page, pagesize } = request.query;
+    const start = page !== undefined && pagesize !== undefined ? (page - 1) * pagesize : 0;
+    const items = users.slice(start, pagesize === undefined ? undefined : start + pagesize).map((u) => ({
+      id: u.id, login: u.userName, parentId: null, active: !u.disabled, createTime: unixSeconds(u.createdAt), group: 'users',
+    }));
+    return sendJson(reply, 200, { items, pager: { page: page ?? 0, pagesize: pagesize ?? null, items: users.length } });
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Credentials across processes and schemes: encrypted at rest, rotated and disabled from the
+ * CLI while the server runs, opt-in replay rejection, and the security matrix of every route ×
+ * every scheme × a foreign owner.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { contrastHeaders, nowSeconds, rawRequest, tcHeaders, websupportHeaders } from '../support/http.js';
+import { startTestServer, testDialects, type TestServer } from '../support/server.js';
+
+const run = promisify(execFile);
+const CLI = path.resolve(import.meta.dirname, '../../bin/cairn.js');
+
+for (const dialect of testDialects()) {
+  describe(`credentials (${dialect})`, () => {
+    let server: TestServer;
+    before(async () => { server = await startTestServer(dialect); });
+    after(() => server.close());
+
+    it('secrets are encrypted at rest: the database holds no plaintext secret or API key', async () => {
+      const users = await server.services.store.db.selectFrom('users').select(['secret_enc']).execute();
+      const owners = await server.services.store.db.selectFrom('owners').select(['api_key_enc']).execute();
+      const stored = JSON.stringify([users, owners]);
+      assert.ok(!stored.includes(server.bootstrap.apiUser.secret));
+      assert.ok(!stored.includes(server.bootstrap.organization.contrastApiKey));
+      assert.ok(!stored.includes(server.bootstrap.admin.serviceKey));
+      assert.match(users[0]!.secret_enc, /^v1:/);
+    });
+
+    it('the bootstrap file is mode 0600 and the master key file too', () => {
+      assert.equal(fs.statSync(path.join(server.dataDir, 'bootstrap-credentials.json')).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.join(server.dataDir, 'master.key')).mode & 0o777, 0o600);
+    });
+
+    it('rotation issues a new secret; the old one stops working, also through the credential cache', async () => {
+      const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'rotating');
+      const ok = await rawRequest(server.baseUrl, 'GET', '/v2/owners', tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners'));
+      assert.equal(ok.status, 200);
+      // Rotated by "another process": this server's cache only learns of it through the epoch row.
+      const { secret } = await server.services.tenancy.rotateSecret(user.accessId);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners'))).status, 401);
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', tcHeaders(user.accessId, secret, 'GET', '/v2/owners'))).status, 200);
+    });
+
+    it('with reject-replay on, a repeated signature is refused; off (default), it is accepted', async () => {
+      const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'replay');
+      const headers = tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners');
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 200);
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 200);
+      await server.services.tenancy.setRejectReplay(user.accessId, true);
+      server.services.credentials.invalidate();
+      const fresh = tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners', nowSeconds() - 1);
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', fresh)).status, 200);
+      const replayed = await rawRequest(server.baseUrl, 'GET', '/v2/owners', fresh);
+      assert.equal(replayed.status, 401);
+      assert.match(JSON.parse(replayed.body).message, /already been used/);
+    });
+
+    if (dialect === 'sqlite') {
+      it('the CLI rotates and disables an API user of a running server (effective within a second)', async () => {
+        const cli = (...args: string[]) => run(process.execPath, [CLI, '--data-dir', server.dataDir, ...args, '--json'], { env: { ...process.env, CAIRN_LOG_LEVEL: 'silent' } });
+        const created = JSON.parse((await cli('api-users', 'create', '--org', 'Exemplary Organization', '--name', 'cli user')).stdout);
+        assert.match(created.accessId, /^\d{20}$/);
+        assert.equal(created.apiKey, server.bootstrap.organization.contrastApiKey);
+        const signed = (secret: string) => rawRequest(server.baseUrl, 'GET', '/v2/owners', tcHeaders(created.accessId, secret, 'GET', '/v2/owners'));
+        assert.equal((await signed(created.secret)).status, 200);
+        const rotated = JSON.parse((await cli('api-users', 'rotate', created.accessId)).stdout);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        assert.equal((await signed(created.secret)).status, 401);
+        assert.equal((await signed(rotated.secret)).status, 200);
+        await cli('api-users', 'disable', String(created.id));
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        assert.equal((await signed(rotated.secret)).status, 401);
+      });
+    }
+
+    describe('security matrix: every route × every scheme × a foreign organization', () => {
+      const routes: [string, string][] = [
+        ['GET', '/v2/owners'], ['GET', '/api/v2/owners'], ['GET', '/v2/owners/mine'], ['GET', '/api/v2/whoami'],
+        ['GET', '/v1/user/self'], ['GET', '/v1/user'],
+        ['GET', '/Contrast/api/ng/profile/organizations'], ['GET', '/Contrast/api/ng/profile/organizations/default'],
+        ['GET', '/Contrast/s/api/version'], ['GET', '/Contrast/api/ng/profile/servicekey'],
+      ];
+      let foreign: { accessId: string; secret: string; apiKey: string; organization: string };
+      before(async () => { foreign = await server.services.tenancy.createApiUser((await server.services.tenancy.createOrganization(`Foreign ${dialect}`)).name, 'foreign'); });
+
+      const schemes = (accessId: string, secret: string, apiKey: string, method: string, target: string): [string, Record<string, string>][] => [
+        ['tc', tcHeaders(accessId, secret, method, target)],
+        ['websupport', websupportHeaders(accessId, secret, method, target.split('?')[0]!)],
+        ['contrast', contrastHeaders(accessId, secret, apiKey)],
+      ];
+
+      for (const [method, target] of routes) {
+        it(`${method} ${target}`, async () => {
+          const { accessId, secret } = server.bootstrap.apiUser;
+          const current = (await server.services.credentials.byUserName(accessId))!.secret;
+          for (const [scheme, headers] of schemes(accessId, current, server.bootstrap.organization.contrastApiKey, method, target)) {
+            const ok = await rawRequest(server.baseUrl, method, target, headers);
+            assert.equal(ok.status, 200, `${scheme}: ${ok.body}`);
+            assert.doesNotMatch(ok.body, new RegExp(`Foreign ${dialect}`), `${scheme} must not see the foreign organization`);
+          }
+          for (const [scheme, headers] of schemes(accessId, 'wrong-secret', server.bootstrap.organization.contrastApiKey, method, target)) {
+            assert.equal((await rawRequest(server.baseUrl, method, target, headers)).status, 401, `${scheme} with a wrong secret`);
+          }
+          assert.equal((await rawRequest(server.baseUrl, method, target, {})).status, 401, 'no credentials');
+          for (const [scheme, headers] of schemes(foreign.accessId, foreign.secret, foreign.apiKey, method, target)) {
+            const response = await rawRequest(server.baseUrl, method, target, headers);
+            assert.equal(response.status, 200, `${scheme} foreign: ${response.body}`);
+            assert.doesNotMatch(response.body, /Exemplary Organization|Common Community/, `${scheme}: the foreign organization sees none of ours`);
+          }
+        });
+      }
+    });
+  });
+}
