@@ -9,6 +9,7 @@ import { TenancyService } from './core/tenancy/tenancy-service.js';
 import { openStore, type Store } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import path from 'node:path';
+import { ResourceEngine } from './resources/engine.js';
 
 export interface CairnServices {
   config: CairnConfig;
@@ -17,6 +18,8 @@ export interface CairnServices {
   tenancy: TenancyService;
   credentials: CredentialStore;
   tokens: TokenService;
+  /** The v3 resource engine (declarations in src/resources). */
+  resources: ResourceEngine;
   authenticator: Authenticator;
   /** Unix seconds. */
   now: () => number;
@@ -47,6 +50,7 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     tenancy: new TenancyService(store.db, secrets),
     credentials,
     tokens,
+    resources: new ResourceEngine(store.db),
     authenticator: new Authenticator(credentials, tokens, new ReplayGuard(), config.clockSkewSeconds, now),
     now,
     masterKeyGenerated: master.generatedAt,

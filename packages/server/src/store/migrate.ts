@@ -2,10 +2,12 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.js';
 import { setMigrationDialect } from './migrations/columns.js';
 import * as foundation from './migrations/0001_foundation.js';
+import * as caseManagement from './migrations/0002_case_management.js';
 
 /** Migrations in order; each file is imported statically so no directory scan is needed. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_case_management': caseManagement,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

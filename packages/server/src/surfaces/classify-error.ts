@@ -1,11 +1,13 @@
 /** Turns anything thrown while serving a request into a CairnError a surface can render. */
 import type { FastifyError } from 'fastify';
 import { CairnError, type FieldProblem } from '../core/errors.js';
+import { TqlError } from '../tql/errors.js';
 
 export interface ClassifiedError { error: CairnError; unexpected: boolean }
 
 export function classifyError(thrown: unknown, bodyLimitBytes: number): ClassifiedError {
   if (thrown instanceof CairnError) return { error: thrown, unexpected: false };
+  if (thrown instanceof TqlError) return { error: new CairnError('tql-parse', thrown.message, { position: thrown.position }), unexpected: false };
   const error = thrown as Partial<FastifyError> & { validation?: unknown[]; validationContext?: string };
   if (Array.isArray(error.validation)) {
     const fields: FieldProblem[] = error.validation.map((v) => {

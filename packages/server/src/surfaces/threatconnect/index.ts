@@ -5,6 +5,7 @@
 import type { Surface } from '../surface.js';
 import { renderThreatConnectFailure } from './failure.js';
 import { registerV2OwnerRoutes } from './v2-owners.js';
+import { registerV3ResourceRoutes } from './v3-resources.js';
 import { registerV3TokenRoutes } from './v3-tokens.js';
 
 export const THREATCONNECT_BASES = ['', '/api'] as const;
@@ -16,6 +17,7 @@ export const threatConnectSurface: Surface = {
     for (const base of THREATCONNECT_BASES) {
       registerV2OwnerRoutes(app, base, services);
       registerV3TokenRoutes(app, base, services);
+      registerV3ResourceRoutes(app, base, services);
     }
   },
   renderFailure: renderThreatConnectFailure,

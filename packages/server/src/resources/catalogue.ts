@@ -1,0 +1,138 @@
+/** Tags, security labels, artifact types and owners (spec threatconnect.md §9). */
+import { CairnError } from '../core/errors.js';
+import { field, keyword } from './fields.js';
+import type { ResourceDefinition } from './types.js';
+
+export const tags: ResourceDefinition = {
+  name: 'tags',
+  itemType: 'Tag',
+  table: 'tags',
+  ownerColumn: 'owner_id',
+  fields: {
+    id: field.id('The ID of the tag'),
+    name: field.string('name', 'The name of the tag', { required: true, maxLength: 128 }),
+    description: field.string('description', 'The description of the tag', { maxLength: 1500 }),
+    techniqueId: field.string('technique_id', 'The ATT&CK technique ID of the tag', { readOnly: true }),
+    normalized: field.computed('Boolean', 'Whether the tag is an ATT&CK technique', (row) => row.technique_id !== null),
+    lastUsed: field.date('last_used', 'When the tag was last applied', { readOnly: true }),
+    dateAdded: field.date('date_added', 'The date the tag was added', { readOnly: true, includedByDefault: false }),
+    owner: field.owner(),
+    ownerId: field.ownerId(),
+    cases: field.collection('Cases', 'The cases with this tag'),
+  },
+  tql: [
+    keyword('id', 'Integer', 'id', 'The ID of the tag'),
+    keyword('name', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
+    keyword('summary', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
+    keyword('description', 'String', 'description', 'The description of the tag'),
+    keyword('techniqueId', 'String', 'technique_id', 'The ATT&CK technique ID'),
+    keyword('lastUsed', 'Date', 'last_used', 'When the tag was last applied'),
+    keyword('ownerId', 'Integer', 'owner_id', 'The ID of the owner'),
+  ],
+  nested: [
+    { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for cases with the tag', target: 'cases', link: { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'tag_id', innerColumn: 'case_id' } } },
+  ],
+  sortable: { id: 'id', name: 'name', lastUsed: 'last_used' },
+  defaultSort: { column: 'id', direction: 'asc' },
+  async onCreate(values, ctx) {
+    const name = String(values.name).trim();
+    values.name = name;
+    values.normalized = name.toLowerCase();
+    values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
+    const taken = await ctx.db.selectFrom('tags').select('id').where('owner_id', '=', ctx.ownerId).where('normalized', '=', values.normalized).executeTakeFirst();
+    if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
+  },
+  async onUpdate(values, existing, ctx) {
+    if (values.name === undefined) return;
+    const name = String(values.name).trim();
+    values.name = name;
+    values.normalized = name.toLowerCase();
+    values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
+    const taken = await ctx.db.selectFrom('tags').select('id').where('owner_id', '=', existing.owner_id).where('normalized', '=', values.normalized).where('id', '!=', existing.id).executeTakeFirst();
+    if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
+  },
+};
+
+export const securityLabels: ResourceDefinition = {
+  name: 'securityLabels',
+  itemType: 'SecurityLabel',
+  table: 'security_labels',
+  ownerColumn: 'owner_id',
+  includeSystemRows: true,
+  fields: {
+    id: field.id('The ID of the security label'),
+    name: field.string('name', 'The name of the security label', { required: true, maxLength: 50 }),
+    description: field.string('description', 'The description of the security label', { maxLength: 1500 }),
+    color: field.string('color', 'The color of the label as six hex digits', { maxLength: 6, defaultValue: 'FFFFFF' }),
+    owner: { ...field.owner(), description: 'The owner of the label ("System" for the TLP labels)' },
+    dateAdded: field.date('date_added', 'The date the label was added', { readOnly: true }),
+  },
+  tql: [
+    keyword('id', 'Integer', 'id', 'The ID of the label'),
+    keyword('name', 'String', 'name', 'The name of the label'),
+    keyword('summary', 'String', 'name', 'The name of the label'),
+    keyword('color', 'String', 'color', 'The color of the label'),
+    keyword('dateAdded', 'Date', 'date_added', 'The date the label was added'),
+  ],
+  sortable: { id: 'id', name: 'name', dateAdded: 'date_added' },
+  defaultSort: { column: 'id', direction: 'asc' },
+  async onCreate(values, ctx) {
+    values.color ??= 'FFFFFF';
+    if (!/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
+    const taken = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name)
+      .where((eb: any) => eb.or([eb('owner_id', '=', ctx.ownerId), eb('owner_id', 'is', null)])).executeTakeFirst();
+    if (taken) throw new CairnError('conflict', `A security label named "${String(values.name)}" already exists (id ${taken.id}).`);
+  },
+  onUpdate(values, existing) {
+    if (existing.owner_id === null) throw new CairnError('forbidden', 'System security labels cannot be changed.');
+    if (values.color !== undefined && !/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
+  },
+};
+
+export const artifactTypes: ResourceDefinition = {
+  name: 'artifactTypes',
+  itemType: 'ArtifactType',
+  table: 'artifact_types',
+  ownerColumn: null,
+  readOnly: true,
+  fields: {
+    id: field.id('The ID of the artifact type'),
+    name: field.string('name', 'The name of the artifact type', { readOnly: true }),
+    description: field.string('description', 'The description of the artifact type', { readOnly: true }),
+    dataType: field.string('data_type', 'The data type of the artifact type', { readOnly: true }),
+    intelType: field.string('intel_type', 'The intel type of the artifact type', { readOnly: true }),
+    derivedLink: field.boolean('derived_link', 'Whether the artifact type derives an indicator link', { readOnly: true }),
+  },
+  tql: [
+    keyword('id', 'Integer', 'id', 'The ID of the artifact type'),
+    keyword('name', 'String', 'name', 'The name of the artifact type'),
+    keyword('dataType', 'String', 'data_type', 'The data type'),
+    keyword('intelType', 'String', 'intel_type', 'The intel type'),
+  ],
+  sortable: { id: 'id', name: 'name' },
+  defaultSort: { column: 'id', direction: 'asc' },
+};
+
+export const securityOwners: ResourceDefinition = {
+  name: 'security/owners',
+  itemType: 'Owner',
+  table: 'owners',
+  ownerColumn: 'id',
+  readOnly: true,
+  fields: {
+    id: field.id('The ID of the owner'),
+    name: field.string('name', 'The name of the owner', { readOnly: true }),
+    type: field.string('type', 'Organization, Community or Source', { readOnly: true }),
+    ownerRole: field.computed('String', 'The caller\'s role in the owner', (row) => (row.type === 'Organization' ? 'Organization Administrator' : 'Commenter')),
+    permTag: field.computed('String', 'Permission to tag', (row) => (row.type === 'Organization' ? 'FULL' : 'NONE')),
+    permCase: field.computed('String', 'Permission on cases', (row) => (row.type === 'Organization' ? 'FULL' : 'NONE')),
+    permIndicator: field.computed('String', 'Permission on indicators', (row) => (row.type === 'Organization' ? 'FULL' : 'NONE')),
+  },
+  tql: [
+    keyword('id', 'Integer', 'id', 'The ID of the owner'),
+    keyword('name', 'String', 'name', 'The name of the owner'),
+    keyword('type', 'String', 'type', 'The type of the owner'),
+  ],
+  sortable: { id: 'id', name: 'name', type: 'type' },
+  defaultSort: { column: 'id', direction: 'asc' },
+};

@@ -1,0 +1,137 @@
+/**
+ * A v3 resource is declared once (DESIGN.md principle 2): its fields with types and flags, TQL
+ * keywords with their SQL columns, sortable keys, parents, nested collections and sub-queries.
+ * The v3 router, OPTIONS descriptors, TQL compilation, validation and output all read this
+ * object. Column and table names come only from declarations, never from a request.
+ */
+import type { Kysely, RawBuilder } from 'kysely';
+import type { Principal } from '../auth/principal.js';
+
+export type TqlType = 'Integer' | 'BigInteger' | 'String' | 'StringLower' | 'Date' | 'Enum' | 'Boolean';
+
+/** How the engine reads and writes a field. */
+export type FieldKind = 'integer' | 'string' | 'date' | 'boolean' | 'enum' | 'user' | 'assignee' | 'owner' | 'ownerId' | 'parent' | 'collection' | 'computed';
+
+export interface FieldDefinition {
+  /** The OPTIONS `type` (String, Integer, Date, Boolean, User, Assignee, Tags, Tasks, …). */
+  type: string;
+  kind: FieldKind;
+  description: string;
+  /** Column on the resource's table backing this field. */
+  column?: string;
+  required?: boolean;
+  readOnly?: boolean;
+  /** Settable on POST only (OPTIONS `updatable: false`). */
+  createOnly?: boolean;
+  maxLength?: number;
+  minValue?: number;
+  maxValue?: number;
+  allowableValues?: readonly string[];
+  /** Part of every answer; otherwise only with `fields=<name>`. */
+  includedByDefault?: boolean;
+  /** Accepted in bodies, never shown in answers (parent references such as caseXid). */
+  writeOnly?: boolean;
+  defaultValue?: string | number | boolean;
+  /** Value of a `computed` field. */
+  compute?: (row: Record<string, unknown>) => unknown;
+}
+
+export interface TqlKeyword {
+  keyword: string;
+  name: string;
+  type: TqlType;
+  description: string;
+  /** Column on the resource's table. */
+  column: string;
+  allowableValues?: readonly string[];
+}
+
+export interface NestedQuery {
+  keyword: string;
+  name: string;
+  description: string;
+  /** Resource the sub-query runs on. */
+  target: string;
+  /** inner.innerColumn = outer.outerColumn, or through a join table (`via`). */
+  link: { outerColumn: string; innerColumn: string; via?: { table: string; outerColumn: string; innerColumn: string } };
+}
+
+/** A parent an item hangs under (a task's case): named in bodies by id or xid. */
+export interface ParentReference {
+  /** Body field with the parent's id (`caseId`); `xidField` names it by xid (`caseXid`). */
+  idField: string;
+  xidField?: string;
+  resource: string;
+  column: string;
+  /** Columns copied from the parent row (`case_id` of a task onto its note). */
+  inherit?: Record<string, string>;
+}
+
+export interface ChildCollection {
+  kind: 'children';
+  target: string;
+  /** Which of the child's parents this collection is (its ParentReference idField). */
+  parentField: string;
+  itemType: string;
+  description: string;
+}
+
+export interface LinkedCollection {
+  kind: 'linked';
+  target: string;
+  table: string;
+  /** Join-table column holding the parent id, and the one holding the linked item's id. */
+  parentColumn: string;
+  targetColumn: string;
+  itemType: string;
+  description: string;
+}
+
+export type CollectionDefinition = ChildCollection | LinkedCollection;
+
+export interface WriteContext {
+  db: Kysely<any>;
+  principal: Principal;
+  ownerId: number;
+  /** Stored-time string of this request. */
+  now: string;
+}
+
+export interface ResourceDefinition {
+  /** Path under /v3 (`cases`, `security/owners`). */
+  name: string;
+  /** OPTIONS type of one item (`Case`). */
+  itemType: string;
+  table: string;
+  /** Column holding the owner id; null for system-wide catalogues. */
+  ownerColumn: string | null;
+  /** Rows with a NULL owner are visible to everyone (system security labels). */
+  includeSystemRows?: boolean;
+  /** Items can be addressed by `xid` as well as `id`. */
+  hasXid?: boolean;
+  /** Only GET and OPTIONS (catalogues). */
+  readOnly?: boolean;
+  /** Bulk `DELETE /v3/{type}?tql=` is offered (when v3ApiBulkDeleteAllowed is on). */
+  bulkDelete?: boolean;
+  fields: Record<string, FieldDefinition>;
+  parents?: ParentReference[];
+  /** Exactly one parent must be named on create (notes), instead of the first being required. */
+  oneParentOf?: boolean;
+  collections?: Record<string, CollectionDefinition>;
+  tql: TqlKeyword[];
+  nested?: NestedQuery[];
+  /** Sort keys: API name → column. */
+  sortable: Record<string, string>;
+  /** Default order when `sorting` is absent. */
+  defaultSort?: { column: string; direction: 'asc' | 'desc' };
+  /** Columns the server maintains on create (status rules, users, times). */
+  onCreate?(values: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
+  /** Columns the server maintains on update; `existing` is the stored row. */
+  onUpdate?(values: Record<string, unknown>, existing: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
+  /** Extra values the output reads, as scalar sub-queries over the row aliased `alias`. */
+  extraColumns?: Record<string, (alias: string) => RawBuilder<unknown>>;
+  /** Value for a unique field on create when the body has none (xid). */
+  generated?: Record<string, () => string>;
+}
+
+export interface UserRef { id: number; userName: string; firstName: string; lastName: string; pseudonym: string; owner: string }

@@ -1,0 +1,225 @@
+/**
+ * The v3 router: one set of routes generated for every declared resource (src/resources).
+ *   OPTIONS /v3/{type}[?show=readOnly]   descriptor        OPTIONS /v3/{type}/fields | /tql
+ *   GET /v3/{type}                        list (tql, fields, resultStart, resultLimit, sorting, count, owner)
+ *   GET|PUT|DELETE /v3/{type}/{id|xid}    one item          POST /v3/{type}   create
+ *   DELETE /v3/{type}?tql=…               bulk delete, when v3ApiBulkDeleteAllowed is on
+ * Parameters may also come in a GET/DELETE body `{"data":{…}}` (tcex does that for long queries).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CairnError } from '../../core/errors.js';
+import { readBooleanSetting } from '../../core/settings.js';
+import { DEFAULT_RESULT_LIMIT, MAX_RESULT_LIMIT, type ListOptions } from '../../resources/engine.js';
+import { RESOURCES } from '../../resources/registry.js';
+import type { FieldDefinition, ResourceDefinition } from '../../resources/types.js';
+import type { CairnServices } from '../../services.js';
+import { DEFAULT_TQL_LIMITS } from '../../tql/ast.js';
+import { sendJson } from '../send-json.js';
+
+type Params = Map<string, string[]>;
+
+const PARAMETER_NAMES = ['tql', 'fields', 'resultStart', 'resultLimit', 'sorting', 'count', 'owner', 'show', 'createActivityLog'];
+
+/** Query parameters (repeatable) merged with `{"data":{…}}` from a GET/DELETE body. */
+function readParams(request: FastifyRequest): { params: Params; fromBody: Record<string, string[]> } {
+  const params: Params = new Map();
+  const add = (key: string, value: unknown) => {
+    const canonical = PARAMETER_NAMES.find((n) => n.toLowerCase() === key.toLowerCase()) ?? key;
+    const values = (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined && v !== null).map((v) => String(v));
+    params.set(canonical, [...(params.get(canonical) ?? []), ...values]);
+  };
+  for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) add(key, value);
+  const fromBody: Record<string, string[]> = {};
+  const body = request.body as { data?: unknown } | undefined;
+  if ((request.method === 'GET' || request.method === 'DELETE') && body && typeof body === 'object' && !Buffer.isBuffer(body)) {
+    const data = body.data;
+    if (data !== undefined) {
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CairnError('bad-request', 'A GET or DELETE body carries parameters as {"data":{"tql":…,"fields":[…]}}.');
+      for (const [key, value] of Object.entries(data)) {
+        add(key, value);
+        fromBody[key] = (Array.isArray(value) ? value : [value]).map(String);
+      }
+    }
+  }
+  return { params, fromBody };
+}
+
+function single(params: Params, name: string): string | undefined {
+  const values = params.get(name);
+  return values && values.length > 0 ? values[values.length - 1] : undefined;
+}
+
+function integerParam(params: Params, name: string, fallback: number, min: number, max: number): number {
+  const raw = single(params, name);
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,10}$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new CairnError('bad-request', `${name} must be a whole number from ${min} to ${max}; got "${raw.slice(0, 40)}".`);
+  }
+  return Number(raw);
+}
+
+function booleanParam(params: Params, name: string): boolean {
+  const raw = single(params, name);
+  return raw !== undefined && ['true', '1', 'yes'].includes(raw.trim().toLowerCase());
+}
+
+function fieldsParam(params: Params): string[] {
+  return (params.get('fields') ?? []).flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean).slice(0, 200);
+}
+
+function listOptions(params: Params): ListOptions {
+  const tql = single(params, 'tql');
+  if (tql !== undefined && tql.length > DEFAULT_TQL_LIMITS.maxLength) {
+    throw new CairnError('tql-parse', `TQL query is ${tql.length} characters long; the limit is ${DEFAULT_TQL_LIMITS.maxLength}.`);
+  }
+  const sorting = single(params, 'sorting');
+  if (sorting !== undefined && sorting.length > 500) throw new CairnError('bad-request', 'sorting is longer than 500 characters.');
+  return {
+    tql,
+    fields: fieldsParam(params),
+    resultStart: integerParam(params, 'resultStart', 0, 0, 2_147_483_647),
+    resultLimit: integerParam(params, 'resultLimit', DEFAULT_RESULT_LIMIT, 1, MAX_RESULT_LIMIT),
+    sorting,
+    count: booleanParam(params, 'count'),
+    owner: params.get('owner'),
+  };
+}
+
+/**
+ * `next`/`prev` repeat every original parameter as sent (encoding untouched), with a new
+ * resultStart. Relative to the API base (`/v3/…`, which tcex prefixes with its `…/api`) unless
+ * the configured public URL is https, where tcex needs an absolute URL.
+ */
+function pageLink(request: FastifyRequest, services: CairnServices, fromBody: Record<string, string[]>, start: number, limit: number): string {
+  const raw = request.raw.url ?? request.url;
+  const queryAt = raw.indexOf('?');
+  const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
+  const pairs = (queryAt === -1 ? '' : raw.slice(queryAt + 1)).split('&').filter((p) => p !== '' && !/^result(start|limit)=/i.test(p));
+  for (const [key, values] of Object.entries(fromBody)) {
+    if (/^result(start|limit)$/i.test(key)) continue;
+    for (const value of values) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+  }
+  pairs.push(`resultStart=${start}`, `resultLimit=${limit}`);
+  const publicUrl = services.config.publicUrl;
+  const target = `${path}?${pairs.join('&')}`;
+  return publicUrl?.startsWith('https://') ? `${publicUrl}${target}` : target.replace(/^\/api(?=\/)/, '');
+}
+
+function describeField(def: FieldDefinition): Record<string, unknown> {
+  const property: Record<string, unknown> = {
+    type: def.type,
+    description: def.description,
+    required: def.required === true,
+    readOnly: def.readOnly === true,
+    updatable: !(def.readOnly || def.createOnly || def.kind === 'parent'),
+  };
+  if (def.maxLength !== undefined) property.maxLength = def.maxLength;
+  if (def.minValue !== undefined) property.minValue = def.minValue;
+  if (def.maxValue !== undefined) property.maxValue = def.maxValue;
+  if (def.allowableValues) property.allowableValues = def.allowableValues;
+  if (def.defaultValue !== undefined) property.default = def.defaultValue;
+  return property;
+}
+
+/** The OPTIONS descriptor: a bare object keyed by field name; collections as `{"data":[…]}`. */
+export function descriptor(resource: ResourceDefinition, showReadOnly: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(resource.fields)) {
+    if (def.readOnly && !showReadOnly) continue;
+    if (def.kind === 'collection') {
+      const collection = resource.collections![name]!;
+      out[name] = { data: [{ type: collection.itemType, description: collection.description, required: false, readOnly: false, updatable: true, maxSize: 1000 }] };
+    } else {
+      out[name] = describeField(def);
+    }
+  }
+  return out;
+}
+
+function fieldsList(resource: ResourceDefinition) {
+  return Object.entries(resource.fields).filter(([, def]) => !def.writeOnly)
+    .map(([name, def]) => ({ name, description: def.description, includedByDefault: def.includedByDefault === true }));
+}
+
+function tqlList(resource: ResourceDefinition) {
+  return [
+    ...resource.tql.map((k) => ({ keyword: k.keyword, name: k.name, type: k.type, description: k.description, groupable: false, targetable: true, ...(k.allowableValues ? { allowableValues: k.allowableValues } : {}) })),
+    ...(resource.nested ?? []).map((n) => ({ keyword: n.keyword, name: n.name, type: 'Integer', description: n.description, groupable: false, targetable: true })),
+  ];
+}
+
+export function registerV3ResourceRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
+  const engine = services.resources;
+  for (const resource of RESOURCES.values()) {
+    const path = `${base}/v3/${resource.name}`;
+    const writable = () => {
+      if (resource.readOnly) throw new CairnError('method-not-allowed', `${resource.name} is read-only.`);
+    };
+
+    app.options(path, async (request, reply) => {
+      const show = single(readParams(request).params, 'show');
+      return sendJson(reply, 200, descriptor(resource, show !== undefined && show.toLowerCase() === 'readonly'));
+    });
+    app.options(`${path}/fields`, async (_request, reply) => {
+      const data = fieldsList(resource);
+      return sendJson(reply, 200, { data, count: data.length, status: 'Success' });
+    });
+    app.options(`${path}/tql`, async (_request, reply) => {
+      const data = tqlList(resource);
+      return sendJson(reply, 200, { data, count: data.length, status: 'Success' });
+    });
+
+    app.get(path, async (request, reply) => {
+      const { params, fromBody } = readParams(request);
+      const options = listOptions(params);
+      const result = await engine.list(resource, request.principal, options);
+      const body: Record<string, unknown> = { data: result.data };
+      const { resultStart: start, resultLimit: limit } = options;
+      if (start + limit < result.total) body.next = pageLink(request, services, fromBody, start + limit, limit);
+      if (start > 0) body.prev = pageLink(request, services, fromBody, Math.max(0, start - limit), limit);
+      if (options.count && start === 0) body.count = result.total;
+      body.status = 'Success';
+      return sendJson(reply, 200, body);
+    });
+
+    app.get(`${path}/:id`, async (request, reply) => {
+      const { params } = readParams(request);
+      const data = await engine.get(resource, request.principal, (request.params as { id: string }).id, fieldsParam(params), params.get('owner'));
+      return sendJson(reply, 200, { data, status: 'Success' });
+    });
+
+    app.post(path, async (request, reply) => {
+      writable();
+      const { params } = readParams(request);
+      const data = await engine.create(resource, request.principal, request.body, fieldsParam(params), params.get('owner'));
+      return sendJson(reply, 201, { data, message: 'Created', status: 'Success' });
+    });
+
+    app.put(`${path}/:id`, async (request, reply) => {
+      writable();
+      const { params } = readParams(request);
+      const data = await engine.update(resource, request.principal, (request.params as { id: string }).id, request.body, fieldsParam(params), params.get('owner'));
+      return sendJson(reply, 200, { data, message: 'Updated', status: 'Success' });
+    });
+
+    app.delete(`${path}/:id`, async (request, reply) => {
+      writable();
+      const { params } = readParams(request);
+      await engine.remove(resource, request.principal, (request.params as { id: string }).id, params.get('owner'));
+      return sendJson(reply, 200, { message: 'Deleted', status: 'Success' });
+    });
+
+    app.delete(path, async (request, reply) => {
+      writable();
+      if (!resource.bulkDelete) throw new CairnError('method-not-allowed', `Bulk delete is not offered for ${resource.name}.`);
+      if (!(await readBooleanSetting(services.store.db, 'v3ApiBulkDeleteAllowed'))) {
+        throw new CairnError('forbidden', 'Bulk delete is disabled; an administrator can enable it with `cairn settings set v3ApiBulkDeleteAllowed true`.');
+      }
+      const { params } = readParams(request);
+      const tql = single(params, 'tql');
+      if (tql === undefined || tql.trim() === '') throw new CairnError('missing-data', 'Bulk delete needs a tql filter naming what to delete.');
+      const deleted = await engine.removeMatching(resource, request.principal, listOptions(params).tql!, params.get('owner'));
+      return sendJson(reply, 200, { count: deleted, message: 'Deleted', status: 'Success' });
+    });
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Compiles a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every
+ * keyword, column and table comes from a resource declaration; user text only ever becomes a
+ * bound parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
+ * on both dialects, so SQLite and PostgreSQL return the same rows.
+ */
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { NestedQuery, ResourceDefinition, TqlKeyword } from '../resources/types.js';
+import type { TqlNode, TqlOperator, TqlValue } from './ast.js';
+import { toStoredTime } from '../store/database.js';
+import { parseTqlDate } from './dates.js';
+import { TqlError } from './errors.js';
+
+export interface TqlScope {
+  resource: ResourceDefinition;
+  /** Looks up another resource for `has…()` sub-queries. */
+  resourceNamed(name: string): ResourceDefinition;
+  /** Owners whose rows a sub-query may reach. */
+  ownerIds: readonly number[];
+  now: Date;
+}
+
+type Condition = RawBuilder<SqlBool>;
+
+const normalise = (keyword: string) => keyword.toLowerCase().replace(/_/g, '');
+
+export function findKeyword(resource: ResourceDefinition, keyword: string): TqlKeyword | undefined {
+  const wanted = normalise(keyword);
+  return resource.tql.find((k) => normalise(k.keyword) === wanted);
+}
+
+function findNested(resource: ResourceDefinition, keyword: string): NestedQuery | undefined {
+  const wanted = normalise(keyword);
+  return resource.nested?.find((n) => normalise(n.keyword) === wanted);
+}
+
+export function compileTql(node: TqlNode, scope: TqlScope): Condition {
+  return new TqlCompiler(scope).compile(node, scope.resource, 't0', 0);
+}
+
+/** `resource` rows owned by a visible owner (and system rows where the resource has them). */
+export function ownerCondition(resource: ResourceDefinition, alias: string, ownerIds: readonly number[]): Condition {
+  if (!resource.ownerColumn) return sql<SqlBool>`1 = 1`;
+  const column = sql.ref(`${alias}.${resource.ownerColumn}`);
+  const list = ownerIds.length > 0 ? sql<SqlBool>`${column} in (${sql.join(ownerIds.map((id) => sql`${id}`))})` : sql<SqlBool>`1 = 0`;
+  return resource.includeSystemRows ? sql<SqlBool>`(${list} or ${column} is null)` : list;
+}
+
+class TqlCompiler {
+  constructor(private readonly scope: TqlScope) {}
+
+  compile(node: TqlNode, resource: ResourceDefinition, alias: string, depth: number): Condition {
+    switch (node.kind) {
+      case 'and':
+      case 'or': {
+        const parts = node.terms.map((t) => this.compile(t, resource, alias, depth));
+        return sql<SqlBool>`(${sql.join(parts, sql.raw(node.kind === 'and' ? ' and ' : ' or '))})`;
+      }
+      case 'not':
+        return sql<SqlBool>`not (${this.compile(node.operand, resource, alias, depth)})`;
+      case 'isNull': {
+        const column = this.column(resource, node.keyword, node.keywordPosition, alias);
+        return node.negated ? sql<SqlBool>`${column.ref} is not null` : sql<SqlBool>`${column.ref} is null`;
+      }
+      case 'nested':
+        return this.nested(node.keyword, node.keywordPosition, node.query, resource, alias, depth);
+      case 'predicate':
+        return this.predicate(resource, alias, node.keyword, node.keywordPosition, node.op, node.value);
+    }
+  }
+
+  private column(resource: ResourceDefinition, keyword: string, position: number, alias: string) {
+    const found = findKeyword(resource, keyword);
+    if (!found) {
+      const hint = findNested(resource, keyword) ? ` "${keyword}" is a sub-query: write ${keyword}(…).` : '';
+      throw new TqlError(`Unknown keyword "${keyword}" at position ${position + 1} for ${resource.name}.${hint} See OPTIONS /v3/${resource.name}/tql for the keywords.`, position);
+    }
+    return { keyword: found, ref: sql.ref(`${alias}.${found.column}`) };
+  }
+
+  private nested(keyword: string, position: number, query: TqlNode, resource: ResourceDefinition, outer: string, depth: number): Condition {
+    const nested = findNested(resource, keyword);
+    if (!nested) {
+      const known = (resource.nested ?? []).map((n) => n.keyword).join(', ') || 'none';
+      throw new TqlError(`Unknown sub-query "${keyword}" at position ${position + 1} for ${resource.name}; known: ${known}.`, position);
+    }
+    const target = this.scope.resourceNamed(nested.target);
+    const inner = `t${depth + 1}`;
+    const condition = this.compile(query, target, inner, depth + 1);
+    const owned = ownerCondition(target, inner, this.scope.ownerIds);
+    const { link } = nested;
+    if (link.via) {
+      const via = `v${depth + 1}`;
+      return sql<SqlBool>`exists (select 1 from ${sql.table(link.via.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${link.via.innerColumn}`)} where ${sql.ref(`${via}.${link.via.outerColumn}`)} = ${sql.ref(`${outer}.${link.outerColumn}`)} and ${owned} and ${condition})`;
+    }
+    return sql<SqlBool>`exists (select 1 from ${sql.table(target.table)} as ${sql.raw(inner)} where ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${outer}.${link.outerColumn}`)} and ${owned} and ${condition})`;
+  }
+
+  private predicate(resource: ResourceDefinition, alias: string, keyword: string, position: number, op: TqlOperator, value: TqlValue): Condition {
+    const { keyword: kw, ref } = this.column(resource, keyword, position, alias);
+    const items = value.kind === 'list' ? value.items : [value];
+    const scalars = () => {
+      if (value.kind === 'list') throw new TqlError(`${kw.keyword} ${op} takes one value, not a list (position ${value.position + 1}).`, value.position);
+      return this.coerce(kw, value);
+    };
+    const textual = kw.type === 'String' || kw.type === 'StringLower' || kw.type === 'Enum';
+    const lowered = sql`lower(${ref})`;
+    switch (op) {
+      case 'EQ':
+      case 'NE':
+      case 'GT':
+      case 'LT':
+      case 'GEQ':
+      case 'LEQ': {
+        const operator = { EQ: '=', NE: '<>', GT: '>', LT: '<', GEQ: '>=', LEQ: '<=' }[op];
+        const bound = scalars();
+        if (kw.type === 'StringLower') return sql<SqlBool>`${lowered} ${sql.raw(operator)} lower(${bound})`;
+        return sql<SqlBool>`${ref} ${sql.raw(operator)} ${bound}`;
+      }
+      case 'IN':
+      case 'NOT IN': {
+        const values = items.map((item) => this.coerce(kw, item));
+        const target = kw.type === 'StringLower' ? lowered : ref;
+        const list = sql.join(values.map((v) => (kw.type === 'StringLower' ? sql`lower(${v})` : sql`${v}`)));
+        return op === 'IN' ? sql<SqlBool>`${target} in (${list})` : sql<SqlBool>`${target} not in (${list})`;
+      }
+      default: {
+        if (!textual) throw new TqlError(`${op} works on text keywords; ${kw.keyword} is ${kw.type} (position ${position + 1}).`, position);
+        const negated = op.startsWith('NOT ');
+        const kind = negated ? op.slice(4) : op;
+        const patterns = items.map((item) => {
+          if (item.kind !== 'string' && item.kind !== 'number') throw new TqlError(`${op} needs text at position ${item.position + 1}.`, item.position);
+          const text = item.kind === 'string' ? item.value : item.raw;
+          if (kind === 'LIKE') return sql<SqlBool>`${lowered} like lower(${text})`;
+          const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+          const pattern = kind === 'CONTAINS' ? `%${escaped}%` : kind === 'STARTSWITH' ? `${escaped}%` : `%${escaped}`;
+          return sql<SqlBool>`${lowered} like lower(${pattern}) escape '\\'`;
+        });
+        const any = patterns.length === 1 ? patterns[0]! : sql<SqlBool>`(${sql.join(patterns, sql.raw(' or '))})`;
+        return negated ? sql<SqlBool>`(${ref} is null or not (${any}))` : any;
+      }
+    }
+  }
+
+  /** A TQL value as the bound parameter the keyword's column compares against. */
+  private coerce(kw: TqlKeyword, value: TqlValue): string | number {
+    const at = ` at position ${value.position + 1}`;
+    switch (kw.type) {
+      case 'Integer':
+      case 'BigInteger': {
+        const text = value.kind === 'number' ? value.raw : value.kind === 'string' ? value.value.trim() : '';
+        if (!/^-?\d{1,15}$/.test(text)) throw new TqlError(`${kw.keyword} takes a whole number; got ${describe(value)}${at}.`, value.position);
+        return Number(text);
+      }
+      case 'Boolean': {
+        if (value.kind === 'boolean') return value.value ? 1 : 0;
+        const text = value.kind === 'string' ? value.value.toLowerCase() : value.kind === 'number' ? value.raw : '';
+        if (text === 'true' || text === '1') return 1;
+        if (text === 'false' || text === '0') return 0;
+        throw new TqlError(`${kw.keyword} takes true or false; got ${describe(value)}${at}.`, value.position);
+      }
+      case 'Date': {
+        if (value.kind !== 'string') throw new TqlError(`${kw.keyword} takes a quoted date such as "2023-02-01" or "NOW() - 1 DAY"; got ${describe(value)}${at}.`, value.position);
+        try {
+          return toStoredTime(parseTqlDate(value.value, this.scope.now));
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new TqlError(`${reason.replace(/\.$/, '')} (${kw.keyword}${at}).`, value.position);
+        }
+      }
+      case 'Enum': {
+        const text = value.kind === 'string' ? value.value : value.kind === 'number' ? value.raw : String(value.kind === 'boolean' ? value.value : '');
+        const match = kw.allowableValues?.find((v) => v.toLowerCase() === text.toLowerCase());
+        if (kw.allowableValues && !match) throw new TqlError(`${kw.keyword} is one of ${kw.allowableValues.map((v) => `"${v}"`).join(', ')}; got ${describe(value)}${at}.`, value.position);
+        return match ?? text;
+      }
+      default: {
+        if (value.kind === 'string') return value.value;
+        if (value.kind === 'number') return value.raw;
+        if (value.kind === 'boolean') return String(value.value);
+        throw new TqlError(`${kw.keyword} takes one value${at}.`, value.position);
+      }
+    }
+  }
+}
+
+function describe(value: TqlValue): string {
+  switch (value.kind) {
+    case 'string': return `"${value.value.slice(0, 40)}"`;
+    case 'number': return value.raw;
+    case 'boolean': return String(value.value);
+    case 'list': return 'a list';
+  }
+}
