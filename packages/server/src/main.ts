@@ -3,11 +3,11 @@
  * for scripts; errors print one line (or `{"error":…}`) and exit 1, never a stack trace.
  */
 import { Command, Option } from 'commander';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type CairnConfig } from './config.js';
 import { CairnError } from './core/errors.js';
+import { readBooleanSetting, SYSTEM_SETTINGS, writeSetting } from './core/settings.js';
 import { bootstrapIfEmpty } from './core/tenancy/bootstrap.js';
-import { createServices, type CairnServices } from './services.js';
+import { createServices, type CairnServices, type ServiceOptions } from './services.js';
 import { migrateToLatest } from './store/migrate.js';
 
 interface GlobalOptions { dataDir?: string; databaseUrl?: string; json?: boolean }
@@ -29,8 +29,8 @@ function print(command: Command, json: unknown, text: string): void {
 }
 
 /** Runs a command against the services, always closing the database, and turns errors into one line. */
-async function withServices(command: Command, work: (services: CairnServices) => Promise<void>): Promise<void> {
-  const services = await createServices(configFrom(command));
+async function withServices(command: Command, work: (services: CairnServices) => Promise<void>, options: ServiceOptions = {}): Promise<void> {
+  const services = await createServices(configFrom(command), options);
   try {
     await work(services);
   } finally {
@@ -54,6 +54,8 @@ program.command('serve')
   .action(async (options: { port?: string; host?: string }, command: Command) => {
     const config = configFrom(command, { CAIRN_PORT: options.port, CAIRN_HOST: options.host });
     const services = await createServices(config);
+    // Loaded here, not at the top: the HTTP stack is half of every other command's start-up time.
+    const { buildApp } = await import('./app.js');
     const app = await buildApp(services);
     if (services.masterKeyGenerated) app.log.warn({ file: services.masterKeyGenerated }, 'generated a new master key for secrets at rest; back it up with the database');
     const address = await app.listen({ port: config.port, host: config.host });
@@ -74,10 +76,11 @@ program.command('serve')
 program.command('migrate')
   .description('apply pending database migrations')
   .action(async (_options: unknown, command: Command) => {
+    // Opened without the automatic migration, so the report lists what this command applied.
     await withServices(command, async (services) => {
       const report = await migrateToLatest(services.store);
       print(command, report, report.applied.length ? `Applied ${report.applied.join(', ')}.` : 'The database is up to date.');
-    });
+    }, { migrate: false });
   });
 
 const orgs = program.command('orgs').description('organizations');
@@ -164,6 +167,24 @@ apiUsers.command('reject-replay <id>').description('refuse a repeated signature 
     await withServices(command, async (services) => {
       const user = await services.tenancy.setRejectReplay(id, options.state === 'on');
       print(command, user, `Replay rejection is ${options.state} for ${user.userName}.`);
+    });
+  });
+
+const settings = program.command('settings').description('system settings');
+settings.command('list').description('list the settings and their values')
+  .action(async (_options: unknown, command: Command) => {
+    await withServices(command, async (services) => {
+      const rows = await Promise.all(Object.entries(SYSTEM_SETTINGS).map(async ([name, def]) => ({
+        name, value: await readBooleanSetting(services.store.db, name as keyof typeof SYSTEM_SETTINGS), description: def.description,
+      })));
+      print(command, rows, table(rows));
+    });
+  });
+settings.command('set <name> <value>').description('change a setting, e.g. `settings set v3ApiBulkDeleteAllowed true`')
+  .action(async (name: string, value: string, _options: unknown, command: Command) => {
+    await withServices(command, async (services) => {
+      const result = await writeSetting(services.store.db, name, value);
+      print(command, result, `${result.name} = ${result.value}`);
     });
   });
 

@@ -40,6 +40,15 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** One Principal object per credential and scheme, made once: the hot path allocates nothing here. */
+const principals = new WeakMap<Credential, Partial<Record<AuthScheme, Principal>>>();
+
+function principalFor(credential: Credential, scheme: AuthScheme): Principal {
+  let byScheme = principals.get(credential);
+  if (!byScheme) principals.set(credential, (byScheme = {}));
+  return (byScheme[scheme] ??= Object.freeze({ ...credential.principal, scheme }));
+}
+
 export class Authenticator {
   constructor(
     private readonly credentials: CredentialStore,
@@ -135,6 +144,6 @@ export class Authenticator {
         throw new AuthError('replayed-signature', 'This signature was already used.');
       }
     }
-    return { ...credential.principal, scheme };
+    return principalFor(credential, scheme);
   }
 }

@@ -90,13 +90,19 @@ export class CredentialStore {
       ? await query.where('users.id', '=', Number(value)).executeTakeFirst()
       : await query.where('users.user_name', '=', String(value)).executeTakeFirst();
     if (!row) return undefined;
-    const communities = await this.db.selectFrom('community_members').select('community_id').where('organization_id', '=', row.org_id).execute();
+    const visibleOwners = await this.db.selectFrom('owners').select(['id', 'name', 'type', 'uuid'])
+      .where((eb) => eb.or([
+        eb('id', '=', row.org_id),
+        eb('id', 'in', eb.selectFrom('community_members').select('community_id').where('organization_id', '=', row.org_id)),
+      ]))
+      .orderBy('id').execute();
     return {
       principal: {
         userId: row.id, userUuid: row.uuid, userName: row.user_name, kind: row.kind, role: row.role, firstName: row.first_name,
         lastName: row.last_name, pseudonym: row.pseudonym, displayName: row.display_name, createdAt: row.created_at,
         organizationId: row.org_id, organizationName: row.org_name, organizationUuid: row.org_uuid,
-        visibleOwnerIds: new Set([row.org_id, ...communities.map((c) => c.community_id)]),
+        visibleOwnerIds: new Set(visibleOwners.map((o) => o.id)),
+        visibleOwners,
       },
       secret: this.secrets.decrypt(row.secret_enc, secretContext(row.uuid)),
       organizationApiKey: row.api_key_enc ? this.secrets.decrypt(row.api_key_enc, apiKeyContext(row.org_uuid)) : null,

@@ -17,5 +17,7 @@ export interface Principal {
   organizationUuid: string;
   /** The organization and the communities it is a member of. */
   visibleOwnerIds: ReadonlySet<number>;
+  /** The same owners, by id order (cached with the credential: a membership change bumps the epoch). */
+  visibleOwners: readonly { id: number; name: string; type: 'Organization' | 'Community' | 'Source'; uuid: string }[];
   scheme: AuthScheme;
 }

@@ -49,15 +49,26 @@ export class SecretBox {
 export function loadMasterKey(configured: Buffer | undefined, dataDir: string): { key: Buffer; generatedAt?: string } {
   if (configured) return { key: configured };
   const file = path.join(dataDir, 'master.key');
-  if (fs.existsSync(file)) {
+  const read = () => {
     const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
     if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key.`);
-    return { key };
-  }
+    return key;
+  };
+  if (fs.existsSync(file)) return { key: read() };
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = crypto.randomBytes(32);
-  fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  return { key, generatedAt: file };
+  // Written aside, then linked into place: two processes starting at once agree on one key.
+  const pending = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(pending, key.toString('base64') + '\n', { mode: 0o600 });
+  try {
+    fs.linkSync(pending, file);
+    return { key, generatedAt: file };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { key: read() };
+  } finally {
+    fs.rmSync(pending, { force: true });
+  }
 }
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -103,11 +114,14 @@ export function verifyPassword(password: string, stored: string): boolean {
 }
 
 /**
- * Compares two strings in time that depends only on their lengths' digest, not on where they
- * differ: both sides are hashed first, so unequal lengths leak nothing useful either.
+ * Compares two strings in constant time for a given length. Lengths are not secret here (a
+ * signature's length is fixed by its algorithm); unequal lengths are compared through digests
+ * so that the time still does not depend on where the strings differ.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const da = crypto.createHash('sha256').update(a).digest();
-  const db = crypto.createHash('sha256').update(b).digest();
-  return crypto.timingSafeEqual(da, db) && a.length === b.length;
+  const ba = Buffer.from(a, 'utf8');
+  const bb = Buffer.from(b, 'utf8');
+  if (ba.length === bb.length) return crypto.timingSafeEqual(ba, bb);
+  crypto.timingSafeEqual(crypto.createHash('sha256').update(ba).digest(), crypto.createHash('sha256').update(bb).digest());
+  return false;
 }

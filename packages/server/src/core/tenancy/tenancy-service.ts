@@ -50,8 +50,9 @@ export function apiKeyContext(ownerUuid: string): string {
 
 function validName(kind: string, raw: string): string {
   const name = raw.trim();
-  if (name.length === 0 || name.length > 100) throw new CairnError('validation', `A ${kind} name must be 1 to 100 characters long.`, { fields: [{ field: 'name', message: 'must be 1 to 100 characters' }] });
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new CairnError('validation', `A ${kind} name must not contain control characters.`, { fields: [{ field: 'name', message: 'must not contain control characters' }] });
+  const article = /^[aeiou]/i.test(kind) ? 'An' : 'A';
+  if (name.length === 0 || name.length > 100) throw new CairnError('validation', `${article} ${kind} name must be 1 to 100 characters long.`, { fields: [{ field: 'name', message: 'must be 1 to 100 characters' }] });
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new CairnError('validation', `${article} ${kind} name must not contain control characters.`, { fields: [{ field: 'name', message: 'must not contain control characters' }] });
   return name;
 }
 

@@ -21,7 +21,7 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   routes.get(`${base}/v2/owners`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
-    const owners = await services.tenancy.visibleOwners(request.principal.organizationId);
+    const owners = request.principal.visibleOwners;
     const start = request.query.resultStart ?? 0;
     const page = owners.slice(start, start + (request.query.resultLimit ?? 100));
     return sendV2(request, reply, 200,
@@ -35,7 +35,7 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
   });
 
   routes.get(`${base}/v2/owners/mine`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
-    const owner = await services.tenancy.findOwner(request.principal.organizationId);
+    const owner = request.principal.visibleOwners.find((o) => o.id === request.principal.organizationId)!;
     const { json, xml } = sendOwner(owner);
     return sendV2(request, reply, 200, json, xml);
   });
@@ -44,8 +44,9 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
     const raw = (request.params as { id: string }).id;
     if (!/^\d{1,10}$/.test(raw)) throw new CairnError('bad-request', `Owner id must be a number; got "${raw.slice(0, 64)}".`);
     const id = Number(raw);
-    if (!request.principal.visibleOwnerIds.has(id)) throw new CairnError('not-found', 'The requested owner was not found');
-    const { json, xml } = sendOwner(await services.tenancy.findOwner(id));
+    const owner = request.principal.visibleOwners.find((o) => o.id === id);
+    if (!owner) throw new CairnError('not-found', 'The requested owner was not found');
+    const { json, xml } = sendOwner(owner);
     return sendV2(request, reply, 200, json, xml);
   });
 

@@ -1,0 +1,342 @@
+/**
+ * The `cairn` CLI as a user runs it: the real `bin/cairn.js` in a child process, against a fresh
+ * SQLite data directory per group. Covers output shapes (text and --json), one-line errors
+ * without stack traces, secrets kept out of the database file and out of the server log, and a
+ * signed request against a `cairn serve` child process.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
+const TEMP_DIRS: string[] = [];
+
+interface Result { code: number; stdout: string; stderr: string }
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-cli-'));
+  TEMP_DIRS.push(dir);
+  return dir;
+}
+
+after(() => {
+  for (const dir of TEMP_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function cairn(dataDir: string, ...args: string[]): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, '--data-dir', dataDir, ...args], {
+      env: { ...process.env, CAIRN_LOG_LEVEL: 'silent' },
+      timeout: 20_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number | string; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw error;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** Runs a command that must succeed with --json and returns its parsed output. */
+async function cairnJson<T = any>(dataDir: string, ...args: string[]): Promise<T> {
+  const result = await cairn(dataDir, '--json', ...args);
+  assert.equal(result.code, 0, `cairn ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** A failure: exit 1, exactly one line on stderr starting `cairn: `, no stack trace. Returns that line. */
+async function cairnFails(dataDir: string, ...args: string[]): Promise<string> {
+  const result = await cairn(dataDir, ...args);
+  assert.equal(result.code, 1, `expected exit 1 from cairn ${args.join(' ')}; stdout: ${result.stdout}`);
+  assert.doesNotMatch(result.stderr, / {4}at /, 'no stack trace');
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
+  assert.match(lines[0]!, /^cairn: \S/);
+  return lines[0]!;
+}
+
+/** A failure with --json: exit 1, stdout is one JSON object with `error` and `code`. */
+async function cairnFailsJson(dataDir: string, ...args: string[]): Promise<{ error: string; code: string }> {
+  const result = await cairn(dataDir, '--json', ...args);
+  assert.equal(result.code, 1, `expected exit 1 from cairn --json ${args.join(' ')}`);
+  assert.doesNotMatch(result.stdout + result.stderr, / {4}at /, 'no stack trace');
+  const body = JSON.parse(result.stdout) as { error: string; code: string };
+  assert.equal(typeof body.error, 'string');
+  assert.ok(body.error.length > 0);
+  assert.equal(typeof body.code, 'string');
+  return body;
+}
+
+// The groups below use separate data directories, so they run side by side (each CLI start costs ~1 s);
+// the tests inside a group run in order.
+describe('cairn CLI', { concurrency: true }, () => {
+describe('cairn migrate', { concurrency: false }, () => {
+  test('applies the migrations on an empty directory, then reports the database up to date', async () => {
+    const dir = tempDir();
+    const first = await cairnJson<{ applied: string[] }>(dir, 'migrate');
+    assert.ok(Array.isArray(first.applied));
+    assert.ok(first.applied.length > 0, 'an empty database gets migrations applied');
+    assert.equal(first.applied[0], '0001_foundation');
+    assert.ok(fs.existsSync(path.join(dir, 'cairn.sqlite')));
+
+    const text = await cairn(dir, 'migrate');
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /up to date/);
+  });
+});
+
+describe('cairn orgs and communities', { concurrency: false }, () => {
+  let dir: string;
+  before(() => { dir = tempDir(); });
+
+  test('orgs create prints id, name, uuid and a 32-character Contrast API key', async () => {
+    const org = await cairnJson(dir, 'orgs', 'create', 'Acme Corp');
+    assert.equal(typeof org.id, 'number');
+    assert.equal(org.name, 'Acme Corp');
+    assert.match(org.uuid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.match(org.apiKey, /^[A-Za-z0-9]{32}$/);
+
+    const text = await cairn(dir, 'orgs', 'create', 'Globex');
+    assert.equal(text.code, 0);
+    assert.match(text.stdout, /Globex/);
+    assert.match(text.stdout, /Contrast API-Key: [A-Za-z0-9]{32}/);
+
+    const listText = await cairn(dir, '--json', 'orgs', 'list');
+    assert.equal(listText.code, 0);
+    assert.ok(!listText.stdout.includes(org.apiKey), 'orgs list does not print API keys');
+    const list = JSON.parse(listText.stdout) as Array<{ id: number; name: string; type: string }>;
+    assert.deepEqual(list.map((o) => o.name), ['Acme Corp', 'Globex']);
+    assert.ok(list.every((o) => o.type === 'Organization'));
+    assert.ok(list.some((o) => o.id === org.id));
+  });
+
+  test('creating the same name again fails with one line', async () => {
+    assert.equal(await cairnFails(dir, 'orgs', 'create', 'Acme Corp'), 'cairn: An owner named "Acme Corp" already exists.');
+  });
+
+  test('bad names: empty, longer than 100 characters, control characters', async () => {
+    const [empty, long, control] = await Promise.all([
+      cairnFails(dir, 'orgs', 'create', ''),
+      cairnFailsJson(dir, 'communities', 'create', 'y'.repeat(101)),
+      cairnFails(dir, 'orgs', 'create', 'bad\tname'),
+    ]);
+    assert.equal(empty, 'cairn: An organization name must be 1 to 100 characters long.');
+    assert.equal(long.error, 'A community name must be 1 to 100 characters long.');
+    assert.equal(long.code, 'validation');
+    assert.match(control, /must not contain control characters/);
+  });
+
+  test('communities create, add-member (added, then already a member), list', async () => {
+    const community = await cairnJson(dir, 'communities', 'create', 'Sharing Circle');
+    assert.equal(community.name, 'Sharing Circle');
+    assert.equal(community.type, 'Community');
+    assert.equal(typeof community.id, 'number');
+
+    const first = await cairnJson(dir, 'communities', 'add-member', 'Sharing Circle', '--org', 'Acme Corp');
+    assert.equal(first.added, true);
+    assert.equal(first.community.name, 'Sharing Circle');
+    assert.equal(first.organization.name, 'Acme Corp');
+
+    const [second, notCommunity, listText] = await Promise.all([
+      cairnJson(dir, 'communities', 'add-member', 'Sharing Circle', '--org', 'Acme Corp'),
+      cairnFails(dir, 'communities', 'add-member', 'Globex', '--org', 'Acme Corp'),
+      cairn(dir, 'communities', 'list'),
+    ]);
+    assert.equal(second.added, false);
+    assert.match(notCommunity, /"Globex" is an organization, not a community/);
+    assert.equal(listText.code, 0);
+    assert.match(listText.stdout, /^id +name +type +uuid\n\d+ +Sharing Circle +Community +[0-9a-f-]{36}\n$/);
+  });
+});
+
+describe('cairn api-users', { concurrency: false }, () => {
+  let dir: string;
+  let org: { id: number; name: string; apiKey: string };
+  let user: { id: number; accessId: string; secret: string; apiKey: string; name: string; organization: string };
+
+  before(async () => {
+    dir = tempDir();
+    org = await cairnJson(dir, 'orgs', 'create', 'Initech');
+  });
+
+  test('create prints a 20-digit access id, a 40-character secret and the organization API key', async () => {
+    user = await cairnJson(dir, 'api-users', 'create', '--org', 'Initech', '--name', 'ingest bot');
+    assert.match(user.accessId, /^\d{20}$/);
+    assert.match(user.secret, /^[A-Za-z0-9]{40}$/);
+    assert.equal(user.apiKey, org.apiKey);
+    assert.equal(user.name, 'ingest bot');
+    assert.equal(user.organization, 'Initech');
+  });
+
+  test('the secret is not in the SQLite file in plaintext', () => {
+    for (const file of ['cairn.sqlite', 'cairn.sqlite-wal']) {
+      const full = path.join(dir, file);
+      if (!fs.existsSync(full)) continue;
+      const bytes = fs.readFileSync(full);
+      assert.equal(bytes.indexOf(user.secret), -1, `secret found in ${file}`);
+      assert.equal(bytes.indexOf(org.apiKey), -1, `organization API key found in ${file}`);
+    }
+  });
+
+  test('list shows the user without any secret', async () => {
+    const raw = await cairn(dir, '--json', 'api-users', 'list');
+    assert.equal(raw.code, 0);
+    assert.ok(!raw.stdout.includes(user.secret), 'the secret value is not printed');
+    const rows = JSON.parse(raw.stdout) as Array<Record<string, unknown>>;
+    const row = rows.find((r) => r.id === user.id);
+    assert.ok(row, 'the new user is listed');
+    assert.equal(row.userName, user.accessId);
+    assert.equal(row.organization, 'Initech');
+    assert.equal(row.disabled, false);
+    assert.equal(row.rejectReplay, false);
+    for (const r of rows) for (const key of Object.keys(r)) assert.doesNotMatch(key, /secret|password|key/i, `field ${key}`);
+  });
+
+  test('rotate issues a different secret', async () => {
+    const rotated = await cairnJson(dir, 'api-users', 'rotate', user.accessId);
+    assert.equal(rotated.accessId, user.accessId);
+    assert.match(rotated.secret, /^[A-Za-z0-9]{40}$/);
+    assert.notEqual(rotated.secret, user.secret);
+  });
+
+  test('disable and enable toggle disabled; reject-replay sets rejectReplay', async () => {
+    assert.equal((await cairnJson(dir, 'api-users', 'disable', user.accessId)).disabled, true);
+    const [enabled, on] = await Promise.all([
+      cairnJson(dir, 'api-users', 'enable', String(user.id)),
+      cairnJson(dir, 'api-users', 'reject-replay', user.accessId, '--state', 'on'),
+    ]);
+    assert.equal(enabled.disabled, false);
+    assert.equal(on.rejectReplay, true);
+  });
+
+  test('unknown user id or organization fails with one line', async () => {
+    const [unknownUser, unknownJson, unknownOrg] = await Promise.all([
+      cairnFails(dir, 'api-users', 'rotate', '99999'),
+      cairnFailsJson(dir, 'api-users', 'disable', '12345678901234567890'),
+      cairnFails(dir, 'api-users', 'create', '--org', 'Umbrella'),
+    ]);
+    assert.match(unknownUser, /^cairn: No user .*"99999"/);
+    assert.match(unknownJson.error, /^No user .*"12345678901234567890"/);
+    assert.equal(unknownJson.code, 'not-found');
+    assert.match(unknownOrg, /^cairn: No owner .*"Umbrella"/);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, child: ChildProcess, log: () => string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`cairn serve exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${log()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function tcHeaders(accessId: string, secret: string, pathAndQuery: string, method: string): Record<string, string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = crypto.createHmac('sha256', secret).update(`${pathAndQuery}:${method}:${timestamp}`).digest('base64');
+  return { Authorization: `TC ${accessId}:${signature}`, Timestamp: timestamp };
+}
+
+describe('cairn serve', { concurrency: false }, () => {
+  let child: ChildProcess | undefined;
+
+  after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child!.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+
+  test('bootstraps an empty directory, keeps secrets out of the log and answers signed requests', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    let output = '';
+    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data-dir', dir], {
+      env: { ...process.env, CAIRN_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    const running = child;
+
+    const file = path.join(dir, 'bootstrap-credentials.json');
+    // The file may exist a moment before it is completely written; wait until it parses.
+    const credentials = await waitFor('the bootstrap credentials', () => {
+      try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
+    }, running, () => output);
+    await waitFor('"Cairn is ready"', () => (output.includes('Cairn is ready') ? true : undefined), running, () => output);
+
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(credentials.organization.name, 'Exemplary Organization');
+    assert.match(credentials.organization.contrastApiKey, /^[A-Za-z0-9]{32}$/);
+    assert.equal(credentials.community.name, 'Common Community');
+    assert.equal(credentials.admin.userName, 'admin');
+    assert.equal(typeof credentials.admin.password, 'string');
+    assert.ok(credentials.admin.password.length >= 16);
+    assert.match(credentials.apiUser.accessId, /^\d{20}$/);
+    assert.match(credentials.apiUser.secret, /^[A-Za-z0-9]{40}$/);
+
+    const base = `http://127.0.0.1:${port}`;
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+
+    const owners = await fetch(`${base}/api/v2/owners`, { headers: tcHeaders(credentials.apiUser.accessId, credentials.apiUser.secret, '/api/v2/owners', 'GET') });
+    const body = await owners.text();
+    assert.equal(owners.status, 200, body);
+    const parsed = JSON.parse(body) as { status: string; data: { resultCount: number; owner: Array<{ id: number; name: string; type: string }> } };
+    assert.equal(parsed.status, 'Success');
+    assert.equal(parsed.data.resultCount, 2);
+    assert.deepEqual(parsed.data.owner.map((o) => [o.id, o.name, o.type]), [
+      [0, 'Exemplary Organization', 'Organization'],
+      [1, 'Common Community', 'Community'],
+    ]);
+
+    // A wrong signature is refused.
+    const forged = await fetch(`${base}/api/v2/owners`, { headers: tcHeaders(credentials.apiUser.accessId, 'x'.repeat(40), '/api/v2/owners', 'GET') });
+    assert.equal(forged.status, 401);
+    await forged.arrayBuffer();
+
+    // The log names the file but none of the secrets in it.
+    assert.ok(output.includes(file), `the log mentions ${file}`);
+    for (const secret of [credentials.apiUser.secret, credentials.admin.password, credentials.admin.serviceKey, credentials.organization.contrastApiKey]) {
+      assert.ok(!output.includes(secret), 'a secret was logged');
+    }
+    assert.doesNotMatch(output, / {4}at /);
+
+    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+    running.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+    assert.match(output, /shutting down/);
+  });
+
+  test('an invalid --port exits 1 naming CAIRN_PORT', async () => {
+    const line = await cairnFails(tempDir(), 'serve', '--port', 'abc');
+    assert.match(line, /CAIRN_PORT/);
+  });
+});
+});
