@@ -54,6 +54,9 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     authenticator: new Authenticator(credentials, tokens, new ReplayGuard(), config.clockSkewSeconds, now),
     now,
     masterKeyGenerated: master.generatedAt,
-    close: () => (options.store ? Promise.resolve() : store.close()),
+    close: async () => {
+      credentials.stopWatching();
+      if (!options.store) await store.close();
+    },
   };
 }

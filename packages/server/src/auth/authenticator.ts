@@ -58,7 +58,8 @@ export class Authenticator {
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
-  async authenticate(request: RequestFacts): Promise<Principal> {
+  /** A Principal, synchronously when the credential is cached (the common case), else a Promise. */
+  authenticate(request: RequestFacts): Principal | Promise<Principal> {
     const authorization = header(request.headers, 'authorization')?.trim();
     const apiKey = header(request.headers, 'api-key');
     if (!authorization) {
@@ -75,7 +76,7 @@ export class Authenticator {
     throw new AuthError('malformed-credentials', 'The Authorization header is not of a supported scheme (TC, TC-Token, Basic, or the Contrast base64 token with API-Key).');
   }
 
-  async #threatConnect(request: RequestFacts, authorization: string): Promise<Principal> {
+  #threatConnect(request: RequestFacts, authorization: string): Principal | Promise<Principal> {
     const parsed = parseThreatConnectAuthorization(authorization);
     if (!parsed) throw new AuthError('malformed-credentials', 'The Authorization header must be "TC <access id>:<base64 signature>".');
     const timestampHeader = header(request.headers, 'timestamp')?.trim();
@@ -84,12 +85,15 @@ export class Authenticator {
     const timestamp = Number(timestampHeader);
     const skew = timestamp - this.now();
     if (Math.abs(skew) > this.clockSkewSeconds) throw new AuthError('timestamp-out-of-range', `The Timestamp is ${Math.abs(skew)} s away from the server clock; the limit is ${this.clockSkewSeconds} s.`, { skew });
-    const credential = await this.credentials.byUserName(parsed.accessId);
-    const canonical = threatConnectCanonical({ pathAndQuery: request.rawUrl, method: request.method, timestamp: timestampHeader });
-    const expected = crypto.createHmac('sha256', credential?.secret ?? DECOY_SECRET).update(canonical).digest('base64');
-    if (!credential) throw new AuthError('unknown-access-id', 'Unknown access id.');
-    if (!constantTimeEqual(expected, parsed.signature)) throw new AuthError('bad-signature', 'The signature does not match the request.');
-    return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
+    const verify = (credential: Credential | null | undefined): Principal => {
+      const canonical = threatConnectCanonical({ pathAndQuery: request.rawUrl, method: request.method, timestamp: timestampHeader });
+      const expected = crypto.createHmac('sha256', credential?.secret ?? DECOY_SECRET).update(canonical).digest('base64');
+      if (!credential) throw new AuthError('unknown-access-id', 'Unknown access id.');
+      if (!constantTimeEqual(expected, parsed.signature)) throw new AuthError('bad-signature', 'The signature does not match the request.');
+      return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
+    };
+    const cached = this.credentials.peek(parsed.accessId);
+    return cached === undefined ? this.credentials.byUserName(parsed.accessId).then(verify) : verify(cached);
   }
 
   async #websupport(request: RequestFacts, authorization: string): Promise<Principal> {

@@ -27,12 +27,37 @@ export class CredentialStore {
   #epoch: string | undefined;
   #checkedAt = 0;
   #pendingCheck: Promise<void> | undefined;
+  #watcher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly secrets: SecretBox,
     private readonly epochCheckMs = 1000,
   ) {}
+
+  /**
+   * The cached credential without waiting: a Credential, null for a cached "no such user", or
+   * undefined when the cache cannot answer (not loaded, or the epoch was not checked recently).
+   */
+  peek(userName: string): Credential | null | undefined {
+    if (Date.now() - this.#checkedAt >= this.epochCheckMs) return undefined;
+    return this.#byName.get(userName);
+  }
+
+  /** Checks the epoch in the background every half interval, so `peek` keeps answering. */
+  startWatching(): void {
+    if (this.#watcher) return;
+    this.#watcher = setInterval(() => {
+      this.#checkedAt = 0;
+      this.#freshen().catch(() => undefined);
+    }, Math.max(50, Math.floor(this.epochCheckMs / 2)));
+    this.#watcher.unref();
+  }
+
+  stopWatching(): void {
+    if (this.#watcher) clearInterval(this.#watcher);
+    this.#watcher = undefined;
+  }
 
   /** By access id (API users) or user name (people); undefined when there is no such user. */
   async byUserName(userName: string): Promise<Credential | undefined> {
