@@ -22,6 +22,13 @@ export type ErrorCode =
   | 'rate-limited'
   | 'internal';
 
+/** The HTTP status each code maps to on every surface (a surface may word it differently). */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  'bad-request': 400, validation: 400, 'malformed-body': 400, 'tql-parse': 400, 'mismatched-items': 400, 'missing-data': 400, 'has-dependents': 400,
+  unauthorized: 401, forbidden: 403, 'not-found': 404, 'route-not-found': 404, 'method-not-allowed': 405, conflict: 409,
+  'payload-too-large': 413, 'unsupported-media-type': 415, 'headers-too-large': 431, 'rate-limited': 429, internal: 500,
+};
+
 export interface FieldProblem {
   /** Field name or path (`tasks[0].name`), `_` for the request as a whole. */
   field: string;

@@ -1,7 +1,20 @@
 /** Tags, security labels, artifact types and owners (spec threatconnect.md §9). */
+import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.js';
 import { field, keyword } from './fields.js';
 import type { ResourceDefinition } from './types.js';
+
+/** Sets name, normalized and techniqueId from a tag's name; a name is unique per owner, ignoring case. */
+async function nameTag(values: Record<string, unknown>, db: Kysely<any>, ownerId: number, exceptId?: number): Promise<void> {
+  const name = String(values.name).trim();
+  values.name = name;
+  values.normalized = name.toLowerCase();
+  values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
+  let query = db.selectFrom('tags').select('id').where('owner_id', '=', ownerId).where('normalized', '=', values.normalized);
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  const taken = await query.executeTakeFirst();
+  if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
+}
 
 export const tags: ResourceDefinition = {
   name: 'tags',
@@ -35,21 +48,10 @@ export const tags: ResourceDefinition = {
   sortable: { id: 'id', name: 'name', lastUsed: 'last_used' },
   defaultSort: { column: 'id', direction: 'asc' },
   async onCreate(values, ctx) {
-    const name = String(values.name).trim();
-    values.name = name;
-    values.normalized = name.toLowerCase();
-    values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
-    const taken = await ctx.db.selectFrom('tags').select('id').where('owner_id', '=', ctx.ownerId).where('normalized', '=', values.normalized).executeTakeFirst();
-    if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
+    await nameTag(values, ctx.db, ctx.ownerId);
   },
   async onUpdate(values, existing, ctx) {
-    if (values.name === undefined) return;
-    const name = String(values.name).trim();
-    values.name = name;
-    values.normalized = name.toLowerCase();
-    values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
-    const taken = await ctx.db.selectFrom('tags').select('id').where('owner_id', '=', existing.owner_id).where('normalized', '=', values.normalized).where('id', '!=', existing.id).executeTakeFirst();
-    if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
+    if (values.name !== undefined) await nameTag(values, ctx.db, Number(existing.owner_id), Number(existing.id));
   },
 };
 

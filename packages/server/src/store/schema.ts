@@ -47,9 +47,63 @@ export interface SystemSettingsTable {
   value: string;
 }
 
+/** Case management (migration 0002); the v3 engine reads these through their declarations. */
+export interface CasesTable {
+  id: Generated<number>; owner_id: number; xid: string; name: string; description: string | null;
+  severity: string; status: string; resolution: string;
+  case_open_time: string | null; case_close_time: string | null; case_occurrence_time: string | null; case_detection_time: string | null;
+  case_open_user_id: number | null; case_close_user_id: number | null; created_by_id: number | null; assignee_user_id: number | null;
+  date_added: string; last_updated: string;
+}
+
+export interface TasksTable {
+  id: Generated<number>; owner_id: number; case_id: number; xid: string; name: string; description: string | null; status: string;
+  workflow_phase: number; workflow_step: number; required: number; due_date: string | null; completed_date: string | null;
+  completed_by_id: number | null; assignee_user_id: number | null; date_added: string; last_updated: string;
+}
+
+export interface ArtifactsTable {
+  id: Generated<number>; owner_id: number; case_id: number; task_id: number | null; type_id: number; summary: string;
+  source: string | null; field_name: string | null; hash_code: string | null; date_added: string; last_modified: string;
+}
+
+export interface NotesTable {
+  id: Generated<number>; owner_id: number; case_id: number | null; task_id: number | null; artifact_id: number | null;
+  workflow_event_id: number | null; text: string; author_id: number | null; edited: number; date_added: string; last_modified: string;
+}
+
+export interface WorkflowEventsTable {
+  id: Generated<number>; owner_id: number; case_id: number; summary: string; event_date: string; date_added: string;
+  deleted: number; deleted_reason: string | null; system_generated: number; user_id: number | null; link: string | null;
+}
+
+export interface TagsTable {
+  id: Generated<number>; owner_id: number; name: string; normalized: string; description: string | null;
+  technique_id: string | null; last_used: string | null; date_added: string;
+}
+
+export interface CaseTagsTable { case_id: number; tag_id: number }
+
+export interface SecurityLabelsTable {
+  id: Generated<number>; owner_id: number | null; name: string; description: string | null; color: string; date_added: string;
+}
+
+export interface ArtifactTypesTable {
+  id: Generated<number>; name: string; description: string; data_type: string; intel_type: string | null; derived_link: number;
+}
+
 export interface Database {
   owners: OwnersTable;
   community_members: CommunityMembersTable;
   users: UsersTable;
   system_settings: SystemSettingsTable;
+  cases: CasesTable;
+  tasks: TasksTable;
+  artifacts: ArtifactsTable;
+  notes: NotesTable;
+  workflow_events: WorkflowEventsTable;
+  tags: TagsTable;
+  case_tags: CaseTagsTable;
+  security_labels: SecurityLabelsTable;
+  artifact_types: ArtifactTypesTable;
 }

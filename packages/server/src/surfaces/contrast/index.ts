@@ -3,16 +3,11 @@
  * ng answers in `{"success":…,"messages":[…],…}`; failures add `errors`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type CairnError } from '../../core/errors.js';
+import { AuthError, HTTP_STATUS, type CairnError } from '../../core/errors.js';
 import type { Surface } from '../surface.js';
 import { registerProfileRoutes } from './ng-profile.js';
 import { sendJson } from '../send-json.js';
 
-const STATUS: Record<CairnError['code'], number> = {
-  'bad-request': 400, validation: 400, 'malformed-body': 400, 'tql-parse': 400, 'mismatched-items': 400, 'missing-data': 400, 'has-dependents': 400,
-  unauthorized: 401, forbidden: 403, 'not-found': 404, 'route-not-found': 404, 'method-not-allowed': 405, conflict: 409,
-  'payload-too-large': 413, 'unsupported-media-type': 415, 'headers-too-large': 431, 'rate-limited': 429, internal: 500,
-};
 
 function messageFor(error: CairnError): string {
   if (error instanceof AuthError) {
@@ -31,7 +26,7 @@ function messageFor(error: CairnError): string {
 
 function renderContrastFailure(_request: FastifyRequest, reply: FastifyReply, error: CairnError): FastifyReply {
   const errors = (error.details.fields ?? []).map((f) => ({ field: f.field, message: f.message }));
-  return sendJson(reply, STATUS[error.code], { success: false, messages: [messageFor(error)], errors });
+  return sendJson(reply, HTTP_STATUS[error.code], { success: false, messages: [messageFor(error)], errors });
 }
 
 export const contrastSurface: Surface = {

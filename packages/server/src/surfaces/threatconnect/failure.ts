@@ -3,14 +3,9 @@
  * v3: `{"errCode":"0x…","message":…,"status":"Error"}` with the code table of the v3 docs.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type CairnError, type ErrorCode } from '../../core/errors.js';
+import { AuthError, HTTP_STATUS, type CairnError, type ErrorCode } from '../../core/errors.js';
 import { sendJson, sendXml, wantsXml } from './render.js';
 
-const STATUS: Record<ErrorCode, number> = {
-  'bad-request': 400, validation: 400, 'malformed-body': 400, 'tql-parse': 400, 'mismatched-items': 400, 'missing-data': 400, 'has-dependents': 400,
-  unauthorized: 401, forbidden: 403, 'not-found': 404, 'route-not-found': 404, 'method-not-allowed': 405, conflict: 409,
-  'payload-too-large': 413, 'unsupported-media-type': 415, 'headers-too-large': 431, 'rate-limited': 429, internal: 500,
-};
 
 const V3_CODE: Record<ErrorCode, string> = {
   'bad-request': '0x1001', 'payload-too-large': '0x1001', 'headers-too-large': '0x1001', 'rate-limited': '0x1001',
@@ -52,7 +47,7 @@ function messageFor(error: CairnError, path: string): string {
 
 export function renderThreatConnectFailure(request: FastifyRequest, reply: FastifyReply, error: CairnError): FastifyReply {
   const path = request.url.split('?', 1)[0] ?? '';
-  const status = STATUS[error.code];
+  const status = HTTP_STATUS[error.code];
   const message = messageFor(error, path);
   if (isV3Path(path)) return sendJson(reply, status, { errCode: V3_CODE[error.code], message, status: 'Error' });
   if (wantsXml(request)) return sendXml(reply, status, { errorResponse: { Status: 'Failure', Message: message } });

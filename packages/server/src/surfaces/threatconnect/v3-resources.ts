@@ -23,10 +23,13 @@ const PARAMETER_NAMES = ['tql', 'fields', 'resultStart', 'resultLimit', 'sorting
 /** Query parameters (repeatable) merged with `{"data":{…}}` from a GET/DELETE body. */
 function readParams(request: FastifyRequest): { params: Params; fromBody: Record<string, string[]> } {
   const params: Params = new Map();
-  const add = (key: string, value: unknown) => {
+  const add = (key: string, value: unknown): string[] => {
     const canonical = PARAMETER_NAMES.find((n) => n.toLowerCase() === key.toLowerCase()) ?? key;
-    const values = (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined && v !== null).map((v) => String(v));
-    params.set(canonical, [...(params.get(canonical) ?? []), ...values]);
+    const values = (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined && v !== null);
+    if (values.some((v) => typeof v === 'object')) throw new CairnError('bad-request', `The parameter ${key.slice(0, 60)} takes a value or a list of values, not an object.`);
+    const texts = values.map((v) => String(v));
+    params.set(canonical, [...(params.get(canonical) ?? []), ...texts]);
+    return texts;
   };
   for (const [key, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) add(key, value);
   const fromBody: Record<string, string[]> = {};
@@ -35,13 +38,40 @@ function readParams(request: FastifyRequest): { params: Params; fromBody: Record
     const data = body.data;
     if (data !== undefined) {
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CairnError('bad-request', 'A GET or DELETE body carries parameters as {"data":{"tql":…,"fields":[…]}}.');
-      for (const [key, value] of Object.entries(data)) {
-        add(key, value);
-        fromBody[key] = (Array.isArray(value) ? value : [value]).map(String);
-      }
+      for (const [key, value] of Object.entries(data)) fromBody[key] = add(key, value);
     }
   }
   return { params, fromBody };
+}
+
+type JsonParser = ReturnType<FastifyInstance['getDefaultJsonParser']>;
+
+/**
+ * Fastify treats GET as bodyless and never reads its body, but tcex sends `{}` on a single GET and
+ * `{"data":{"tql":…}}` instead of a long query string. Reads and parses it (with Fastify's own JSON
+ * parser, so prototype poisoning is refused the same way) before the handler looks at the params;
+ * reading it also keeps a kept-alive connection in step.
+ */
+async function readGetBody(request: FastifyRequest, parseJson: JsonParser, limit: number): Promise<void> {
+  if (request.method !== 'GET' || request.body !== undefined) return;
+  const { headers } = request;
+  const declared = headers['content-length'];
+  if (headers['transfer-encoding'] === undefined && (declared === undefined || declared === '0')) return;
+  const tooLarge = () => new CairnError('payload-too-large', `The request body is larger than the limit of ${limit} bytes.`, { limit });
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const type = String(headers['content-type'] ?? 'application/json').toLowerCase();
+  if (text.trim() === '' || !type.includes('json')) return;
+  request.body = await new Promise<unknown>((resolve, reject) => {
+    parseJson(request, text, (error: Error | null, value?: unknown) => (error ? reject(error) : resolve(value)));
+  });
 }
 
 function single(params: Params, name: string): string | undefined {
@@ -150,6 +180,8 @@ function tqlList(resource: ResourceDefinition) {
 
 export function registerV3ResourceRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
   const engine = services.resources;
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const getBody = (request: FastifyRequest) => readGetBody(request, parseJson, services.config.bodyLimitBytes);
   for (const resource of RESOURCES.values()) {
     const path = `${base}/v3/${resource.name}`;
     const writable = () => {
@@ -170,6 +202,7 @@ export function registerV3ResourceRoutes(app: FastifyInstance, base: string, ser
     });
 
     app.get(path, async (request, reply) => {
+      await getBody(request);
       const { params, fromBody } = readParams(request);
       const options = listOptions(params);
       const result = await engine.list(resource, request.principal, options);
@@ -183,6 +216,7 @@ export function registerV3ResourceRoutes(app: FastifyInstance, base: string, ser
     });
 
     app.get(`${path}/:id`, async (request, reply) => {
+      await getBody(request);
       const { params } = readParams(request);
       const data = await engine.get(resource, request.principal, (request.params as { id: string }).id, fieldsParam(params), params.get('owner'));
       return sendJson(reply, 200, { data, status: 'Success' });

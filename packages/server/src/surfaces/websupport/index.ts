@@ -4,17 +4,13 @@
  * (en_us, sk, cs_cz, hu).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, type CairnError } from '../../core/errors.js';
+import { AuthError, HTTP_STATUS, type CairnError } from '../../core/errors.js';
 import type { Surface } from '../surface.js';
 import { websupportLanguage } from './language.js';
 import { localizeValidation, translate, type MessageKey } from './messages.js';
 import { registerV1UserRoutes } from './v1-user.js';
 import { sendJson } from '../send-json.js';
 
-const STATUS: Partial<Record<CairnError['code'], number>> = {
-  'bad-request': 400, validation: 400, 'malformed-body': 400, unauthorized: 401, forbidden: 403, 'not-found': 404, 'route-not-found': 404,
-  'method-not-allowed': 405, conflict: 409, 'payload-too-large': 413, 'unsupported-media-type': 415, 'headers-too-large': 431, 'rate-limited': 429,
-};
 
 function authFailure(error: AuthError): { status: number; key: MessageKey } {
   switch (error.reason) {
@@ -51,7 +47,7 @@ function renderWebsupportFailure(request: FastifyRequest, reply: FastifyReply, e
     case 'payload-too-large': return body(413, translate(lang, 'bodyTooLarge', { limit: Number(error.details.limit ?? 0) }));
     case 'unsupported-media-type': return body(415, translate(lang, 'unsupportedMediaType'));
     case 'internal': return body(500, translate(lang, 'internalError'));
-    default: return body(STATUS[error.code] ?? 400, error.message);
+    default: return body(HTTP_STATUS[error.code], error.message);
   }
 }
 
