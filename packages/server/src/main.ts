@@ -10,6 +10,9 @@ import { bootstrapIfEmpty } from './core/tenancy/bootstrap.js';
 import { createServices, type CairnServices, type ServiceOptions } from './services.js';
 import { migrateToLatest } from './store/migrate.js';
 
+// Everything Cairn writes (database, WAL, master key, credentials) is for its own user only.
+process.umask(0o077);
+
 interface GlobalOptions { dataDir?: string; databaseUrl?: string; json?: boolean }
 
 const program = new Command('cairn')

@@ -291,6 +291,11 @@ describe('cairn serve', { concurrency: false }, () => {
     await waitFor('"Cairn is ready"', () => (output.includes('Cairn is ready') ? true : undefined), running, () => output);
 
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    // The database and its WAL are readable by Cairn's user only.
+    for (const name of ['cairn.sqlite', 'cairn.sqlite-wal', 'master.key']) {
+      const stored = path.join(dir, name);
+      if (fs.existsSync(stored)) assert.equal(fs.statSync(stored).mode & 0o077, 0, `${name} is private`);
+    }
     assert.equal(credentials.organization.name, 'Exemplary Organization');
     assert.match(credentials.organization.contrastApiKey, /^[A-Za-z0-9]{32}$/);
     assert.equal(credentials.community.name, 'Common Community');
