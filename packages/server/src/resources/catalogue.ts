@@ -31,7 +31,11 @@ export const tags: ResourceDefinition = {
     dateAdded: field.date('date_added', 'The date the tag was added', { readOnly: true, includedByDefault: false }),
     owner: field.owner(),
     ownerId: field.ownerId(),
-    cases: field.collection('Cases', 'The cases with this tag'),
+    // Read with ?fields=cases; tags are applied to cases from the case side (PUT /v3/cases/{id} tags).
+    cases: { ...field.collection('Cases', 'The cases with this tag'), readOnly: true },
+  },
+  collections: {
+    cases: { kind: 'linked', target: 'cases', table: 'case_tags', parentColumn: 'tag_id', targetColumn: 'case_id', itemType: 'Case', description: 'The cases with this tag' },
   },
   tql: [
     keyword('id', 'Integer', 'id', 'The ID of the tag'),
@@ -125,10 +129,11 @@ export const securityOwners: ResourceDefinition = {
     id: field.id('The ID of the owner'),
     name: field.string('name', 'The name of the owner', { readOnly: true }),
     type: field.string('type', 'Organization, Community or Source', { readOnly: true }),
-    ownerRole: field.computed('String', 'The caller\'s role in the owner', (row) => (row.type === 'Organization' ? 'Organization Administrator' : 'Commenter')),
-    permTag: field.computed('String', 'Permission to tag', (row) => (row.type === 'Organization' ? 'FULL' : 'NONE')),
-    permCase: field.computed('String', 'Permission on cases', (row) => (row.type === 'Organization' ? 'FULL' : 'NONE')),
-    permIndicator: field.computed('String', 'Permission on indicators', (row) => (row.type === 'Organization' ? 'FULL' : 'NONE')),
+    // Members of a community read and write its data like their organization's (no finer roles yet).
+    ownerRole: field.computed('String', 'The caller\'s role in the owner', (row) => (row.type === 'Organization' ? 'Organization Administrator' : 'Member')),
+    permTag: field.computed('String', 'Permission to tag', () => 'FULL'),
+    permCase: field.computed('String', 'Permission on cases', () => 'FULL'),
+    permIndicator: field.computed('String', 'Permission on indicators', () => 'FULL'),
   },
   tql: [
     keyword('id', 'Integer', 'id', 'The ID of the owner'),

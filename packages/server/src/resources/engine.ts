@@ -37,6 +37,23 @@ type Row = Record<string, unknown>;
 type Db = Kysely<any>;
 
 const BODY_META_KEYS = new Set(['ownerId', 'ownerName', 'owner']);
+/** Body keys that name the owner a POST writes to (read by writeOwner), also where a resource shows them read-only. */
+const WRITE_OWNER_KEYS = new Set(['ownerId', 'ownerName']);
+
+/** Ids are INTEGER columns (int4 on PostgreSQL); a larger number names no row and must never reach SQL. */
+const MAX_ID = 2_147_483_647;
+
+/** An integer or a digit string (what a body may carry as an id). */
+function isIdLike(value: unknown): boolean {
+  return (typeof value === 'number' && Number.isInteger(value)) || (typeof value === 'string' && /^\d{1,15}$/.test(value));
+}
+
+/** The id `value` names, or undefined when it cannot name a stored row (not an id, negative, beyond int4). */
+function asId(value: unknown): number | undefined {
+  if (!isIdLike(value)) return undefined;
+  const id = Number(value);
+  return id >= 0 && id <= MAX_ID ? id : undefined;
+}
 
 function problem(field: string, message: string): FieldProblem {
   return { field, message };
@@ -61,7 +78,7 @@ export class ResourceEngine {
 
   private async visibleOwner(principal: Principal, name: string): Promise<number> {
     const row = await this.db.selectFrom('owners').select('id')
-      .where((eb: any) => (/^\d{1,10}$/.test(name) ? eb.or([eb('name', '=', name), eb('id', '=', Number(name))]) : eb('name', '=', name)))
+      .where((eb: any) => (asId(name) !== undefined ? eb.or([eb('name', '=', name), eb('id', '=', asId(name))]) : eb('name', '=', name)))
       .executeTakeFirst();
     if (!row || !principal.visibleOwnerIds.has(Number(row.id))) throw new CairnError('not-found', `The owner "${name.slice(0, 100)}" does not exist or is not visible to you.`);
     return Number(row.id);
@@ -87,7 +104,9 @@ export class ResourceEngine {
     const ownerIds = await this.readOwners(principal, options.owner);
     const where = this.where(resource, ownerIds, options.tql);
     let query = this.selectRows(resource).where(where);
-    for (const [column, direction] of this.ordering(resource, options.sorting)) query = query.orderBy(sql.ref(`t0.${column}`), direction as 'asc' | 'desc');
+    for (const [column, direction, nulls] of this.ordering(resource, options.sorting)) {
+      query = query.orderBy(sql.ref(`t0.${column}`), (ob) => (direction === 'desc' ? ob.desc() : ob.asc())[nulls === 'first' ? 'nullsFirst' : 'nullsLast']());
+    }
     const rows = await query.limit(options.resultLimit).offset(options.resultStart).execute() as Row[];
     const needsTotal = options.count || rows.length === options.resultLimit || options.resultStart > 0;
     const total = needsTotal
@@ -97,29 +116,44 @@ export class ResourceEngine {
     return { data, total, ...(options.count ? { count: total } : {}) };
   }
 
-  /** `sorting=name asc dateAdded desc` → columns; unknown keys are an error naming the sortable ones. */
-  private ordering(resource: ResourceDefinition, sorting: string | undefined): [string, string][] {
-    const order: [string, string][] = [];
+  /**
+   * `sorting=name asc dateAdded desc` → columns; unknown keys are an error naming the sortable ones.
+   * NULL placement is explicit so both dialects agree (SQLite sorts NULL lowest, PostgreSQL highest):
+   * NULL counts as lowest for asc/desc; `nullsfirst`/`nullslast` sort ascending with NULLs before/after.
+   */
+  private ordering(resource: ResourceDefinition, sorting: string | undefined): [string, 'asc' | 'desc', 'first' | 'last'][] {
+    const order: [string, 'asc' | 'desc', 'first' | 'last'][] = [];
     const tokens = (sorting ?? '').trim().split(/[\s,]+/).filter(Boolean);
     if (tokens.length > 20) throw new CairnError('bad-request', 'sorting takes at most 10 keys.');
-    const directions: Record<string, string> = { asc: 'asc', desc: 'desc', nullsfirst: 'asc', nullslast: 'desc' };
+    const directions = new Map<string, ['asc' | 'desc', 'first' | 'last']>([
+      ['asc', ['asc', 'first']], ['desc', ['desc', 'last']], ['nullsfirst', ['asc', 'first']], ['nullslast', ['asc', 'last']],
+    ]);
+    // "sort results based on a valid TQL parameter for the endpoint" (docs v3/sort_results.rst).
+    const sortable = new Map<string, [string, string]>();
+    for (const [name, column] of [...Object.entries(resource.sortable), ...resource.tql.map((k) => [k.keyword, k.column] as const)]) {
+      if (!sortable.has(name.toLowerCase())) sortable.set(name.toLowerCase(), [name, column]);
+    }
     for (let i = 0; i < tokens.length; i++) {
       const key = tokens[i]!;
-      const column = Object.entries(resource.sortable).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
-      if (!column) throw new CairnError('bad-request', `Cannot sort ${resource.name} by "${key.slice(0, 60)}"; sortable: ${Object.keys(resource.sortable).join(', ')}.`);
-      const next = tokens[i + 1]?.toLowerCase();
-      const direction = next !== undefined && next in directions ? directions[next]! : 'asc';
-      if (next !== undefined && next in directions) i++;
-      order.push([column, direction]);
+      const column = sortable.get(key.toLowerCase())?.[1];
+      if (!column) throw new CairnError('bad-request', `Cannot sort ${resource.name} by "${key.slice(0, 60)}"; sortable: ${[...sortable.values()].map(([name]) => name).join(', ')}.`);
+      const given = directions.get(tokens[i + 1]?.toLowerCase() ?? '');
+      if (given) i++;
+      const [direction, nulls] = given ?? directions.get('asc')!;
+      order.push([column, direction, nulls]);
     }
-    if (order.length === 0 && resource.defaultSort) order.push([resource.defaultSort.column, resource.defaultSort.direction]);
-    if (!order.some(([column]) => column === 'id')) order.push(['id', 'asc']);
+    if (order.length === 0 && resource.defaultSort) order.push([resource.defaultSort.column, resource.defaultSort.direction, resource.defaultSort.direction === 'asc' ? 'first' : 'last']);
+    if (!order.some(([column]) => column === 'id')) order.push(['id', 'asc', 'first']);
     return order;
   }
 
   private async findRow(resource: ResourceDefinition, ref: string, ownerIds: readonly number[]): Promise<Row> {
     let where: RawBuilder<SqlBool>;
-    if (/^\d{1,15}$/.test(ref)) where = sql<SqlBool>`t0.id = ${Number(ref)}`;
+    if (/^\d+$/.test(ref)) {
+      const id = asId(ref);
+      if (id === undefined) throw new CairnError('not-found', `No ${resource.itemType.toLowerCase()} ${ref.slice(0, 100)} visible to you.`);
+      where = sql<SqlBool>`t0.id = ${id}`;
+    }
     else if (resource.hasXid && ref.length <= 100) where = sql<SqlBool>`t0.xid = ${ref}`;
     else throw new CairnError('not-found', `No ${resource.itemType.toLowerCase()} with id "${ref.slice(0, 100)}"${resource.hasXid ? ' or that xid' : ''}.`);
     const row = await this.selectRows(resource).where(ownerCondition(resource, 't0', ownerIds)).where(where).executeTakeFirst() as Row | undefined;
@@ -252,6 +286,8 @@ export class ResourceEngine {
     const pending: [string, CollectionDefinition, unknown][] = [];
     for (const [name, value] of Object.entries(body)) {
       const def = resource.fields[name];
+      // ownerId/ownerName choose the owner of a top-level POST (writeOwner), even where the item shows them read-only.
+      if (path === '' && WRITE_OWNER_KEYS.has(name) && (!def || def.kind === 'ownerId' || def.kind === 'owner')) continue;
       if (!def) {
         if (!BODY_META_KEYS.has(name)) problems.push(problem(path + name, `is not a field of ${resource.name} (OPTIONS /v3/${resource.name} lists them)`));
         continue;
@@ -319,11 +355,12 @@ export class ResourceEngine {
       } else {
         const byId = body[reference.idField];
         const byXid = reference.xidField ? body[reference.xidField] : undefined;
-        if (byId !== undefined && !(Number.isInteger(byId) || (typeof byId === 'string' && /^\d{1,15}$/.test(byId)))) { problems.push(problem(path + reference.idField, 'must be an id')); continue; }
+        if (byId !== undefined && !isIdLike(byId)) { problems.push(problem(path + reference.idField, 'must be an id')); continue; }
         if (byXid !== undefined && (typeof byXid !== 'string' || byXid.length > 100)) { problems.push(problem(path + reference.xidField!, 'must be an xid string')); continue; }
         let query = ctx.db.selectFrom(`${target.table} as t0`).selectAll('t0').where(ownerCondition(target, 't0', [...ctx.principal.visibleOwnerIds]));
-        query = byId !== undefined ? query.where('t0.id', '=', Number(byId)) : query.where('t0.xid', '=', String(byXid));
-        row = await query.executeTakeFirst();
+        const parentId = byId !== undefined ? asId(byId) : undefined;
+        query = byId !== undefined ? query.where('t0.id', '=', parentId ?? -1) : query.where('t0.xid', '=', String(byXid));
+        row = byId !== undefined && parentId === undefined ? undefined : await query.executeTakeFirst();
         if (!row) { problems.push(problem(path + (byId !== undefined ? reference.idField : reference.xidField!), `names no ${target.itemType.toLowerCase()} visible to you`)); continue; }
       }
       if (!row) continue;
@@ -363,6 +400,7 @@ export class ResourceEngine {
         if (typeof number !== 'number' || !Number.isInteger(number)) return void problems.push(problem(name, 'must be a whole number'));
         if (def.minValue !== undefined && number < def.minValue) return void problems.push(problem(name, `must be at least ${def.minValue}`));
         if (def.maxValue !== undefined && number > def.maxValue) return void problems.push(problem(name, `must be at most ${def.maxValue}`));
+        if (number > MAX_ID || number < -MAX_ID - 1) return void problems.push(problem(name, `must be between ${-MAX_ID - 1} and ${MAX_ID}`));
         values[column] = number;
         return;
       }
@@ -391,8 +429,10 @@ export class ResourceEngine {
         if (assignee.type !== 'User') return void problems.push(problem(name, 'type must be User or None (group assignment is not supported)'));
         const ref = assignee.data?.id ?? assignee.data?.userName;
         if (ref === undefined) return void problems.push(problem(name, 'data needs a userName or an id'));
-        const user = await ctx.db.selectFrom('users').select(['id', 'organization_id'])
-          .where(typeof ref === 'number' ? 'id' : 'user_name', '=', ref as never).executeTakeFirst();
+        if (typeof ref !== 'number' && (typeof ref !== 'string' || ref.length > 200)) return void problems.push(problem(name, 'data.userName must be a string and data.id a whole number'));
+        const userId = typeof ref === 'number' ? asId(ref) : undefined;
+        const user = typeof ref === 'number' && userId === undefined ? undefined : await ctx.db.selectFrom('users').select(['id', 'organization_id'])
+          .where(typeof ref === 'number' ? 'id' : 'user_name', '=', (userId ?? ref) as never).executeTakeFirst();
         if (!user || !ctx.principal.visibleOwnerIds.has(Number(user.organization_id))) return void problems.push(problem(name, `names no user of your organization: ${String(ref).slice(0, 100)}`));
         values[column] = Number(user.id);
         return;
@@ -425,7 +465,7 @@ export class ResourceEngine {
       const ids = items.map((item, i) => {
         if (!(Number.isInteger(item.id))) throw fieldError([problem(`${path}${name}[${i}].id`, 'is required to delete')], target);
         return Number(item.id);
-      });
+      }).filter((id) => asId(id) !== undefined); // a larger id names nothing to delete
       if (ids.length > 0) await ctx.db.deleteFrom(target.table).where(column, '=', parentId).where('id', 'in', ids).execute();
       return;
     }
@@ -442,7 +482,9 @@ export class ResourceEngine {
     for (const [i, item] of items.entries()) {
       const label = item.name ?? item.techniqueId;
       if (item.id !== undefined) {
-        const row = await ctx.db.selectFrom(target.table).select('id').where('id', '=', Number(item.id)).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
+        if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
+        const linkId = asId(item.id);
+        const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
         if (!row) throw new CairnError('not-found', `${path}${name}[${i}]: no ${target.itemType.toLowerCase()} ${String(item.id)} in this owner.`);
         ids.push(Number(row.id));
       } else if (typeof label === 'string' && label.trim() !== '' && label.length <= 128) {
@@ -496,7 +538,8 @@ export class ResourceEngine {
       if (problems.length > 0) throw fieldError(problems, resource);
       await resource.onUpdate?.(values, existing, ctx);
       this.stamp(resource, values, ctx.now, false);
-      await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
+      // Some resources stamp no time (workflow events, labels): a PUT of {} or of collections only sets nothing.
+      if (Object.keys(values).length > 0) await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
       for (const [name, collection, value] of pending) await this.applyCollection(resource, id, name, collection, value, ctx, '');
     });
     return this.get(resource, principal, String(id), fields);

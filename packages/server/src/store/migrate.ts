@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.js';
 import { setMigrationDialect } from './migrations/columns.js';
 import * as foundation from './migrations/0001_foundation.js';
@@ -16,7 +16,15 @@ export interface MigrationReport { applied: string[] }
 
 export async function migrateToLatest(store: Store): Promise<MigrationReport> {
   setMigrationDialect(store.dialect);
-  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'cairn_migrations', migrationLockTableName: 'cairn_migration_lock' });
+  // On PostgreSQL, name the schema: Kysely's "does the table exist" check otherwise looks in every
+  // schema and is fooled by another Cairn in the same database (parallel test schemas).
+  const schema = store.dialect === 'postgres'
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db)).rows[0]?.schema
+    : undefined;
+  const migrator = new Migrator({
+    db: store.db, provider, migrationTableName: 'cairn_migrations', migrationLockTableName: 'cairn_migration_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -105,6 +105,10 @@ class TqlCompiler {
     };
     const textual = kw.type === 'String' || kw.type === 'StringLower' || kw.type === 'Enum';
     const lowered = sql`lower(${ref})`;
+    // Whole numbers are bound as BIGINT: TQL takes up to 15 digits, and PostgreSQL would reject a
+    // value beyond the int4 range of an INTEGER column instead of comparing it.
+    const integral = kw.type === 'Integer' || kw.type === 'BigInteger';
+    const bind = (v: string | number) => (integral ? sql`cast(${v} as bigint)` : sql`${v}`);
     switch (op) {
       case 'EQ':
       case 'NE':
@@ -115,13 +119,13 @@ class TqlCompiler {
         const operator = { EQ: '=', NE: '<>', GT: '>', LT: '<', GEQ: '>=', LEQ: '<=' }[op];
         const bound = scalars();
         if (kw.type === 'StringLower') return sql<SqlBool>`${lowered} ${sql.raw(operator)} lower(${bound})`;
-        return sql<SqlBool>`${ref} ${sql.raw(operator)} ${bound}`;
+        return sql<SqlBool>`${ref} ${sql.raw(operator)} ${bind(bound)}`;
       }
       case 'IN':
       case 'NOT IN': {
         const values = items.map((item) => this.coerce(kw, item));
         const target = kw.type === 'StringLower' ? lowered : ref;
-        const list = sql.join(values.map((v) => (kw.type === 'StringLower' ? sql`lower(${v})` : sql`${v}`)));
+        const list = sql.join(values.map((v) => (kw.type === 'StringLower' ? sql`lower(${v})` : bind(v))));
         return op === 'IN' ? sql<SqlBool>`${target} in (${list})` : sql<SqlBool>`${target} not in (${list})`;
       }
       default: {

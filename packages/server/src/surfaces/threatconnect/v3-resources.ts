@@ -158,7 +158,7 @@ export function descriptor(resource: ResourceDefinition, showReadOnly: boolean):
     if (def.readOnly && !showReadOnly) continue;
     if (def.kind === 'collection') {
       const collection = resource.collections![name]!;
-      out[name] = { data: [{ type: collection.itemType, description: collection.description, required: false, readOnly: false, updatable: true, maxSize: 1000 }] };
+      out[name] = { data: [{ type: collection.itemType, description: collection.description, required: false, readOnly: def.readOnly === true, updatable: def.readOnly !== true, maxSize: 1000 }] };
     } else {
       out[name] = describeField(def);
     }
