@@ -31,7 +31,8 @@ export interface ListOptions {
   owner?: string[];
 }
 
-export interface ListResult { data: Record<string, unknown>[]; total: number; count?: number }
+/** A page of items; `hasMore` says whether a next page exists; `count` is the total when asked for. */
+export interface ListResult { data: Record<string, unknown>[]; hasMore: boolean; count?: number }
 
 type Row = Record<string, unknown>;
 type Db = Kysely<any>;
@@ -107,13 +108,16 @@ export class ResourceEngine {
     for (const [column, direction, nulls] of this.ordering(resource, options.sorting)) {
       query = query.orderBy(sql.ref(`t0.${column}`), (ob) => (direction === 'desc' ? ob.desc() : ob.asc())[nulls === 'first' ? 'nullsFirst' : 'nullsLast']());
     }
-    const rows = await query.limit(options.resultLimit).offset(options.resultStart).execute() as Row[];
-    const needsTotal = options.count || rows.length === options.resultLimit || options.resultStart > 0;
-    const total = needsTotal
+    // One row more than the page tells whether there is a next page without counting every match;
+    // the (costly) count runs only when the client asks for it, on the first page.
+    const rows = await query.limit(options.resultLimit + 1).offset(options.resultStart).execute() as Row[];
+    const hasMore = rows.length > options.resultLimit;
+    if (hasMore) rows.pop();
+    const count = options.count && options.resultStart === 0
       ? Number((await this.db.selectFrom(`${resource.table} as t0`).select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow()).n)
-      : rows.length;
+      : undefined;
     const data = await this.render(resource, rows, options.fields, ownerIds);
-    return { data, total, ...(options.count ? { count: total } : {}) };
+    return { data, hasMore, ...(count !== undefined ? { count } : {}) };
   }
 
   /**

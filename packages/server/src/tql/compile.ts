@@ -89,11 +89,15 @@ class TqlCompiler {
     const condition = this.compile(query, target, inner, depth + 1);
     const owned = ownerCondition(target, inner, this.scope.ownerIds);
     const { link } = nested;
+    // `outer.col IN (select … )` rather than a correlated EXISTS: the sub-query runs once and the
+    // outer side can use its index (tasks.case_id for hasCase(id = 5)). The NULL guard keeps
+    // NOT has…() true for rows without a link, as NOT EXISTS would be.
+    const outerColumn = sql.ref(`${outer}.${link.outerColumn}`);
     if (link.via) {
       const via = `v${depth + 1}`;
-      return sql<SqlBool>`exists (select 1 from ${sql.table(link.via.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${link.via.innerColumn}`)} where ${sql.ref(`${via}.${link.via.outerColumn}`)} = ${sql.ref(`${outer}.${link.outerColumn}`)} and ${owned} and ${condition})`;
+      return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${sql.ref(`${via}.${link.via.outerColumn}`)} from ${sql.table(link.via.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${link.via.innerColumn}`)} where ${owned} and ${condition}))`;
     }
-    return sql<SqlBool>`exists (select 1 from ${sql.table(target.table)} as ${sql.raw(inner)} where ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${outer}.${link.outerColumn}`)} and ${owned} and ${condition})`;
+    return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${sql.ref(`${inner}.${link.innerColumn}`)} from ${sql.table(target.table)} as ${sql.raw(inner)} where ${owned} and ${condition}))`;
   }
 
   private predicate(resource: ResourceDefinition, alias: string, keyword: string, position: number, op: TqlOperator, value: TqlValue): Condition {

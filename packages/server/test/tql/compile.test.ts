@@ -32,7 +32,7 @@ describe('TQL compiler', () => {
     const { sql, parameters } = compile('name = "Phishing" and severity in ("high", "Critical") and hasTask(status = "open")');
     assert.match(sql, /"t0"\."name" = \?/);
     assert.match(sql, /"t0"\."severity" in \(\?, \?\)/);
-    assert.match(sql, /exists \(select 1 from "tasks" as t1 where "t1"\."case_id" = "t0"\."id"/);
+    assert.match(sql, /"t0"\."id" is not null and "t0"\."id" in \(select "t1"\."case_id" from "tasks" as t1 where/);
     assert.deepEqual(parameters.filter((p) => typeof p === 'string'), ['Phishing', 'High', 'Critical', 'Open']);
   });
 

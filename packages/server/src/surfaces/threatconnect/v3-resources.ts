@@ -208,9 +208,9 @@ export function registerV3ResourceRoutes(app: FastifyInstance, base: string, ser
       const result = await engine.list(resource, request.principal, options);
       const body: Record<string, unknown> = { data: result.data };
       const { resultStart: start, resultLimit: limit } = options;
-      if (start + limit < result.total) body.next = pageLink(request, services, fromBody, start + limit, limit);
+      if (result.hasMore) body.next = pageLink(request, services, fromBody, start + limit, limit);
       if (start > 0) body.prev = pageLink(request, services, fromBody, Math.max(0, start - limit), limit);
-      if (options.count && start === 0) body.count = result.total;
+      if (result.count !== undefined) body.count = result.count;
       body.status = 'Success';
       return sendJson(reply, 200, body);
     });
