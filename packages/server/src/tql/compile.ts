@@ -97,7 +97,10 @@ class TqlCompiler {
       const via = `v${depth + 1}`;
       return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${sql.ref(`${via}.${link.via.outerColumn}`)} from ${sql.table(link.via.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${link.via.innerColumn}`)} where ${owned} and ${condition}))`;
     }
-    return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${sql.ref(`${inner}.${link.innerColumn}`)} from ${sql.table(target.table)} as ${sql.raw(inner)} where ${owned} and ${condition}))`;
+    // The linked column may be NULL on the inner side (a case-level note has no task_id); a NULL in
+    // the set would turn `x in (…)` into NULL for every non-member and break NOT has…().
+    const innerColumn = sql.ref(`${inner}.${link.innerColumn}`);
+    return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${innerColumn} from ${sql.table(target.table)} as ${sql.raw(inner)} where ${innerColumn} is not null and ${owned} and ${condition}))`;
   }
 
   private predicate(resource: ResourceDefinition, alias: string, keyword: string, position: number, op: TqlOperator, value: TqlValue): Condition {

@@ -256,6 +256,8 @@ for (const dialect of testDialects()) {
       assert.deepEqual(await idsFor('cases', `hasTag(id = ${phishTag})`), sortIds([models[0]!.id, models[1]!.id]), 'Phish and phish are one tag');
       assert.deepEqual(await idsFor('tags', 'hasCase(name CONTAINS "phish")'), sortIds([...new Set([...models[0]!.tagIds, ...models[1]!.tagIds])]));
       assert.deepEqual(await idsFor('tags', 'NOT hasCase(id > 0)'), []);
+      // Case-level notes have no task: a NULL task_id must not make NOT hasNote() reject every task.
+      assert.deepEqual(await idsFor('tasks', 'NOT hasNote(id > 0)'), sortIds(models.flatMap((m) => m.taskIds)));
       assert.deepEqual(await idsFor('artifacts', `hasCase(name = "${byName('Wave of scans').name}")`).then((r) => r.length), 1);
     });
 
