@@ -49,7 +49,12 @@ function principalFor(credential: Credential, scheme: AuthScheme): Principal {
   return (byScheme[scheme] ??= Object.freeze({ ...credential.principal, scheme }));
 }
 
+/** Bound on remembered verified signatures (each entry lives at most one clock window in practice). */
+const MAX_VERIFIED_SIGNATURES = 10_000;
+
 export class Authenticator {
+  readonly #verified = new Map<string, Credential>();
+
   constructor(
     private readonly credentials: CredentialStore,
     private readonly tokens: TokenService,
@@ -85,11 +90,19 @@ export class Authenticator {
     const timestamp = Number(timestampHeader);
     const skew = timestamp - this.now();
     if (Math.abs(skew) > this.clockSkewSeconds) throw new AuthError('timestamp-out-of-range', `The Timestamp is ${Math.abs(skew)} s away from the server clock; the limit is ${this.clockSkewSeconds} s.`, { skew });
+    // A signature already verified for this exact request line, Timestamp and credential is not
+    // recomputed: clients repeat identical signed requests within a second, and a hit still passes
+    // the clock window above and the replay check in #admit. A rotated or disabled credential is
+    // a new object in the store, so its old entries never match.
+    const verifiedKey = `${request.method} ${request.rawUrl} ${timestampHeader} ${authorization}`;
     const verify = (credential: Credential | null | undefined): Principal => {
+      if (credential && this.#verified.get(verifiedKey) === credential) return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
       const canonical = threatConnectCanonical({ pathAndQuery: request.rawUrl, method: request.method, timestamp: timestampHeader });
       const expected = crypto.createHmac('sha256', credential?.secret ?? DECOY_SECRET).update(canonical).digest('base64');
       if (!credential) throw new AuthError('unknown-access-id', 'Unknown access id.');
       if (!constantTimeEqual(expected, parsed.signature)) throw new AuthError('bad-signature', 'The signature does not match the request.');
+      if (this.#verified.size >= MAX_VERIFIED_SIGNATURES) this.#verified.clear();
+      this.#verified.set(verifiedKey, credential);
       return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
     };
     const cached = this.credentials.peek(parsed.accessId);

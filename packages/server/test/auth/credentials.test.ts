@@ -47,6 +47,16 @@ for (const dialect of testDialects()) {
       assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', tcHeaders(user.accessId, secret, 'GET', '/v2/owners'))).status, 200);
     });
 
+    it('a signature verified before a rotation is not accepted again after it', async () => {
+      const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'verified-cache');
+      const headers = tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners');
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 200);
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 200);
+      await server.services.tenancy.rotateSecret(user.accessId);
+      server.services.credentials.invalidate();
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 401);
+    });
+
     it('with reject-replay on, a repeated signature is refused; off (default), it is accepted', async () => {
       const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'replay');
       const headers = tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners');
