@@ -95,18 +95,22 @@ export class Authenticator {
     // the clock window above and the replay check in #admit. A rotated or disabled credential is
     // a new object in the store, so its old entries never match.
     const verifiedKey = `${request.method} ${request.rawUrl} ${timestampHeader} ${authorization}`;
-    const verify = (credential: Credential | null | undefined): Principal => {
-      if (credential && this.#verified.get(verifiedKey) === credential) return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
-      const canonical = threatConnectCanonical({ pathAndQuery: request.rawUrl, method: request.method, timestamp: timestampHeader });
-      const expected = crypto.createHmac('sha256', credential?.secret ?? DECOY_SECRET).update(canonical).digest('base64');
-      if (!credential) throw new AuthError('unknown-access-id', 'Unknown access id.');
-      if (!constantTimeEqual(expected, parsed.signature)) throw new AuthError('bad-signature', 'The signature does not match the request.');
-      if (this.#verified.size >= MAX_VERIFIED_SIGNATURES) this.#verified.clear();
-      this.#verified.set(verifiedKey, credential);
-      return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
-    };
     const cached = this.credentials.peek(parsed.accessId);
-    return cached === undefined ? this.credentials.byUserName(parsed.accessId).then(verify) : verify(cached);
+    if (cached !== undefined) return this.#verifyThreatConnect(request, parsed, timestampHeader, timestamp, verifiedKey, cached);
+    return this.credentials.byUserName(parsed.accessId)
+      .then((credential) => this.#verifyThreatConnect(request, parsed, timestampHeader, timestamp, verifiedKey, credential));
+  }
+
+  /** A method rather than a closure: the hot path creates no function per request. */
+  #verifyThreatConnect(request: RequestFacts, parsed: { accessId: string; signature: string }, timestampHeader: string, timestamp: number, verifiedKey: string, credential: Credential | null | undefined): Principal {
+    if (credential && this.#verified.get(verifiedKey) === credential) return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
+    const canonical = threatConnectCanonical({ pathAndQuery: request.rawUrl, method: request.method, timestamp: timestampHeader });
+    const expected = crypto.createHmac('sha256', credential?.secret ?? DECOY_SECRET).update(canonical).digest('base64');
+    if (!credential) throw new AuthError('unknown-access-id', 'Unknown access id.');
+    if (!constantTimeEqual(expected, parsed.signature)) throw new AuthError('bad-signature', 'The signature does not match the request.');
+    if (this.#verified.size >= MAX_VERIFIED_SIGNATURES) this.#verified.clear();
+    this.#verified.set(verifiedKey, credential);
+    return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
   }
 
   async #websupport(request: RequestFacts, authorization: string): Promise<Principal> {

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { CairnError } from '../../core/errors.js';
 import type { Owner } from '../../core/tenancy/tenancy-service.js';
 import type { CairnServices } from '../../services.js';
-import { sendV2, xmlData } from './render.js';
+import { sendJson, sendV2, sendXml, wantsXml, xmlData } from './render.js';
 
 /** Paging parameters every v2 list takes; clients also send them to single-object routes, where they are ignored. */
 export const V2ListQuery = Type.Object({
@@ -24,9 +24,8 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
     const owners = request.principal.visibleOwners;
     const start = request.query.resultStart ?? 0;
     const page = owners.slice(start, start + (request.query.resultLimit ?? 100));
-    return sendV2(request, reply, 200,
-      { status: 'Success', data: { resultCount: owners.length, owner: page.map(ownerJson) } },
-      () => ({ ownersResponse: { Status: 'Success', Data: xmlData('ownerListResponseData', { Owner: page.map(ownerXml) }) } }));
+    if (wantsXml(request)) return sendXml(reply, 200, { ownersResponse: { Status: 'Success', Data: xmlData('ownerListResponseData', { Owner: page.map(ownerXml) }) } });
+    return sendJson(reply, 200, { status: 'Success', data: { resultCount: owners.length, owner: page.map(ownerJson) } });
   });
 
   const sendOwner = (owner: Owner) => ({
