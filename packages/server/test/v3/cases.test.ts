@@ -8,22 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import type { CairnClient } from '@cairn/client';
 import { rawRequest, tcHeaders } from '../support/http.js';
 import { startTestServer, testDialects, type TestServer } from '../support/server.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-interface Answer { status: number; body: Json }
+import { call, type Answer, type Json } from '../support/v3.js';
 
 const ORG = 'Exemplary Organization';
 const BASE_CASE = { name: 'A case', severity: 'Low', status: 'Open' };
 
-/** Every v3 answer: never a 5xx, Content-Type exactly application/json, a JSON body. */
-async function call(client: CairnClient, method: string, target: string, body?: unknown): Promise<Answer> {
-  const response = await client.request(method, target, body === undefined ? {} : { body });
-  const text = await response.text();
-  assert.ok(response.status < 500, `${method} ${target} → ${response.status} ${text.slice(0, 300)}`);
-  assert.equal(response.headers.get('content-type'), 'application/json', `${method} ${target}: Content-Type`);
-  return { status: response.status, body: JSON.parse(text) };
-}
 
 /** Signed request with a body sent verbatim (also on GET, which fetch refuses). */
 async function rawCall(server: TestServer, method: string, target: string, body?: string): Promise<Answer> {
