@@ -5,7 +5,7 @@
  * by any process (this server, another node, the CLI) takes effect within a second.
  */
 import type { Kysely } from 'kysely';
-import { apiKeyContext, CREDENTIAL_EPOCH_KEY, secretContext } from '../core/tenancy/tenancy-service.js';
+import { apiKeyContext, CREDENTIAL_EPOCH_KEY, secretContext, visibleOwnersOf } from '../core/tenancy/tenancy-service.js';
 import type { Database } from '../store/schema.js';
 import type { Principal } from './principal.js';
 import type { SecretBox } from './secrets.js';
@@ -115,12 +115,7 @@ export class CredentialStore {
       ? await query.where('users.id', '=', Number(value)).executeTakeFirst()
       : await query.where('users.user_name', '=', String(value)).executeTakeFirst();
     if (!row) return undefined;
-    const visibleOwners = await this.db.selectFrom('owners').select(['id', 'name', 'type', 'uuid'])
-      .where((eb) => eb.or([
-        eb('id', '=', row.org_id),
-        eb('id', 'in', eb.selectFrom('community_members').select('community_id').where('organization_id', '=', row.org_id)),
-      ]))
-      .orderBy('id').execute();
+    const visibleOwners = await visibleOwnersOf(this.db, row.org_id);
     return {
       principal: {
         userId: row.id, userUuid: row.uuid, userName: row.user_name, kind: row.kind, role: row.role, firstName: row.first_name,

@@ -106,13 +106,6 @@ export function hashPassword(password: string): string {
   return `scrypt:${salt.toString('base64')}:${hash.toString('base64')}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
-  const [scheme, salt, hash] = stored.split(':');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  return crypto.timingSafeEqual(crypto.scryptSync(password, Buffer.from(salt, 'base64'), expected.length), expected);
-}
-
 /**
  * Compares two strings in constant time for a given length. Lengths are not secret here (a
  * signature's length is fixed by its algorithm); unequal lengths are compared through digests

@@ -116,7 +116,7 @@ export class ResourceEngine {
     const count = options.count && options.resultStart === 0
       ? Number((await this.db.selectFrom(`${resource.table} as t0`).select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow()).n)
       : undefined;
-    const data = await this.render(resource, rows, options.fields, ownerIds);
+    const data = await this.render(resource, rows, options.fields, ownerIds, principal);
     return { data, hasMore, ...(count !== undefined ? { count } : {}) };
   }
 
@@ -168,11 +168,11 @@ export class ResourceEngine {
   async get(resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {
     const ownerIds = await this.readOwners(principal, owner);
     const row = await this.findRow(resource, ref, ownerIds);
-    return (await this.render(resource, [row], fields, ownerIds))[0]!;
+    return (await this.render(resource, [row], fields, ownerIds, principal))[0]!;
   }
 
   /** Rows → API objects: default fields, requested extras and nested collections. */
-  private async render(resource: ResourceDefinition, rows: Row[], requested: string[], ownerIds: readonly number[]): Promise<Row[]> {
+  private async render(resource: ResourceDefinition, rows: Row[], requested: string[], ownerIds: readonly number[], principal: Principal): Promise<Row[]> {
     const wanted = new Set(requested.map((f) => f.split('.')[0]!.toLowerCase()));
     const all = wanted.has('_all_');
     const collections = Object.entries(resource.collections ?? {}).filter(([name]) => all || wanted.has(name.toLowerCase()));
@@ -192,7 +192,7 @@ export class ResourceEngine {
       nested.set(name, byParent);
       nestedRows.push([target, childRows]);
     }
-    const lookups = await this.lookups([[resource, rows], ...nestedRows]);
+    const lookups = await this.lookups([[resource, rows], ...nestedRows], principal);
     return rows.map((row) => {
       const item = this.toApi(resource, row, lookups, (name, def) => def.includedByDefault === true || all || wanted.has(name.toLowerCase()));
       for (const [name, collection] of collections) {
@@ -224,22 +224,23 @@ export class ResourceEngine {
     return parent;
   }
 
-  private async lookups(sets: [ResourceDefinition, Row[]][]): Promise<{ user(id: unknown): UserRef | undefined; ownerName(id: unknown): string }> {
+  /**
+   * The users a page names, in one query. Owner names need none: every row shown belongs to one
+   * of the caller's visible owners, which the credential cache already holds.
+   */
+  private async lookups(sets: [ResourceDefinition, Row[]][], principal: Principal): Promise<{ user(id: unknown): UserRef | undefined; ownerName(id: unknown): string }> {
     const userIds = new Set<number>();
-    const ownerIds = new Set<number>();
     for (const [resource, rows] of sets) {
       const userColumns = Object.values(resource.fields).filter((f) => (f.kind === 'user' || f.kind === 'assignee') && f.column).map((f) => f.column!);
       for (const row of rows) {
         for (const column of userColumns) if (row[column] !== null && row[column] !== undefined) userIds.add(Number(row[column]));
-        if (resource.ownerColumn && row[resource.ownerColumn] !== null) ownerIds.add(Number(row[resource.ownerColumn]));
       }
     }
     const users = userIds.size === 0 ? [] : await this.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id')
       .select(['users.id', 'users.user_name', 'users.first_name', 'users.last_name', 'users.pseudonym', 'owners.name as owner'])
       .where('users.id', 'in', [...userIds]).execute();
-    const owners = ownerIds.size === 0 ? [] : await this.db.selectFrom('owners').select(['id', 'name']).where('id', 'in', [...ownerIds]).execute();
     const userMap = new Map(users.map((u: any) => [Number(u.id), { id: Number(u.id), userName: u.user_name, firstName: u.first_name, lastName: u.last_name, pseudonym: u.pseudonym, owner: u.owner }]));
-    const ownerMap = new Map(owners.map((o: any) => [Number(o.id), String(o.name)]));
+    const ownerMap = new Map(principal.visibleOwners.map((o) => [o.id, o.name]));
     return {
       user: (id) => (id === null || id === undefined ? undefined : userMap.get(Number(id))),
       ownerName: (id) => (id === null || id === undefined ? 'System' : ownerMap.get(Number(id)) ?? ''),

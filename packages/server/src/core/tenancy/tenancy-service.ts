@@ -75,19 +75,6 @@ export class TenancyService {
     return owner;
   }
 
-  /** Owners whose data members of `organizationId` may see: the organization and its communities. */
-  async visibleOwners(organizationId: number): Promise<Owner[]> {
-    return this.db
-      .selectFrom('owners')
-      .select(['id', 'name', 'type', 'uuid'])
-      .where((eb) => eb.or([
-        eb('id', '=', organizationId),
-        eb('id', 'in', eb.selectFrom('community_members').select('community_id').where('organization_id', '=', organizationId)),
-      ]))
-      .orderBy('id')
-      .execute();
-  }
-
   async createOrganization(rawName: string): Promise<Owner & { apiKey: string }> {
     const apiKey = newOrganizationApiKey();
     const owner = await this.insertOwner('Organization', validName('organization', rawName), (uuid) => this.secrets.encrypt(apiKey, apiKeyContext(uuid)));
@@ -136,11 +123,13 @@ export class TenancyService {
     return { id, serviceKey };
   }
 
-  async listUsers(filter: { kind?: 'human' | 'api'; organization?: string } = {}): Promise<UserSummary[]> {
+  async listUsers(filter: { kind?: 'human' | 'api'; organization?: string; id?: number; userName?: string } = {}): Promise<UserSummary[]> {
     let query = this.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id')
       .select(['users.id', 'users.user_name', 'users.kind', 'users.display_name', 'users.role', 'users.organization_id', 'owners.name as organization', 'users.disabled', 'users.reject_replay', 'users.created_at', 'users.updated_at'])
       .orderBy('users.id');
     if (filter.kind) query = query.where('users.kind', '=', filter.kind);
+    if (filter.id !== undefined) query = query.where('users.id', '=', filter.id);
+    if (filter.userName !== undefined) query = query.where('users.user_name', '=', filter.userName);
     if (filter.organization) query = query.where('users.organization_id', '=', (await this.findOwner(filter.organization)).id);
     return (await query.execute()).map((r) => ({
       id: r.id, userName: r.user_name, kind: r.kind, displayName: r.display_name, role: r.role, organizationId: r.organization_id,
@@ -150,8 +139,8 @@ export class TenancyService {
 
   /** Finds a user by numeric id or by user name / access id. */
   async findUser(ref: string): Promise<UserSummary> {
-    const all = await this.listUsers();
-    const user = all.find((u) => u.userName === ref) ?? (/^\d{1,15}$/.test(ref) ? all.find((u) => u.id === Number(ref)) : undefined);
+    const [byName] = await this.listUsers({ userName: ref });
+    const user = byName ?? (/^\d{1,9}$/.test(ref) ? (await this.listUsers({ id: Number(ref) }))[0] : undefined);
     if (!user) throw notFound(`No user with id or access id "${ref}".`);
     return user;
   }
@@ -187,7 +176,7 @@ export class TenancyService {
   }
 
   private async userById(id: number): Promise<UserSummary> {
-    const user = (await this.listUsers()).find((u) => u.id === id);
+    const [user] = await this.listUsers({ id });
     if (!user) throw notFound(`No user with id ${id}.`);
     return user;
   }
@@ -223,6 +212,19 @@ export class TenancyService {
     }).returning('id').executeTakeFirstOrThrow();
     return row.id;
   }
+}
+
+/** Owners whose data members of `organizationId` may see: the organization and its communities, by id. */
+export function visibleOwnersOf(db: Kysely<Database>, organizationId: number): Promise<Owner[]> {
+  return db
+    .selectFrom('owners')
+    .select(['id', 'name', 'type', 'uuid'])
+    .where((eb) => eb.or([
+      eb('id', '=', organizationId),
+      eb('id', 'in', eb.selectFrom('community_members').select('community_id').where('organization_id', '=', organizationId)),
+    ]))
+    .orderBy('id')
+    .execute();
 }
 
 /** Any change to credentials or visibility bumps the epoch; every server drops its credential cache. */
