@@ -52,8 +52,25 @@ function principalFor(credential: Credential, scheme: AuthScheme): Principal {
 /** Bound on remembered verified signatures (each entry lives at most one clock window in practice). */
 const MAX_VERIFIED_SIGNATURES = 10_000;
 
+interface VerifiedSignature {
+  method: string;
+  rawUrl: string;
+  timestampHeader: string;
+  timestamp: number;
+  accessId: string;
+  signature: string;
+  credential: Credential;
+}
+
 export class Authenticator {
-  readonly #verified = new Map<string, Credential>();
+  /**
+   * Verified TC signatures by Authorization header (the signature makes it unique per request line
+   * and Timestamp), with what they were verified for. Clients repeat identical signed requests
+   * within a second; a hit skips parsing and the HMAC but still checks that the method, target and
+   * Timestamp are the ones signed, the clock window, that the credential is the store's current
+   * one (a rotated or disabled credential is a new object) and the replay guard.
+   */
+  readonly #verified = new Map<string, VerifiedSignature>();
 
   constructor(
     private readonly credentials: CredentialStore,
@@ -73,6 +90,11 @@ export class Authenticator {
         : 'The Contrast API-Key header needs an Authorization header with base64(user:service key).');
     }
     if (authorization.length > MAX_AUTH_HEADER) throw new AuthError('malformed-credentials', `The Authorization header is longer than ${MAX_AUTH_HEADER} characters.`);
+    const verified = this.#verified.get(authorization);
+    if (verified !== undefined) {
+      const admitted = this.#reuseVerified(request, verified);
+      if (admitted !== undefined) return admitted;
+    }
     if (/^TC-Token\s/i.test(authorization)) return this.#token(authorization.replace(/^TC-Token\s+/i, ''));
     if (/^TC\s/.test(authorization)) return this.#threatConnect(request, authorization);
     if (apiKey !== undefined) return this.#contrast(authorization, apiKey);
@@ -88,28 +110,39 @@ export class Authenticator {
     if (timestampHeader === undefined) throw new AuthError('missing-timestamp', 'The Timestamp header is missing.');
     if (!/^\d{1,12}$/.test(timestampHeader)) throw new AuthError('invalid-timestamp', 'The Timestamp header must be Unix time in whole seconds.');
     const timestamp = Number(timestampHeader);
+    this.#checkClockWindow(timestamp);
+    const cached = this.credentials.peek(parsed.accessId);
+    if (cached !== undefined) return this.#verifyThreatConnect(request, authorization, parsed, timestampHeader, timestamp, cached);
+    return this.credentials.byUserName(parsed.accessId)
+      .then((credential) => this.#verifyThreatConnect(request, authorization, parsed, timestampHeader, timestamp, credential));
+  }
+
+  #checkClockWindow(timestamp: number): void {
     const skew = timestamp - this.now();
     if (Math.abs(skew) > this.clockSkewSeconds) throw new AuthError('timestamp-out-of-range', `The Timestamp is ${Math.abs(skew)} s away from the server clock; the limit is ${this.clockSkewSeconds} s.`, { skew });
-    // A signature already verified for this exact request line, Timestamp and credential is not
-    // recomputed: clients repeat identical signed requests within a second, and a hit still passes
-    // the clock window above and the replay check in #admit. A rotated or disabled credential is
-    // a new object in the store, so its old entries never match.
-    const verifiedKey = `${request.method} ${request.rawUrl} ${timestampHeader} ${authorization}`;
-    const cached = this.credentials.peek(parsed.accessId);
-    if (cached !== undefined) return this.#verifyThreatConnect(request, parsed, timestampHeader, timestamp, verifiedKey, cached);
-    return this.credentials.byUserName(parsed.accessId)
-      .then((credential) => this.#verifyThreatConnect(request, parsed, timestampHeader, timestamp, verifiedKey, credential));
+  }
+
+  /**
+   * A remembered verification, when it is for this very request (method, target, Timestamp) and
+   * its credential is still the store's current one; undefined sends the request down the full path.
+   */
+  #reuseVerified(request: RequestFacts, verified: VerifiedSignature): Principal | undefined {
+    if (verified.method !== request.method || verified.rawUrl !== request.rawUrl) return undefined;
+    const timestampHeader = header(request.headers, 'timestamp');
+    if (timestampHeader === undefined || timestampHeader.trim() !== verified.timestampHeader) return undefined;
+    if (this.credentials.peek(verified.accessId) !== verified.credential) return undefined;
+    this.#checkClockWindow(verified.timestamp);
+    return this.#admit(verified.credential, 'threatconnect-hmac', verified.signature, verified.timestamp);
   }
 
   /** A method rather than a closure: the hot path creates no function per request. */
-  #verifyThreatConnect(request: RequestFacts, parsed: { accessId: string; signature: string }, timestampHeader: string, timestamp: number, verifiedKey: string, credential: Credential | null | undefined): Principal {
-    if (credential && this.#verified.get(verifiedKey) === credential) return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
+  #verifyThreatConnect(request: RequestFacts, authorization: string, parsed: { accessId: string; signature: string }, timestampHeader: string, timestamp: number, credential: Credential | null | undefined): Principal {
     const canonical = threatConnectCanonical({ pathAndQuery: request.rawUrl, method: request.method, timestamp: timestampHeader });
     const expected = crypto.createHmac('sha256', credential?.secret ?? DECOY_SECRET).update(canonical).digest('base64');
     if (!credential) throw new AuthError('unknown-access-id', 'Unknown access id.');
     if (!constantTimeEqual(expected, parsed.signature)) throw new AuthError('bad-signature', 'The signature does not match the request.');
     if (this.#verified.size >= MAX_VERIFIED_SIGNATURES) this.#verified.clear();
-    this.#verified.set(verifiedKey, credential);
+    this.#verified.set(authorization, { method: request.method, rawUrl: request.rawUrl, timestampHeader, timestamp, accessId: parsed.accessId, signature: parsed.signature, credential });
     return this.#admit(credential, 'threatconnect-hmac', parsed.signature, timestamp);
   }
 

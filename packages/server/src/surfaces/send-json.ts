@@ -9,5 +9,10 @@ const asIs = (payload: unknown) => payload as string;
  * Buffer, so Node writes head and body in one syscall).
  */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('Content-Type', 'application/json').serializer(asIs).send(JSON.stringify(body));
+  return sendSerializedJson(reply, status, JSON.stringify(body));
+}
+
+/** `sendJson` for a body already serialized (a cached answer). */
+export function sendSerializedJson(reply: FastifyReply, status: number, json: string): FastifyReply {
+  return reply.code(status).header('Content-Type', 'application/json').serializer(asIs).send(json);
 }

@@ -57,6 +57,42 @@ for (const dialect of testDialects()) {
       assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 401);
     });
 
+    it('a verified signature is taken again only for the request it signed', async () => {
+      const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'verified-reuse');
+      const headers = tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners');
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 200);
+      // Same Authorization header, another request: each must be verified afresh, and fail.
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners/mine', headers)).status, 401, 'another path');
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners?resultLimit=1', headers)).status, 401, 'another query');
+      assert.equal((await rawRequest(server.baseUrl, 'HEAD', '/v2/owners', headers)).status, 401, 'another method');
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', { ...headers, Timestamp: String(Number(headers.Timestamp) - 1) })).status, 401, 'another Timestamp');
+      const noTimestamp: Record<string, string> = { Authorization: headers.Authorization! };
+      const missing = await rawRequest(server.baseUrl, 'GET', '/v2/owners', noTimestamp);
+      assert.equal(missing.status, 401, 'no Timestamp');
+      assert.match(JSON.parse(missing.body).message, /timestamp/i);
+      // …and the signed request itself still passes afterwards.
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 200);
+      await server.services.tenancy.setDisabled(user.accessId, true);
+      server.services.credentials.invalidate();
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v2/owners', headers)).status, 401, 'disabled');
+    });
+
+    it('/v2/owners shows a new community membership on the next request after the cache learns of it', async () => {
+      const organization = await server.services.tenancy.createOrganization(`Joining ${dialect}`);
+      const user = await server.services.tenancy.createApiUser(organization.name, 'joiner');
+      const names = async () => {
+        const answer = await rawRequest(server.baseUrl, 'GET', '/v2/owners', tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners'));
+        assert.equal(answer.status, 200);
+        return (JSON.parse(answer.body).data.owner as { name: string }[]).map((o) => o.name);
+      };
+      assert.deepEqual(await names(), [organization.name]);
+      assert.deepEqual(await names(), [organization.name]);
+      const community = await server.services.tenancy.createCommunity(`Sharing circle ${dialect}`);
+      await server.services.tenancy.addCommunityMember(community.name, organization.name);
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the epoch poll, as for another process
+      assert.deepEqual((await names()).sort(), [organization.name, community.name].sort());
+    });
+
     it('with reject-replay on, a repeated signature is refused; off (default), it is accepted', async () => {
       const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'replay');
       const headers = tcHeaders(user.accessId, user.secret, 'GET', '/v2/owners');

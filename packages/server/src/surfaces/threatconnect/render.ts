@@ -1,9 +1,9 @@
 /** JSON or XML for the v2 surface, chosen by Accept; JSON is always exactly `application/json`. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { XMLBuilder } from 'fast-xml-parser';
-import { sendJson } from '../send-json.js';
+import { sendJson, sendSerializedJson } from '../send-json.js';
 
-export { sendJson };
+export { sendJson, sendSerializedJson };
 
 export const XSI_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 

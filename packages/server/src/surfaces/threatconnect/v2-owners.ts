@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import { CairnError } from '../../core/errors.js';
 import type { Owner } from '../../core/tenancy/tenancy-service.js';
 import type { CairnServices } from '../../services.js';
-import { sendJson, sendV2, sendXml, wantsXml, xmlData } from './render.js';
+import type { Principal } from '../../auth/principal.js';
+import { sendJson, sendSerializedJson, sendV2, sendXml, wantsXml, xmlData } from './render.js';
 
 /** Paging parameters every v2 list takes; clients also send them to single-object routes, where they are ignored. */
 export const V2ListQuery = Type.Object({
@@ -15,6 +16,28 @@ export const V2ListQuery = Type.Object({
 }, { additionalProperties: true });
 
 const ownerJson = (o: Owner) => ({ id: o.id, name: o.name, type: o.type });
+
+/**
+ * The owners list as JSON text, kept per principal and page. A principal is one immutable object
+ * per credential (a rename, a membership change or a rotation makes a new one), so the text can
+ * never outlive what it shows; clients poll this route, and it costs no serialization after the first.
+ */
+const ownersJsonByPrincipal = new WeakMap<Principal, Map<string, string>>();
+const MAX_PAGES_PER_PRINCIPAL = 16;
+
+function ownersJson(principal: Principal, start: number, limit: number): string {
+  let pages = ownersJsonByPrincipal.get(principal);
+  if (!pages) ownersJsonByPrincipal.set(principal, (pages = new Map()));
+  const key = `${start}:${limit}`;
+  let text = pages.get(key);
+  if (text === undefined) {
+    const owners = principal.visibleOwners;
+    text = JSON.stringify({ status: 'Success', data: { resultCount: owners.length, owner: owners.slice(start, start + limit).map(ownerJson) } });
+    if (pages.size >= MAX_PAGES_PER_PRINCIPAL) pages.clear();
+    pages.set(key, text);
+  }
+  return text;
+}
 const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, Name: o.name, Type: o.type });
 
 export function registerV2OwnerRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
@@ -23,9 +46,12 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
   routes.get(`${base}/v2/owners`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
     const owners = request.principal.visibleOwners;
     const start = request.query.resultStart ?? 0;
-    const page = owners.slice(start, start + (request.query.resultLimit ?? 100));
-    if (wantsXml(request)) return sendXml(reply, 200, { ownersResponse: { Status: 'Success', Data: xmlData('ownerListResponseData', { Owner: page.map(ownerXml) }) } });
-    return sendJson(reply, 200, { status: 'Success', data: { resultCount: owners.length, owner: page.map(ownerJson) } });
+    const limit = request.query.resultLimit ?? 100;
+    if (wantsXml(request)) {
+      const page = owners.slice(start, start + limit);
+      return sendXml(reply, 200, { ownersResponse: { Status: 'Success', Data: xmlData('ownerListResponseData', { Owner: page.map(ownerXml) }) } });
+    }
+    return sendSerializedJson(reply, 200, ownersJson(request.principal, start, limit));
   });
 
   const sendOwner = (owner: Owner) => ({
