@@ -21,7 +21,9 @@
  * and `count=true` must match a hand count (that request is timed once, shown as `count=true`).
  *
  * Prints p50/p95 per query and the ratios API/SQL; flags ratio p50 > 1.5 and, for indexed
- * predicates, API p95 > 50 ms. `--explain` also prints the SQL the API runs (captured from the
+ * predicates, API p95 > 50 ms. It also prints the floor under the API side, measured in the same
+ * run: a signed round trip of the smallest authenticated answer plus serializing and parsing the
+ * query's own JSON page, and the best ratio any API could show with no cost beyond that floor. `--explain` also prints the SQL the API runs (captured from the
  * engine in-process), each statement's own time and EXPLAIN QUERY PLAN for both sides.
  *
  *   npm run bench:tql [-- --cases 1000000 --iterations 50 --warmup 5 --cache --explain]
@@ -289,7 +291,7 @@ const port = await freePort();
 const server = run(['serve', '--port', String(port), '--data-dir', dataDir]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-interface Answer { status: number; body: { data?: { id: number }[]; next?: string; count?: number; message?: string } }
+interface Answer { status: number; text: string; body: { data?: { id: number }[]; next?: string; count?: number; message?: string } }
 
 /** Signed GET of `pathAndQuery` (TC HMAC over exactly the target sent), body read and parsed. */
 function apiGet(pathAndQuery: string): Promise<Answer> {
@@ -304,7 +306,8 @@ function apiGet(pathAndQuery: string): Promise<Answer> {
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         try {
-          resolve({ status: response.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, text, body: JSON.parse(text) });
         } catch (error) {
           reject(error);
         }
@@ -425,10 +428,41 @@ const target = (q: Query, extra: Record<string, string> = {}) => {
   return `/api/v3/${q.resource}?${query}`;
 };
 
-async function api(q: Query, extra?: Record<string, string>): Promise<Answer['body']> {
+async function apiAnswer(q: Query, extra?: Record<string, string>): Promise<Answer> {
   const answer = await apiGet(target(q, extra));
   if (answer.status !== 200) throw new Error(`${q.label}: HTTP ${answer.status} ${answer.body.message ?? ''}`);
-  return answer.body;
+  return answer;
+}
+const api = async (q: Query, extra?: Record<string, string>): Promise<Answer['body']> => (await apiAnswer(q, extra)).body;
+
+// ------------------------------------------------------------------ the floor
+
+/**
+ * What any HTTP API must spend on a request even if its SQL took no time: a signed round trip of
+ * the smallest authenticated answer (GET /api/v2/owners, measured here), plus serializing the
+ * query's JSON page on one side and parsing it on the other (timed here on this very body; the
+ * bytes on the wire are not even counted). `best ratio` = (SQL + floor) / SQL is the lowest ratio
+ * an implementation with zero overhead of its own could show for that query.
+ */
+async function signedRoundTrip(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + ITERATIONS; i++) {
+    const t = performance.now();
+    const answer = await apiGet('/api/v2/owners');
+    if (answer.status !== 200) throw new Error(`GET /api/v2/owners: HTTP ${answer.status}`);
+    if (i >= WARMUP) times.push(performance.now() - t);
+  }
+  return percentile(times, 50);
+}
+function jsonCost(text: string): number {
+  const value = JSON.parse(text) as unknown;
+  const times: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const t = performance.now();
+    JSON.parse(JSON.stringify(value));
+    times.push(performance.now() - t);
+  }
+  return percentile(times, 50);
 }
 
 // ------------------------------------------------------------------ --explain
@@ -489,12 +523,16 @@ const percentile = (xs: number[], p: number) => {
 
 if (args.explain) await explain();
 
-interface Result { q: Query; rows: number; hasMore: boolean; total: number; countMs: number; api: number[]; sql: number[]; idsMatch: boolean; countMatch: boolean }
+const roundTrip = await signedRoundTrip();
+
+interface Result { q: Query; rows: number; hasMore: boolean; total: number; countMs: number; api: number[]; sql: number[]; idsMatch: boolean; countMatch: boolean; bytes: number; floor: number }
 const results: Result[] = [];
 for (const q of QUERIES) {
   // Correctness first: same ids in the same order, and the same total.
   const reference = hand(q);
-  const body = await api(q);
+  const first = await apiAnswer(q);
+  const body = first.body;
+  const floor = roundTrip + jsonCost(first.text);
   const ids = (body.data ?? []).map((item) => item.id);
   const idsMatch = ids.length === reference.ids.length && ids.every((id, i) => id === reference.ids[i]) && (body.next !== undefined) === reference.hasMore;
   const total = handStatements(q).count.get(...q.args) as number;
@@ -514,11 +552,11 @@ for (const q of QUERIES) {
     hand(q);
     sqlTimes.push(performance.now() - t);
   }
-  results.push({ q, rows: reference.ids.length, hasMore: reference.hasMore, total, countMs, api: apiTimes, sql: sqlTimes, idsMatch, countMatch });
+  results.push({ q, rows: reference.ids.length, hasMore: reference.hasMore, total, countMs, api: apiTimes, sql: sqlTimes, idsMatch, countMatch, bytes: Buffer.byteLength(first.text), floor });
   console.log(`  ${q.label}: API p50 ${percentile(apiTimes, 50).toFixed(2)} ms, SQL p50 ${percentile(sqlTimes, 50).toFixed(2)} ms`);
 }
 
-const header = ['query', 'rows', 'next', 'matches', 'count=true', 'API p50', 'API p95', 'SQL p50', 'SQL p95', 'API-SQL p50', 'ratio p50', 'ratio p95', 'ids', 'flags'];
+const header = ['query', 'rows', 'next', 'matches', 'count=true', 'API p50', 'API p95', 'SQL p50', 'SQL p95', 'API-SQL p50', 'ratio p50', 'ratio p95', 'KiB', 'floor', 'best ratio', 'ids', 'flags'];
 const lines = results.map((r) => {
   const [a50, a95, s50, s95] = [percentile(r.api, 50), percentile(r.api, 95), percentile(r.sql, 50), percentile(r.sql, 95)];
   const flags = [
@@ -527,20 +565,22 @@ const lines = results.map((r) => {
     ...(r.q.indexed ? [] : ['(not indexed)']),
   ];
   return [r.q.label, String(r.rows), r.hasMore ? 'yes' : 'no', String(r.total), r.countMs.toFixed(1), a50.toFixed(2), a95.toFixed(2), s50.toFixed(2), s95.toFixed(2),
-    (a50 - s50).toFixed(2), (a50 / s50).toFixed(2), (a95 / s95).toFixed(2), r.idsMatch && r.countMatch ? 'same' : `DIFFER${r.idsMatch ? '' : ' ids'}${r.countMatch ? '' : ' count'}`, flags.join(' ')];
+    (a50 - s50).toFixed(2), (a50 / s50).toFixed(2), (a95 / s95).toFixed(2), (r.bytes / 1024).toFixed(1), r.floor.toFixed(2), ((s50 + r.floor) / s50).toFixed(2), r.idsMatch && r.countMatch ? 'same' : `DIFFER${r.idsMatch ? '' : ' ids'}${r.countMatch ? '' : ' count'}`, flags.join(' ')];
 });
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-const format = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 2 || i >= 12 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+const format = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 2 || i >= 15 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
 console.log(`\nTQL via HTTP vs hand SQL — ${counts.cases!.toLocaleString('en-US')} cases, ${ITERATIONS} iterations after ${WARMUP} warm-up, times in ms`
   + (seedSeconds !== undefined ? `, seeded in ${seedSeconds.toFixed(0)} s` : ''));
 console.log(format(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const l of lines) console.log(format(l));
 const failing = results.filter((r) => !r.idsMatch || !r.countMatch);
-const flagged = lines.filter((l) => /RATIO|P95/.test(l[13]!));
+const flagged = lines.filter((l) => /RATIO|P95/.test(l[16]!));
 console.log(`\ntargets: ratio p50 ≤ 1.5; API p95 < 50 ms for indexed predicates. ${flagged.length === 0 ? 'All met.' : `${flagged.length} row(s) flagged.`}`
   + (failing.length ? ` ${failing.length} row(s) returned different ids, next or counts.` : '')
-  + '\ncount=true: ms of one API request with count=true (outside the timed loop; what asking for the count costs).');
+  + '\ncount=true: ms of one API request with count=true (outside the timed loop; what asking for the count costs).'
+  + `\nfloor: ${roundTrip.toFixed(2)} ms signed GET /api/v2/owners round trip + JSON.stringify and JSON.parse of the page's body;`
+  + ' best ratio = (SQL p50 + floor) / SQL p50, the ratio of an API with no cost of its own beyond that floor.');
 
 db.close();
 agent.destroy();

@@ -60,6 +60,11 @@ function problem(field: string, message: string): FieldProblem {
   return { field, message };
 }
 
+/** The fields a response shows, chosen once per request rather than once per row. */
+function shownFields(resource: ResourceDefinition, include: (name: string, def: FieldDefinition) => boolean): (readonly [string, FieldDefinition])[] {
+  return Object.entries(resource.fields).filter(([name, def]) => !def.writeOnly && def.kind !== 'collection' && include(name, def));
+}
+
 export class ResourceEngine {
   constructor(private readonly db: Db) {}
 
@@ -193,12 +198,17 @@ export class ResourceEngine {
       nestedRows.push([target, childRows]);
     }
     const lookups = await this.lookups([[resource, rows], ...nestedRows], principal);
+    const shown = shownFields(resource, (name, def) => def.includedByDefault === true || all || wanted.has(name.toLowerCase()));
+    const shownChildren = new Map(collections.map(([name, collection]) => {
+      const target = resourceNamed(collection.target);
+      return [name, shownFields(target, (_n, def) => def.includedByDefault === true)] as const;
+    }));
     return rows.map((row) => {
-      const item = this.toApi(resource, row, lookups, (name, def) => def.includedByDefault === true || all || wanted.has(name.toLowerCase()));
-      for (const [name, collection] of collections) {
-        const target = resourceNamed(collection.target);
+      const item = this.toApi(shown, row, lookups);
+      for (const [name] of collections) {
         const children = nested.get(name)!.get(Number(row.id)) ?? [];
-        item[name] = { data: children.map((child) => this.toApi(target, child, lookups, (_n, def) => def.includedByDefault === true)) };
+        const childFields = shownChildren.get(name)!;
+        item[name] = { data: children.map((child) => this.toApi(childFields, child, lookups)) };
       }
       return item;
     });
@@ -247,10 +257,10 @@ export class ResourceEngine {
     };
   }
 
-  private toApi(resource: ResourceDefinition, row: Row, lookups: Awaited<ReturnType<ResourceEngine['lookups']>>, include: (name: string, def: FieldDefinition) => boolean): Row {
+  /** One row as the API shows it, field by field in declaration order (`shown` from shownFields). */
+  private toApi(shown: readonly (readonly [string, FieldDefinition])[], row: Row, lookups: Awaited<ReturnType<ResourceEngine['lookups']>>): Row {
     const item: Row = {};
-    for (const [name, def] of Object.entries(resource.fields)) {
-      if (def.writeOnly || def.kind === 'collection' || !include(name, def)) continue;
+    for (const [name, def] of shown) {
       const raw = def.column ? row[def.column] : undefined;
       let value: unknown;
       switch (def.kind) {

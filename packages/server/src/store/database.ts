@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -43,8 +43,40 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/** Prepared statements kept per SQL text; a v3 list or a TQL shape repeats the same few texts. */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew, which costs about as much as running a short
+ * indexed query. This keeps the last STATEMENT_CACHE_SIZE statements by SQL text (parameters stay
+ * bound per run, so reuse changes nothing but the cost). A statement still being iterated is never
+ * handed out twice: that caller gets a fresh one. SQLite re-prepares a cached statement itself
+ * when the schema changes under it.
+ */
+export function withStatementCache(sqlite: SQLite.Database): SqliteDatabase & { readonly cachedStatements: number } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    get cachedStatements() { return cache.size; },
+    close: () => { cache.clear(); sqlite.close(); },
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached !== undefined && !cached.busy) {
+        cache.delete(sql); // most recently used last
+        cache.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      if (cached === undefined) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 export function nowIso(): string {
