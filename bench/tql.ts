@@ -494,7 +494,7 @@ async function explain(): Promise<void> {
     dialect: new SqliteDialect({ database: new Database(dbFile(dataDir), { readonly: true, fileMustExist: true }) }),
     log: (event) => { if (event.level === 'query') captured.push({ sql: event.query.sql, parameters: event.query.parameters }); },
   });
-  const engine = new ResourceEngine(kysely);
+  const engine = new ResourceEngine(kysely, 'sqlite');
   const principal = { visibleOwnerIds: new Set(visibleOwners), organizationId: credentials.organization.id, userId: credentials.apiUser.id } as unknown as Principal;
   for (const q of QUERIES) {
     captured.length = 0;

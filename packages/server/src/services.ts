@@ -50,7 +50,7 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     tenancy: new TenancyService(store.db, secrets),
     credentials,
     tokens,
-    resources: new ResourceEngine(store.db),
+    resources: new ResourceEngine(store.db, store.dialect),
     authenticator: new Authenticator(credentials, tokens, new ReplayGuard(), config.clockSkewSeconds, now),
     now,
     masterKeyGenerated: master.generatedAt,

@@ -7,7 +7,7 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import { CairnError, type FieldProblem } from '../core/errors.js';
-import { toStoredTime } from '../store/database.js';
+import { toStoredTime, type Dialect } from '../store/database.js';
 import { compileTql, ownerCondition } from '../tql/compile.js';
 import { TqlError } from '../tql/errors.js';
 import { parseTql } from '../tql/parser.js';
@@ -66,7 +66,12 @@ function shownFields(resource: ResourceDefinition, include: (name: string, def: 
 }
 
 export class ResourceEngine {
-  constructor(private readonly db: Db) {}
+  /** SQLite's LIKE ignores ASCII case by itself: TQL then needs no lower() for ASCII patterns. */
+  readonly #likeIgnoresAsciiCase: boolean;
+
+  constructor(private readonly db: Db, dialect: Dialect) {
+    this.#likeIgnoresAsciiCase = dialect === 'sqlite';
+  }
 
   // ---------------------------------------------------------------- owners
 
@@ -96,7 +101,7 @@ export class ResourceEngine {
     const owned = ownerCondition(resource, 't0', ownerIds);
     if (tql === undefined || tql.trim() === '') return owned;
     const ast = parseTql(tql);
-    const condition = compileTql(ast, { resource, resourceNamed, ownerIds, now: new Date() });
+    const condition = compileTql(ast, { resource, resourceNamed, ownerIds, now: new Date(), likeIgnoresAsciiCase: this.#likeIgnoresAsciiCase });
     return sql<SqlBool>`${owned} and ${condition}`;
   }
 

@@ -43,8 +43,27 @@ export function openStore(options: StoreOptions): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // SQLite's own lower() folds only ASCII; TQL's case-insensitive matching must fold Cyrillic,
+  // Greek and accented Latin as PostgreSQL does, so both dialects return the same rows.
+  sqlite.function('lower', { deterministic: true }, unicodeLower);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/**
+ * lower() as PostgreSQL computes it on UTF-8 text: each character folded on its own (no
+ * context rules such as the final sigma). ASCII, the common case, takes the fast path.
+ */
+export function unicodeLower(value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value !== 'string') return value;
+  if (ASCII_ONLY.test(value)) return value.toLowerCase();
+  let folded = '';
+  for (const character of value) folded += character.toLowerCase();
+  return folded;
 }
 
 /** Prepared statements kept per SQL text; a v3 list or a TQL shape repeats the same few texts. */

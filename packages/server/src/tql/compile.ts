@@ -2,7 +2,10 @@
  * Compiles a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every
  * keyword, column and table comes from a resource declaration; user text only ever becomes a
  * bound parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
- * on both dialects, so SQLite and PostgreSQL return the same rows.
+ * on both dialects (SQLite's lower() is replaced by a Unicode one in store/database.ts), so SQLite
+ * and PostgreSQL return the same rows. Where the dialect's LIKE already ignores ASCII case (SQLite)
+ * and the pattern is ASCII, the column is matched as it is: the same rows, and no function call
+ * per row scanned.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { NestedQuery, ResourceDefinition, TqlKeyword } from '../resources/types.js';
@@ -18,7 +21,11 @@ export interface TqlScope {
   /** Owners whose rows a sub-query may reach. */
   ownerIds: readonly number[];
   now: Date;
+  /** The dialect's LIKE ignores the case of ASCII letters (SQLite), so an ASCII pattern needs no lower(). */
+  likeIgnoresAsciiCase?: boolean;
 }
+
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 type Condition = RawBuilder<SqlBool>;
 
@@ -142,10 +149,11 @@ class TqlCompiler {
         const patterns = items.map((item) => {
           if (item.kind !== 'string' && item.kind !== 'number') throw new TqlError(`${op} needs text at position ${item.position + 1}.`, item.position);
           const text = item.kind === 'string' ? item.value : item.raw;
-          if (kind === 'LIKE') return sql<SqlBool>`${lowered} like lower(${text})`;
+          const plain = this.scope.likeIgnoresAsciiCase === true && ASCII_ONLY.test(text);
+          if (kind === 'LIKE') return plain ? sql<SqlBool>`${ref} like ${text}` : sql<SqlBool>`${lowered} like lower(${text})`;
           const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
           const pattern = kind === 'CONTAINS' ? `%${escaped}%` : kind === 'STARTSWITH' ? `${escaped}%` : `%${escaped}`;
-          return sql<SqlBool>`${lowered} like lower(${pattern}) escape '\\'`;
+          return plain ? sql<SqlBool>`${ref} like ${pattern} escape '\\'` : sql<SqlBool>`${lowered} like lower(${pattern}) escape '\\'`;
         });
         const any = patterns.length === 1 ? patterns[0]! : sql<SqlBool>`(${sql.join(patterns, sql.raw(' or '))})`;
         return negated ? sql<SqlBool>`(${ref} is null or not (${any}))` : any;

@@ -52,6 +52,17 @@ describe('TQL compiler', () => {
     assert.deepEqual(parameters, ['%50\\%\\_off\\\\%', 'A%', '%z']);
   });
 
+  it('where LIKE ignores ASCII case (SQLite), ASCII patterns match the column as it is; others stay lower-cased', () => {
+    const sqlite = (tql: string) => compileTql(parseTql(tql), { ...scope, likeIgnoresAsciiCase: true }).compile(dialects.sqlite);
+    const ascii = sqlite('name contains "Ransom" or name like "a_b%"');
+    assert.match(ascii.sql, /"t0"\."name" like \? escape '\\' or "t0"\."name" like \?/);
+    assert.doesNotMatch(ascii.sql, /lower\(/);
+    assert.deepEqual(ascii.parameters, ['%Ransom%', 'a_b%']);
+    const cyrillic = sqlite('name contains "Фишинг"');
+    assert.match(cyrillic.sql, /lower\("t0"\."name"\) like lower\(\?\) escape '\\'/);
+    assert.deepEqual(cyrillic.parameters, ['%Фишинг%']);
+  });
+
   it('refuses unknown keywords, wrong value types and text operators on numbers, naming the problem', () => {
     const cases: [string, RegExp][] = [
       ['nope = 1', /Unknown keyword "nope" at position 1/],

@@ -68,6 +68,8 @@ for (const dialect of testDialects()) {
       { name: 'Old incident', description: 'From 2019', severity: 'Low', status: 'Closed', resolution: 'Rejected', occurred: Date.UTC(2019, 5, 15, 12), detected: Date.UTC(2019, 5, 16) },
       { name: 'O\'Brien\'s "case"', description: 'quotes', severity: 'Medium', status: 'Open', notes: ['a note', 'another note'] },
       { name: 'Wave of scans', severity: 'Critical', status: 'Open', occurred: now - 30 * DAY, tasks: [{ name: 'Triage', required: false }], artifacts: ['10.0.0.1'] },
+      // Non-ASCII text: case-insensitive matching must fold it the same way on every dialect.
+      { name: 'ФИШИНГ Über-Ärger', description: 'Письмо от ÉLECTRICITÉ', severity: 'Medium', status: 'Open', tags: ['Вредонос', 'Ärger'] },
     ];
 
     before(async () => {
@@ -177,6 +179,18 @@ for (const dialect of testDialects()) {
       await expectCases('name ENDSWITH "_case"', (m) => m.name.endsWith('_case'));
       await expectCases('name STARTSWITH "100%"', (m) => m.name.startsWith('100%'));
       await expectCases('description CONTAINS "\\\\"', () => false);
+    });
+
+    it('case-insensitive matching folds non-ASCII letters (Cyrillic, accented Latin) alike on every dialect', async () => {
+      await expectCases('name CONTAINS "фишинг"', (m) => lower(m.name).includes('фишинг'));
+      await expectCases('name CONTAINS "ärger"', (m) => lower(m.name).includes('ärger'));
+      await expectCases('name STARTSWITH "фиш"', (m) => lower(m.name).startsWith('фиш'));
+      await expectCases('name ENDSWITH "ÄRGER"', (m) => lower(m.name).endsWith('ärger'));
+      await expectCases('description CONTAINS "électricité"', (m) => lower(m.description).includes('électricité'));
+      await expectCases('name LIKE "%über%"', (m) => lower(m.name).includes('über'));
+      await expectCases('hasTag(name = "вредонос")', (m) => (m.tags ?? []).includes('Вредонос'));
+      await expectCases('hasTag(name IN ("ärger", "nothing"))', (m) => (m.tags ?? []).includes('Ärger'));
+      assert.equal((await idsFor('cases', 'name CONTAINS "фишинг"')).length, 1);
     });
 
     it('LIKE with % and _ wildcards', async () => {
