@@ -50,7 +50,8 @@ export function openStore(options: StoreOptions): Store {
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
+/** Text made only of ASCII characters. */
+export const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 /**
  * lower() as PostgreSQL computes it on UTF-8 text: each character folded on its own (no

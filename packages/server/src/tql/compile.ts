@@ -10,7 +10,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { NestedQuery, ResourceDefinition, TqlKeyword } from '../resources/types.js';
 import type { TqlNode, TqlOperator, TqlValue } from './ast.js';
-import { toStoredTime } from '../store/database.js';
+import { ASCII_ONLY, toStoredTime } from '../store/database.js';
 import { parseTqlDate } from './dates.js';
 import { TqlError } from './errors.js';
 
@@ -24,8 +24,6 @@ export interface TqlScope {
   /** The dialect's LIKE ignores the case of ASCII letters (SQLite), so an ASCII pattern needs no lower(). */
   likeIgnoresAsciiCase?: boolean;
 }
-
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
 type Condition = RawBuilder<SqlBool>;
 

@@ -2,10 +2,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { Principal } from '../../auth/principal.js';
 import { CairnError } from '../../core/errors.js';
 import type { Owner } from '../../core/tenancy/tenancy-service.js';
 import type { CairnServices } from '../../services.js';
-import type { Principal } from '../../auth/principal.js';
 import { sendJson, sendSerializedJson, sendV2, sendXml, wantsXml, xmlData } from './render.js';
 
 /** Paging parameters every v2 list takes; clients also send them to single-object routes, where they are ignored. */
@@ -16,6 +16,7 @@ export const V2ListQuery = Type.Object({
 }, { additionalProperties: true });
 
 const ownerJson = (o: Owner) => ({ id: o.id, name: o.name, type: o.type });
+const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, Name: o.name, Type: o.type });
 
 /**
  * The owners list as JSON text, kept per principal and page. A principal is one immutable object
@@ -38,7 +39,6 @@ function ownersJson(principal: Principal, start: number, limit: number): string 
   }
   return text;
 }
-const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, Name: o.name, Type: o.type });
 
 export function registerV2OwnerRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
