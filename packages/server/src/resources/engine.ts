@@ -412,6 +412,7 @@ export class ResourceEngine {
         if (typeof value !== 'string') return void problems.push(problem(name, 'must be a string'));
         if (def.maxLength !== undefined && value.length > def.maxLength) return void problems.push(problem(name, `must be at most ${def.maxLength} characters`));
         if (def.required && value.trim() === '') return void problems.push(problem(name, 'must not be empty'));
+        if (value.includes('\u0000')) return void problems.push(problem(name, 'must not contain the NUL character (\\u0000)'));
         values[column] = value;
         return;
       }

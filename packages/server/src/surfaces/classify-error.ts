@@ -31,6 +31,11 @@ export function classifyError(thrown: unknown, bodyLimitBytes: number): Classifi
   if (error instanceof SyntaxError || error.name === 'SyntaxError') {
     return { error: new CairnError('malformed-body', `The request body is not valid JSON: ${error.message}`, { detail: error.message }), unexpected: false };
   }
+  // PostgreSQL refuses NUL in text (22021) wherever a value reaches it unchecked: the client's
+  // input, not a fault of the server.
+  if (error.code === '22021' || error.code === '22P05') {
+    return { error: new CairnError('bad-request', 'The request contains text that cannot be stored, such as the NUL character (\\u0000).'), unexpected: false };
+  }
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
   if (status === 404) return { error: new CairnError('route-not-found', 'Not found.'), unexpected: false };
   if (status === 413) return { error: new CairnError('payload-too-large', `The request body is larger than the limit of ${bodyLimitBytes} bytes.`, { limit: bodyLimitBytes }), unexpected: false };

@@ -43,6 +43,9 @@ export function parseTql(text: string, limits?: Partial<TqlLimits>): TqlNode {
       throw new TqlError(`TQL query is ${text.length} characters long; the limit is ${effective.maxLength}.`, effective.maxLength);
     }
     if (text.trim() === '') throw new TqlError('TQL query is empty.', 0);
+    // PostgreSQL refuses text with NUL, so no dialect gets it: the same query fails alike everywhere.
+    const nul = text.indexOf('\u0000');
+    if (nul !== -1) throw new TqlError(`TQL cannot contain the NUL character (\\u0000); found at position ${nul + 1}.`, nul);
     return new Parser(tokenize(text), effective).parse();
   } catch (error) {
     if (error instanceof TqlError) throw error;

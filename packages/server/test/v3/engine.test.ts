@@ -317,6 +317,19 @@ for (const dialect of testDialects()) {
       assertError({ status: long.status, body: JSON.parse(long.body) }, 400, '0x2001', /8192/);
     });
 
+    it('the NUL character is refused alike on every dialect: 400, never a 5xx', async () => {
+      assertError(await tc('GET', `/v3/cases?tql=${q('name = "a\u0000b"')}`), 400, '0x2001', /NUL.*position 10/);
+      assertError(await tc('GET', `/v3/cases?tql=${q('hasNote(summary = "\u0000x")')}`), 400, '0x2001', /NUL/);
+      const created = await tc('POST', '/v3/cases', { ...BASE_CASE, name: 'nul\u0000inside' });
+      assertError(created, 400, '0x2005', /name must not contain the NUL character/);
+      const { accessId, secret } = server.bootstrap.apiUser;
+      for (const target of ['/api/v3/cases/a%00b', '/api/v3/cases?owner=%00', '/api/v3/tags/x%00']) {
+        const answer = await rawRequest(server.baseUrl, 'GET', target, tcHeaders(accessId, secret, 'GET', target));
+        assert.ok(answer.status >= 400 && answer.status < 500, `${target} → ${answer.status} ${answer.body}`);
+        assert.equal(JSON.parse(answer.body).status, 'Error', target);
+      }
+    });
+
     describe('property: hostile TQL never breaks the server', () => {
       const KEYWORDS = ['id', 'name', 'NAME', 'xid', 'description', 'severity', 'status', 'resolution', 'caseOpenTime', 'case_open_time', 'dateAdded',
         'ownerId', 'createdById', 'caseDetectionTime', 'bogus', 'summary', 'typeName', 'required'];
