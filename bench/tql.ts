@@ -495,7 +495,10 @@ async function explain(): Promise<void> {
     log: (event) => { if (event.level === 'query') captured.push({ sql: event.query.sql, parameters: event.query.parameters }); },
   });
   const engine = new ResourceEngine(kysely, 'sqlite');
-  const principal = { visibleOwnerIds: new Set(visibleOwners), organizationId: credentials.organization.id, userId: credentials.apiUser.id } as unknown as Principal;
+  const owners = db.prepare(`select id, name, type from owners where id in (${ownersIn}) order by id`).all() as { id: number; name: string; type: string }[];
+  const principal = {
+    visibleOwnerIds: new Set(visibleOwners), visibleOwners: owners, organizationId: credentials.organization.id, userId: credentials.apiUser.id,
+  } as unknown as Principal;
   for (const q of QUERIES) {
     captured.length = 0;
     await engine.list(resourceNamed(q.resource), principal, { tql: q.params.tql, sorting: q.params.sorting, fields: [], resultStart: 0, resultLimit: PAGE, count: false });
