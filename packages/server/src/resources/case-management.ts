@@ -2,8 +2,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { CairnError } from '../core/errors.js';
-import { field, keyword } from './fields.js';
-import type { ResourceDefinition } from './types.js';
+import { defineResource, field, keyword } from './fields.js';
 
 export const CASE_SEVERITIES = ['Low', 'Medium', 'High', 'Critical'] as const;
 export const CASE_STATUSES = ['Open', 'Closed'] as const;
@@ -15,7 +14,7 @@ export const TASK_STATUSES = ['Pending', 'Open', 'Reopened', 'Closed'] as const;
 
 const newXid = () => crypto.randomUUID();
 
-export const cases: ResourceDefinition = {
+export const cases = defineResource({
   name: 'cases',
   itemType: 'Case',
   table: 'cases',
@@ -24,27 +23,27 @@ export const cases: ResourceDefinition = {
   bulkDelete: true,
   generated: { xid: newXid },
   fields: {
-    id: field.id('The ID of the case'),
-    xid: field.xid(),
-    name: field.string('name', 'The name of the case', { required: true, maxLength: 255 }),
-    description: field.string('description', 'The description of the case', { maxLength: 1500 }),
-    severity: field.enum('severity', CASE_SEVERITIES, 'The severity of the case', { required: true }),
-    status: field.enum('status', CASE_STATUSES, 'The status of the case', { required: true }),
-    resolution: field.enum('resolution', CASE_RESOLUTIONS, 'The resolution of the case', { defaultValue: 'Not Specified' }),
-    caseOpenTime: field.date('case_open_time', 'The date and time the case was opened'),
-    caseCloseTime: field.date('case_close_time', 'The date and time the case was closed'),
-    caseOccurrenceTime: field.date('case_occurrence_time', 'The date and time the case occurred'),
-    caseDetectionTime: field.date('case_detection_time', 'The date and time the case was detected'),
+    id: field.id('The ID of the case', { tql: true, sortable: true }),
+    xid: field.xid({ tql: true, sortable: true }),
+    name: field.string('name', 'The name of the case', { required: true, maxLength: 255, tql: true, sortable: true }),
+    description: field.string('description', 'The description of the case', { maxLength: 1500, tql: true }),
+    severity: field.enum('severity', CASE_SEVERITIES, 'The severity of the case', { required: true, tql: true, sortable: true }),
+    status: field.enum('status', CASE_STATUSES, 'The status of the case', { required: true, tql: true, sortable: true }),
+    resolution: field.enum('resolution', CASE_RESOLUTIONS, 'The resolution of the case', { defaultValue: 'Not Specified', tql: true, sortable: true }),
+    caseOpenTime: field.date('case_open_time', 'The date and time the case was opened', { tql: true, sortable: true }),
+    caseCloseTime: field.date('case_close_time', 'The date and time the case was closed', { tql: true, sortable: true }),
+    caseOccurrenceTime: field.date('case_occurrence_time', 'The date and time the case occurred', { tql: true }),
+    caseDetectionTime: field.date('case_detection_time', 'The date and time the case was detected', { tql: true }),
     caseOpenUser: field.user('case_open_user_id', 'The user who opened the case'),
     caseCloseUser: field.user('case_close_user_id', 'The user who closed the case'),
-    createdBy: field.user('created_by_id', 'The user who created the case'),
-    assignee: field.assignee('assignee_user_id'),
-    dateAdded: field.date('date_added', 'The date the case was added', { readOnly: true }),
-    lastUpdated: field.date('last_updated', 'The date the case was last updated', { readOnly: true }),
+    createdBy: field.user('created_by_id', 'The user who created the case', { tql: 'createdById', tqlDescription: 'The ID of the user who created the case' }),
+    assignee: field.assignee('assignee_user_id', { tql: 'assignedToUserId', tqlDescription: 'The ID of the user the case is assigned to' }),
+    dateAdded: field.date('date_added', 'The date the case was added', { readOnly: true, tql: true, sortable: true }),
+    lastUpdated: field.date('last_updated', 'The date the case was last updated', { readOnly: true, tql: true, sortable: true }),
     detectionOverdue: field.computed('Boolean', 'Whether detection is overdue', () => false),
     responseOverdue: field.computed('Boolean', 'Whether response is overdue', () => false),
     owner: field.owner(),
-    ownerId: field.ownerId(),
+    ownerId: field.ownerId({ tql: true, sortable: true }),
     tasks: field.collection('Tasks', 'The tasks of the case'),
     notes: field.collection('Notes', 'The notes of the case'),
     artifacts: field.collection('Artifacts', 'The artifacts of the case'),
@@ -58,24 +57,6 @@ export const cases: ResourceDefinition = {
     workflowEvents: { kind: 'children', target: 'workflowEvents', parentField: 'caseId', itemType: 'WorkflowEvent', description: 'The workflow events of the case' },
     tags: { kind: 'linked', target: 'tags', table: 'case_tags', parentColumn: 'case_id', targetColumn: 'tag_id', itemType: 'Tag', description: 'The tags of the case' },
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the case'),
-    keyword('xid', 'String', 'xid', 'The external ID of the case'),
-    keyword('name', 'String', 'name', 'The name of the case'),
-    keyword('description', 'String', 'description', 'The description of the case'),
-    keyword('severity', 'Enum', 'severity', 'The severity of the case', CASE_SEVERITIES),
-    keyword('status', 'Enum', 'status', 'The status of the case', CASE_STATUSES),
-    keyword('resolution', 'Enum', 'resolution', 'The resolution of the case', CASE_RESOLUTIONS),
-    keyword('caseOpenTime', 'Date', 'case_open_time', 'The date and time the case was opened'),
-    keyword('caseCloseTime', 'Date', 'case_close_time', 'The date and time the case was closed'),
-    keyword('caseOccurrenceTime', 'Date', 'case_occurrence_time', 'The date and time the case occurred'),
-    keyword('caseDetectionTime', 'Date', 'case_detection_time', 'The date and time the case was detected'),
-    keyword('dateAdded', 'Date', 'date_added', 'The date the case was added'),
-    keyword('lastUpdated', 'Date', 'last_updated', 'The date the case was last updated'),
-    keyword('ownerId', 'Integer', 'owner_id', 'The ID of the owner'),
-    keyword('createdById', 'Integer', 'created_by_id', 'The ID of the user who created the case'),
-    keyword('assignedToUserId', 'Integer', 'assignee_user_id', 'The ID of the user the case is assigned to'),
-  ],
   nested: [
     { keyword: 'hasTask', name: 'Associated Task', description: 'A nested query for tasks of the case', target: 'tasks', link: { outerColumn: 'id', innerColumn: 'case_id' } },
     { keyword: 'hasArtifact', name: 'Associated Artifact', description: 'A nested query for artifacts of the case', target: 'artifacts', link: { outerColumn: 'id', innerColumn: 'case_id' } },
@@ -83,10 +64,6 @@ export const cases: ResourceDefinition = {
     { keyword: 'hasWorkflowEvent', name: 'Associated Workflow Event', description: 'A nested query for workflow events of the case', target: 'workflowEvents', link: { outerColumn: 'id', innerColumn: 'case_id' } },
     { keyword: 'hasTag', name: 'Associated Tag', description: 'A nested query for tags of the case', target: 'tags', link: { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'case_id', innerColumn: 'tag_id' } } },
   ],
-  sortable: {
-    id: 'id', xid: 'xid', name: 'name', severity: 'severity', status: 'status', resolution: 'resolution', caseOpenTime: 'case_open_time',
-    caseCloseTime: 'case_close_time', dateAdded: 'date_added', lastUpdated: 'last_updated', ownerId: 'owner_id',
-  },
   onCreate(values, ctx) {
     values.resolution ??= 'Not Specified';
     values.created_by_id = ctx.principal.userId;
@@ -109,7 +86,7 @@ export const cases: ResourceDefinition = {
     }
     checkCaseTimes({ ...existing, ...values });
   },
-};
+});
 
 function checkCaseTimes(values: Record<string, unknown>): void {
   const open = values.case_open_time as string | null | undefined;
@@ -121,7 +98,7 @@ function checkCaseTimes(values: Record<string, unknown>): void {
 
 const caseParent = { idField: 'caseId', xidField: 'caseXid', resource: 'cases', column: 'case_id' };
 
-export const tasks: ResourceDefinition = {
+export const tasks = defineResource({
   name: 'tasks',
   itemType: 'Task',
   table: 'tasks',
@@ -131,24 +108,24 @@ export const tasks: ResourceDefinition = {
   generated: { xid: newXid },
   parents: [caseParent],
   fields: {
-    id: field.id('The ID of the task'),
-    xid: field.xid(),
-    caseId: field.parentId('The ID of the case the task belongs to', { column: 'case_id' }),
+    id: field.id('The ID of the task', { tql: true, sortable: true }),
+    xid: field.xid({ tql: true, sortable: true }),
+    caseId: field.parentId('The ID of the case the task belongs to', { column: 'case_id', tql: true, sortable: true }),
     caseXid: field.parentXid('The xid of the case the task belongs to'),
-    name: field.string('name', 'The name of the task', { required: true, maxLength: 255 }),
-    description: field.string('description', 'The description of the task', { maxLength: 1500 }),
-    status: field.enum('status', TASK_STATUSES, 'The status of the task', { defaultValue: 'Pending' }),
-    workflowPhase: field.integer('workflow_phase', 'The phase of the workflow', { createOnly: true, minValue: 0, maxValue: 1000 }),
-    workflowStep: field.integer('workflow_step', 'The step of the workflow', { createOnly: true, minValue: 0, maxValue: 1000 }),
-    required: field.boolean('required', 'Whether the task is required'),
-    dueDate: field.date('due_date', 'The due date of the task'),
-    completedDate: field.date('completed_date', 'The completion date of the task', { createOnly: true }),
+    name: field.string('name', 'The name of the task', { required: true, maxLength: 255, tql: true, sortable: true }),
+    description: field.string('description', 'The description of the task', { maxLength: 1500, tql: true }),
+    status: field.enum('status', TASK_STATUSES, 'The status of the task', { defaultValue: 'Pending', tql: true, sortable: true }),
+    workflowPhase: field.integer('workflow_phase', 'The phase of the workflow', { createOnly: true, minValue: 0, maxValue: 1000, tql: true, sortable: true }),
+    workflowStep: field.integer('workflow_step', 'The step of the workflow', { createOnly: true, minValue: 0, maxValue: 1000, tql: true, sortable: true }),
+    required: field.boolean('required', 'Whether the task is required', { tql: true }),
+    dueDate: field.date('due_date', 'The due date of the task', { tql: true, sortable: true }),
+    completedDate: field.date('completed_date', 'The completion date of the task', { createOnly: true, tql: true }),
     completedBy: field.user('completed_by_id', 'The user who completed the task'),
     assignee: field.assignee('assignee_user_id'),
-    dateAdded: field.date('date_added', 'The date the task was added', { readOnly: true }),
+    dateAdded: field.date('date_added', 'The date the task was added', { readOnly: true, tql: true, sortable: true }),
     lastUpdated: field.date('last_updated', 'The date the task was last updated', { readOnly: true }),
     owner: field.owner(),
-    ownerId: field.ownerId(),
+    ownerId: field.ownerId({ tql: true }),
     notes: field.collection('Notes', 'The notes of the task'),
     artifacts: field.collection('Artifacts', 'The artifacts of the task'),
   },
@@ -156,27 +133,11 @@ export const tasks: ResourceDefinition = {
     notes: { kind: 'children', target: 'notes', parentField: 'taskId', itemType: 'Note', description: 'The notes of the task' },
     artifacts: { kind: 'children', target: 'artifacts', parentField: 'taskId', itemType: 'Artifact', description: 'The artifacts of the task' },
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the task'),
-    keyword('xid', 'String', 'xid', 'The external ID of the task'),
-    keyword('caseId', 'Integer', 'case_id', 'The ID of the case the task belongs to'),
-    keyword('name', 'String', 'name', 'The name of the task'),
-    keyword('description', 'String', 'description', 'The description of the task'),
-    keyword('status', 'Enum', 'status', 'The status of the task', TASK_STATUSES),
-    keyword('workflowPhase', 'Integer', 'workflow_phase', 'The phase of the workflow'),
-    keyword('workflowStep', 'Integer', 'workflow_step', 'The step of the workflow'),
-    keyword('required', 'Boolean', 'required', 'Whether the task is required'),
-    keyword('dueDate', 'Date', 'due_date', 'The due date of the task'),
-    keyword('completedDate', 'Date', 'completed_date', 'The completion date of the task'),
-    keyword('dateAdded', 'Date', 'date_added', 'The date the task was added'),
-    keyword('ownerId', 'Integer', 'owner_id', 'The ID of the owner'),
-  ],
   nested: [
     { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the task', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
     { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the task', target: 'notes', link: { outerColumn: 'id', innerColumn: 'task_id' } },
     { keyword: 'hasArtifact', name: 'Associated Artifact', description: 'A nested query for artifacts of the task', target: 'artifacts', link: { outerColumn: 'id', innerColumn: 'task_id' } },
   ],
-  sortable: { id: 'id', xid: 'xid', name: 'name', status: 'status', caseId: 'case_id', workflowPhase: 'workflow_phase', workflowStep: 'workflow_step', dueDate: 'due_date', dateAdded: 'date_added' },
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
     values.status ??= 'Pending';
@@ -195,9 +156,9 @@ export const tasks: ResourceDefinition = {
       values.completed_by_id = null;
     }
   },
-};
+});
 
-export const artifacts: ResourceDefinition = {
+export const artifacts = defineResource({
   name: 'artifacts',
   itemType: 'Artifact',
   table: 'artifacts',
@@ -205,42 +166,34 @@ export const artifacts: ResourceDefinition = {
   bulkDelete: true,
   parents: [caseParent, { idField: 'taskId', xidField: 'taskXid', resource: 'tasks', column: 'task_id', inherit: { case_id: 'case_id' } }],
   fields: {
-    id: field.id('The ID of the artifact'),
-    caseId: field.parentId('The ID of the case the artifact belongs to', { column: 'case_id' }),
+    id: field.id('The ID of the artifact', { tql: true, sortable: true }),
+    caseId: field.parentId('The ID of the case the artifact belongs to', { column: 'case_id', tql: true, sortable: true }),
     caseXid: field.parentXid('The xid of the case the artifact belongs to'),
-    taskId: field.parentId('The ID of the task the artifact belongs to', { column: 'task_id' }),
+    taskId: field.parentId('The ID of the task the artifact belongs to', { column: 'task_id', tql: true }),
     taskXid: field.parentXid('The xid of the task the artifact belongs to'),
-    summary: field.string('summary', 'The value of the artifact', { required: true, maxLength: 500 }),
+    summary: field.string('summary', 'The value of the artifact', { required: true, maxLength: 500, tql: true, sortable: true }),
     type: { type: 'String', kind: 'computed', createOnly: true, required: true, includedByDefault: true, description: 'The artifact type name (GET /v3/artifactTypes)', compute: (row) => row.type_name },
     intelType: field.computed('String', 'The intel type of the artifact type', (row) => row.type_intel_type ?? null),
-    source: field.string('source', 'The source of the artifact', { maxLength: 255 }),
+    source: field.string('source', 'The source of the artifact', { maxLength: 255, tql: true }),
     fieldName: field.string('field_name', 'The field name of the artifact', { maxLength: 100 }),
     hashCode: field.string('hash_code', 'The hash of a file artifact', { createOnly: true, maxLength: 128 }),
-    dateAdded: field.date('date_added', 'The date the artifact was added', { readOnly: true }),
+    dateAdded: field.date('date_added', 'The date the artifact was added', { readOnly: true, tql: true, sortable: true }),
     lastModified: field.date('last_modified', 'The date the artifact was last modified', { readOnly: true }),
     owner: field.owner(),
-    ownerId: field.ownerId(),
+    ownerId: field.ownerId({ tql: true }),
     notes: field.collection('Notes', 'The notes of the artifact'),
   },
   collections: {
     notes: { kind: 'children', target: 'notes', parentField: 'artifactId', itemType: 'Note', description: 'The notes of the artifact' },
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the artifact'),
-    keyword('caseId', 'Integer', 'case_id', 'The ID of the case'),
-    keyword('taskId', 'Integer', 'task_id', 'The ID of the task'),
-    keyword('summary', 'String', 'summary', 'The value of the artifact'),
+  extraTql: [
     keyword('typeId', 'Integer', 'type_id', 'The ID of the artifact type'),
-    keyword('source', 'String', 'source', 'The source of the artifact'),
-    keyword('dateAdded', 'Date', 'date_added', 'The date the artifact was added'),
-    keyword('ownerId', 'Integer', 'owner_id', 'The ID of the owner'),
   ],
   nested: [
     { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the artifact', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
     { keyword: 'hasTask', name: 'Associated Task', description: 'A nested query for the task of the artifact', target: 'tasks', link: { outerColumn: 'task_id', innerColumn: 'id' } },
     { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the artifact', target: 'notes', link: { outerColumn: 'id', innerColumn: 'artifact_id' } },
   ],
-  sortable: { id: 'id', summary: 'summary', caseId: 'case_id', dateAdded: 'date_added' },
   extraColumns: {
     type_name: (alias) => sql`(select name from artifact_types where artifact_types.id = ${sql.ref(`${alias}.type_id`)})`,
     type_intel_type: (alias) => sql`(select intel_type from artifact_types where artifact_types.id = ${sql.ref(`${alias}.type_id`)})`,
@@ -256,9 +209,9 @@ export const artifacts: ResourceDefinition = {
     if (!type) throw new CairnError('validation', `Unknown artifact type "${typeName}"; GET /v3/artifactTypes lists them.`, { fields: [{ field: 'type', message: 'is not an artifact type' }] });
     values.type_id = type.id;
   },
-};
+});
 
-export const notes: ResourceDefinition = {
+export const notes = defineResource({
   name: 'notes',
   itemType: 'Note',
   table: 'notes',
@@ -272,39 +225,30 @@ export const notes: ResourceDefinition = {
     { idField: 'workflowEventId', resource: 'workflowEvents', column: 'workflow_event_id', inherit: { case_id: 'case_id' } },
   ],
   fields: {
-    id: field.id('The ID of the note'),
-    caseId: field.parentId('The ID of the case the note belongs to', { column: 'case_id' }),
+    id: field.id('The ID of the note', { tql: true, sortable: true }),
+    caseId: field.parentId('The ID of the case the note belongs to', { column: 'case_id', tql: true }),
     caseXid: field.parentXid('The xid of the case the note belongs to'),
-    taskId: field.parentId('The ID of the task the note belongs to', { column: 'task_id' }),
+    taskId: field.parentId('The ID of the task the note belongs to', { column: 'task_id', tql: true }),
     taskXid: field.parentXid('The xid of the task the note belongs to'),
-    artifactId: field.parentId('The ID of the artifact the note belongs to', { column: 'artifact_id' }),
+    artifactId: field.parentId('The ID of the artifact the note belongs to', { column: 'artifact_id', tql: true }),
     workflowEventId: field.parentId('The ID of the workflow event the note belongs to', { column: 'workflow_event_id' }),
-    text: field.string('text', 'The text of the note', { required: true, maxLength: 65_500 }),
+    text: field.string('text', 'The text of the note', { required: true, maxLength: 65_500, tql: true }),
     summary: field.computed('String', 'The first 100 characters of the text', (row) => String(row.text ?? '').slice(0, 100)),
     author: field.computed('String', 'The user name of the author', (row) => row.author_name ?? null),
     edited: field.boolean('edited', 'Whether the note was edited', { readOnly: true }),
-    dateAdded: field.date('date_added', 'The date the note was added', { readOnly: true }),
-    lastModified: field.date('last_modified', 'The date the note was last modified', { readOnly: true }),
+    dateAdded: field.date('date_added', 'The date the note was added', { readOnly: true, tql: true, sortable: true }),
+    lastModified: field.date('last_modified', 'The date the note was last modified', { readOnly: true, tql: true, sortable: true }),
     owner: field.owner(),
-    ownerId: field.ownerId(),
+    ownerId: field.ownerId({ tql: true }),
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the note'),
-    keyword('caseId', 'Integer', 'case_id', 'The ID of the case'),
-    keyword('taskId', 'Integer', 'task_id', 'The ID of the task'),
-    keyword('artifactId', 'Integer', 'artifact_id', 'The ID of the artifact'),
+  extraTql: [
     keyword('summary', 'String', 'text', 'The text of the note'),
-    keyword('text', 'String', 'text', 'The text of the note'),
-    keyword('dateAdded', 'Date', 'date_added', 'The date the note was added'),
-    keyword('lastModified', 'Date', 'last_modified', 'The date the note was last modified'),
-    keyword('ownerId', 'Integer', 'owner_id', 'The ID of the owner'),
   ],
   nested: [
     { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the note', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
     { keyword: 'hasTask', name: 'Associated Task', description: 'A nested query for the task of the note', target: 'tasks', link: { outerColumn: 'task_id', innerColumn: 'id' } },
     { keyword: 'hasArtifact', name: 'Associated Artifact', description: 'A nested query for the artifact of the note', target: 'artifacts', link: { outerColumn: 'artifact_id', innerColumn: 'id' } },
   ],
-  sortable: { id: 'id', dateAdded: 'date_added', lastModified: 'last_modified' },
   extraColumns: {
     author_name: (alias) => sql`(select user_name from users where users.id = ${sql.ref(`${alias}.author_id`)})`,
   },
@@ -316,9 +260,9 @@ export const notes: ResourceDefinition = {
   onUpdate(values) {
     if (values.text !== undefined) values.edited = 1;
   },
-};
+});
 
-export const workflowEvents: ResourceDefinition = {
+export const workflowEvents = defineResource({
   name: 'workflowEvents',
   itemType: 'WorkflowEvent',
   table: 'workflow_events',
@@ -326,32 +270,22 @@ export const workflowEvents: ResourceDefinition = {
   bulkDelete: true,
   parents: [caseParent],
   fields: {
-    id: field.id('The ID of the workflow event'),
-    caseId: field.parentId('The ID of the case the event belongs to', { column: 'case_id' }),
+    id: field.id('The ID of the workflow event', { tql: true, sortable: true }),
+    caseId: field.parentId('The ID of the case the event belongs to', { column: 'case_id', tql: true }),
     caseXid: field.parentXid('The xid of the case the event belongs to'),
-    summary: field.string('summary', 'The summary of the event', { required: true, maxLength: 500 }),
-    eventDate: field.date('event_date', 'The date of the event'),
+    summary: field.string('summary', 'The summary of the event', { required: true, maxLength: 500, tql: true }),
+    eventDate: field.date('event_date', 'The date of the event', { tql: true, sortable: true }),
     deletedReason: field.string('deleted_reason', 'Why the event was deleted', { maxLength: 500 }),
-    deleted: field.boolean('deleted', 'Whether the event was deleted', { readOnly: true }),
-    systemGenerated: field.boolean('system_generated', 'Whether the system generated the event', { readOnly: true }),
+    deleted: field.boolean('deleted', 'Whether the event was deleted', { readOnly: true, tql: true }),
+    systemGenerated: field.boolean('system_generated', 'Whether the system generated the event', { readOnly: true, tql: true }),
     user: field.user('user_id', 'The user who added the event'),
-    dateAdded: field.date('date_added', 'The date the event was added', { readOnly: true }),
+    dateAdded: field.date('date_added', 'The date the event was added', { readOnly: true, tql: true, sortable: true }),
     owner: field.owner(),
     ownerId: field.ownerId(),
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the workflow event'),
-    keyword('caseId', 'Integer', 'case_id', 'The ID of the case'),
-    keyword('summary', 'String', 'summary', 'The summary of the event'),
-    keyword('eventDate', 'Date', 'event_date', 'The date of the event'),
-    keyword('deleted', 'Boolean', 'deleted', 'Whether the event was deleted'),
-    keyword('systemGenerated', 'Boolean', 'system_generated', 'Whether the system generated the event'),
-    keyword('dateAdded', 'Date', 'date_added', 'The date the event was added'),
-  ],
   nested: [
     { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the event', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
   ],
-  sortable: { id: 'id', eventDate: 'event_date', dateAdded: 'date_added' },
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
     values.event_date ??= ctx.now;
@@ -359,4 +293,4 @@ export const workflowEvents: ResourceDefinition = {
     values.deleted = 0;
     values.system_generated = 0;
   },
-};
+});

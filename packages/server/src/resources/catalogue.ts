@@ -1,8 +1,7 @@
 /** Tags, security labels, artifact types and owners (spec threatconnect.md §9). */
 import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.js';
-import { field, keyword } from './fields.js';
-import type { ResourceDefinition } from './types.js';
+import { defineResource, field, keyword } from './fields.js';
 
 /** Sets name, normalized and techniqueId from a tag's name; a name is unique per owner, ignoring case. */
 async function nameTag(values: Record<string, unknown>, db: Kysely<any>, ownerId: number, exceptId?: number): Promise<void> {
@@ -16,40 +15,33 @@ async function nameTag(values: Record<string, unknown>, db: Kysely<any>, ownerId
   if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
 }
 
-export const tags: ResourceDefinition = {
+export const tags = defineResource({
   name: 'tags',
   itemType: 'Tag',
   table: 'tags',
   ownerColumn: 'owner_id',
   fields: {
-    id: field.id('The ID of the tag'),
-    name: field.string('name', 'The name of the tag', { required: true, maxLength: 128 }),
-    description: field.string('description', 'The description of the tag', { maxLength: 1500 }),
-    techniqueId: field.string('technique_id', 'The ATT&CK technique ID of the tag', { readOnly: true }),
+    id: field.id('The ID of the tag', { tql: true, sortable: true }),
+    name: field.string('name', 'The name of the tag', { required: true, maxLength: 128, tql: true, tqlType: 'StringLower', tqlDescription: 'The name of the tag (case insensitive)', sortable: true }),
+    description: field.string('description', 'The description of the tag', { maxLength: 1500, tql: true }),
+    techniqueId: field.string('technique_id', 'The ATT&CK technique ID of the tag', { readOnly: true, tql: true }),
     normalized: field.computed('Boolean', 'Whether the tag is an ATT&CK technique', (row) => row.technique_id !== null),
-    lastUsed: field.date('last_used', 'When the tag was last applied', { readOnly: true }),
+    lastUsed: field.date('last_used', 'When the tag was last applied', { readOnly: true, tql: true, sortable: true }),
     dateAdded: field.date('date_added', 'The date the tag was added', { readOnly: true, includedByDefault: false }),
     owner: field.owner(),
-    ownerId: field.ownerId(),
+    ownerId: field.ownerId({ tql: true }),
     // Read with ?fields=cases; tags are applied to cases from the case side (PUT /v3/cases/{id} tags).
     cases: { ...field.collection('Cases', 'The cases with this tag'), readOnly: true },
   },
   collections: {
     cases: { kind: 'linked', target: 'cases', table: 'case_tags', parentColumn: 'tag_id', targetColumn: 'case_id', itemType: 'Case', description: 'The cases with this tag' },
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the tag'),
-    keyword('name', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
+  extraTql: [
     keyword('summary', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
-    keyword('description', 'String', 'description', 'The description of the tag'),
-    keyword('techniqueId', 'String', 'technique_id', 'The ATT&CK technique ID'),
-    keyword('lastUsed', 'Date', 'last_used', 'When the tag was last applied'),
-    keyword('ownerId', 'Integer', 'owner_id', 'The ID of the owner'),
   ],
   nested: [
     { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for cases with the tag', target: 'cases', link: { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'tag_id', innerColumn: 'case_id' } } },
   ],
-  sortable: { id: 'id', name: 'name', lastUsed: 'last_used' },
   defaultSort: { column: 'id', direction: 'asc' },
   async onCreate(values, ctx) {
     await nameTag(values, ctx.db, ctx.ownerId);
@@ -57,30 +49,25 @@ export const tags: ResourceDefinition = {
   async onUpdate(values, existing, ctx) {
     if (values.name !== undefined) await nameTag(values, ctx.db, Number(existing.owner_id), Number(existing.id));
   },
-};
+});
 
-export const securityLabels: ResourceDefinition = {
+export const securityLabels = defineResource({
   name: 'securityLabels',
   itemType: 'SecurityLabel',
   table: 'security_labels',
   ownerColumn: 'owner_id',
   includeSystemRows: true,
   fields: {
-    id: field.id('The ID of the security label'),
-    name: field.string('name', 'The name of the security label', { required: true, maxLength: 50 }),
+    id: field.id('The ID of the security label', { tql: true, sortable: true }),
+    name: field.string('name', 'The name of the security label', { required: true, maxLength: 50, tql: true, sortable: true }),
     description: field.string('description', 'The description of the security label', { maxLength: 1500 }),
-    color: field.string('color', 'The color of the label as six hex digits', { maxLength: 6, defaultValue: 'FFFFFF' }),
+    color: field.string('color', 'The color of the label as six hex digits', { maxLength: 6, defaultValue: 'FFFFFF', tql: true }),
     owner: { ...field.owner(), description: 'The owner of the label ("System" for the TLP labels)' },
-    dateAdded: field.date('date_added', 'The date the label was added', { readOnly: true }),
+    dateAdded: field.date('date_added', 'The date the label was added', { readOnly: true, tql: true, sortable: true }),
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the label'),
-    keyword('name', 'String', 'name', 'The name of the label'),
+  extraTql: [
     keyword('summary', 'String', 'name', 'The name of the label'),
-    keyword('color', 'String', 'color', 'The color of the label'),
-    keyword('dateAdded', 'Date', 'date_added', 'The date the label was added'),
   ],
-  sortable: { id: 'id', name: 'name', dateAdded: 'date_added' },
   defaultSort: { column: 'id', direction: 'asc' },
   async onCreate(values, ctx) {
     values.color ??= 'FFFFFF';
@@ -93,53 +80,40 @@ export const securityLabels: ResourceDefinition = {
     if (existing.owner_id === null) throw new CairnError('forbidden', 'System security labels cannot be changed.');
     if (values.color !== undefined && !/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
   },
-};
+});
 
-export const artifactTypes: ResourceDefinition = {
+export const artifactTypes = defineResource({
   name: 'artifactTypes',
   itemType: 'ArtifactType',
   table: 'artifact_types',
   ownerColumn: null,
   readOnly: true,
   fields: {
-    id: field.id('The ID of the artifact type'),
-    name: field.string('name', 'The name of the artifact type', { readOnly: true }),
+    id: field.id('The ID of the artifact type', { tql: true, sortable: true }),
+    name: field.string('name', 'The name of the artifact type', { readOnly: true, tql: true, sortable: true }),
     description: field.string('description', 'The description of the artifact type', { readOnly: true }),
-    dataType: field.string('data_type', 'The data type of the artifact type', { readOnly: true }),
-    intelType: field.string('intel_type', 'The intel type of the artifact type', { readOnly: true }),
+    dataType: field.string('data_type', 'The data type of the artifact type', { readOnly: true, tql: true }),
+    intelType: field.string('intel_type', 'The intel type of the artifact type', { readOnly: true, tql: true }),
     derivedLink: field.boolean('derived_link', 'Whether the artifact type derives an indicator link', { readOnly: true }),
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the artifact type'),
-    keyword('name', 'String', 'name', 'The name of the artifact type'),
-    keyword('dataType', 'String', 'data_type', 'The data type'),
-    keyword('intelType', 'String', 'intel_type', 'The intel type'),
-  ],
-  sortable: { id: 'id', name: 'name' },
   defaultSort: { column: 'id', direction: 'asc' },
-};
+});
 
-export const securityOwners: ResourceDefinition = {
+export const securityOwners = defineResource({
   name: 'security/owners',
   itemType: 'Owner',
   table: 'owners',
   ownerColumn: 'id',
   readOnly: true,
   fields: {
-    id: field.id('The ID of the owner'),
-    name: field.string('name', 'The name of the owner', { readOnly: true }),
-    type: field.string('type', 'Organization, Community or Source', { readOnly: true }),
+    id: field.id('The ID of the owner', { tql: true, sortable: true }),
+    name: field.string('name', 'The name of the owner', { readOnly: true, tql: true, sortable: true }),
+    type: field.string('type', 'Organization, Community or Source', { readOnly: true, tql: true, sortable: true }),
     // Members of a community read and write its data like their organization's (no finer roles yet).
     ownerRole: field.computed('String', 'The caller\'s role in the owner', (row) => (row.type === 'Organization' ? 'Organization Administrator' : 'Member')),
     permTag: field.computed('String', 'Permission to tag', () => 'FULL'),
     permCase: field.computed('String', 'Permission on cases', () => 'FULL'),
     permIndicator: field.computed('String', 'Permission on indicators', () => 'FULL'),
   },
-  tql: [
-    keyword('id', 'Integer', 'id', 'The ID of the owner'),
-    keyword('name', 'String', 'name', 'The name of the owner'),
-    keyword('type', 'String', 'type', 'The type of the owner'),
-  ],
-  sortable: { id: 'id', name: 'name', type: 'type' },
   defaultSort: { column: 'id', direction: 'asc' },
-};
+});

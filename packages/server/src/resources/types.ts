@@ -34,6 +34,16 @@ export interface FieldDefinition {
   defaultValue?: string | number | boolean;
   /** Value of a `computed` field. */
   compute?: (row: Record<string, unknown>) => unknown;
+  /**
+   * TQL filters on this field's column: under the field's own name (`true`) or another keyword
+   * (a user field `createdBy` is searched as `createdById`). The keyword's type follows the field's
+   * kind unless `tqlType` says otherwise; its description is the field's unless `tqlDescription` is set.
+   */
+  tql?: true | string;
+  tqlType?: TqlType;
+  tqlDescription?: string;
+  /** `sorting=<field name>` orders by this field's column. */
+  sortable?: boolean;
 }
 
 export interface TqlKeyword {
@@ -118,9 +128,10 @@ export interface ResourceDefinition {
   /** Exactly one parent must be named on create (notes), instead of the first being required. */
   oneParentOf?: boolean;
   collections?: Record<string, CollectionDefinition>;
+  /** TQL keywords: those of the fields marked `tql`, then the declaration's `extraTql` (made by defineResource). */
   tql: TqlKeyword[];
   nested?: NestedQuery[];
-  /** Sort keys: API name → column. */
+  /** Sort keys, API name → column: the fields marked `sortable` (made by defineResource). */
   sortable: Record<string, string>;
   /** Default order when `sorting` is absent. */
   defaultSort?: { column: string; direction: 'asc' | 'desc' };
@@ -135,3 +146,10 @@ export interface ResourceDefinition {
 }
 
 export interface UserRef { id: number; userName: string; firstName: string; lastName: string; pseudonym: string; owner: string }
+
+/**
+ * What a resource file declares: everything but the TQL keywords and sort keys, which
+ * defineResource derives from the fields' `tql` and `sortable` marks. `extraTql` holds keywords
+ * that are not a field of their own (aliases such as a note's `summary`, or a column no field shows).
+ */
+export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'sortable'> & { extraTql?: TqlKeyword[] };

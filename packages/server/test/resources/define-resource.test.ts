@@ -1,0 +1,55 @@
+/** defineResource: TQL keywords and sort keys come from the fields' marks, and bad marks fail at start-up. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { defineResource, field, keyword } from '../../src/resources/fields.js';
+import { RESOURCES } from '../../src/resources/registry.js';
+import type { ResourceDeclaration } from '../../src/resources/types.js';
+import { openStore } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+
+const base = (fields: ResourceDeclaration['fields'], extraTql?: ResourceDeclaration['extraTql']): ResourceDeclaration =>
+  ({ name: 'widgets', itemType: 'Widget', table: 'widgets', ownerColumn: 'owner_id', fields, ...(extraTql ? { extraTql } : {}) });
+
+describe('defineResource', () => {
+  it('derives keywords (name, type from the kind, column, description, enum values) and sort keys from the marks', () => {
+    const widgets = defineResource(base({
+      id: field.id('The ID of the widget', { tql: true, sortable: true }),
+      label: field.string('label', 'The label', { tql: true, tqlType: 'StringLower' }),
+      colour: field.enum('colour', ['Red', 'Blue'], 'The colour', { tql: true }),
+      madeBy: field.user('made_by_id', 'The maker', { tql: 'madeById', tqlDescription: 'The ID of the maker' }),
+      madeOn: field.date('made_on', 'The day it was made', { sortable: true }),
+      hidden: field.string('hidden', 'Not searchable'),
+    }, [keyword('summary', 'StringLower', 'label', 'The label again')]));
+    assert.deepEqual(widgets.tql.map((k) => [k.keyword, k.type, k.column, k.description, k.allowableValues]), [
+      ['id', 'Integer', 'id', 'The ID of the widget', undefined],
+      ['label', 'StringLower', 'label', 'The label', undefined],
+      ['colour', 'Enum', 'colour', 'The colour', ['Red', 'Blue']],
+      ['madeById', 'Integer', 'made_by_id', 'The ID of the maker', undefined],
+      ['summary', 'StringLower', 'label', 'The label again', undefined],
+    ]);
+    assert.deepEqual(widgets.sortable, { id: 'id', madeOn: 'made_on' });
+  });
+
+  it('refuses a mark on a field without a column, a kind TQL cannot compare, and a keyword declared twice', () => {
+    assert.throws(() => defineResource(base({ score: { ...field.computed('Integer', 'A score', () => 1), tql: true } })), /widgets\.score .* no column/);
+    assert.throws(() => defineResource(base({ owner: field.owner({ tql: true }) })), /widgets\.owner: a owner field has no TQL type/);
+    assert.throws(() => defineResource(base({ name: field.string('name', 'n', { tql: true }) }, [keyword('NAME', 'String', 'name', 'again')])), /keyword NAME twice/);
+  });
+
+  it('every declared resource\'s keywords and sort keys name columns its table has after migration', async () => {
+    const store = openStore({ sqlitePath: ':memory:' });
+    await migrateToLatest(store);
+    try {
+      for (const resource of RESOURCES.values()) {
+        const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${resource.table})`.execute(store.db);
+        const columns = new Set(rows.map((r) => r.name));
+        assert.ok(resource.tql.length > 0 && resource.sortable.id === 'id', resource.name);
+        for (const k of resource.tql) assert.ok(columns.has(k.column), `${resource.name} keyword ${k.keyword}: no column ${k.column}`);
+        for (const [key, column] of Object.entries(resource.sortable)) assert.ok(columns.has(column), `${resource.name} sort key ${key}: no column ${column}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
