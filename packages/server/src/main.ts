@@ -145,7 +145,7 @@ apiUsers.command('list').description('list API users')
   .action(async (options: { org?: string }, command: Command) => {
     await withServices(command, async (services) => {
       const rows = await services.tenancy.listUsers({ kind: 'api', organization: options.org });
-      print(command, rows, table(rows.map((u) => ({ id: u.id, accessId: u.userName, name: u.displayName, organization: u.organization, disabled: u.disabled, rejectReplay: u.rejectReplay }))));
+      print(command, rows, table(rows.map((u) => ({ id: u.id, accessId: u.userName, name: u.displayName, organization: u.organization, disabled: u.disabled, rejectReplay: u.rejectReplay, websupportLoginWindow: u.websupportLoginWindow }))));
     });
   });
 apiUsers.command('rotate <id>').description('issue a new secret (id or access id); the old one stops working within a second')
@@ -164,6 +164,15 @@ for (const [name, disabled] of [['disable', true], ['enable', false]] as const) 
       });
     });
 }
+apiUsers.command('websupport-login-window <id>')
+  .description('accept this API user\'s verified Websupport signature on any request for 59 s, as the websupportsk Python client and certbot plugin expect (on|off)')
+  .addOption(new Option('--state <state>', 'on or off').choices(['on', 'off']).default('on'))
+  .action(async (id: string, options: { state: 'on' | 'off' }, command: Command) => {
+    await withServices(command, async (services) => {
+      const user = await services.tenancy.setWebsupportLoginWindow(id, options.state === 'on');
+      print(command, user, `The Websupport login window is ${options.state} for ${user.userName}.`);
+    });
+  });
 apiUsers.command('reject-replay <id>').description('refuse a repeated signature from this API user within the clock window (on|off)')
   .addOption(new Option('--state <state>', 'on or off').choices(['on', 'off']).default('on'))
   .action(async (id: string, options: { state: 'on' | 'off' }, command: Command) => {

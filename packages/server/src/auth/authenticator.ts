@@ -52,6 +52,10 @@ function principalFor(credential: Credential, scheme: AuthScheme): Principal {
 /** Bound on remembered verified signatures (each entry lives at most one clock window in practice). */
 const MAX_VERIFIED_SIGNATURES = 10_000;
 
+/** How long a Websupport login lasts: "logged in for next 59 seconds" (websupportsk client.py). */
+const LOGIN_WINDOW_SECONDS = 59;
+const MAX_LOGIN_WINDOWS = 10_000;
+
 interface VerifiedSignature {
   method: string;
   rawUrl: string;
@@ -71,6 +75,8 @@ export class Authenticator {
    * one (a rotated or disabled credential is a new object) and the replay guard.
    */
   readonly #verified = new Map<string, VerifiedSignature>();
+  /** Open Websupport login windows by user, signature and signed time (see #openLoginWindow). */
+  readonly #loginWindows = new Map<string, { credential: Credential; until: number }>();
 
   constructor(
     private readonly credentials: CredentialStore,
@@ -165,8 +171,36 @@ export class Authenticator {
     // The live API verifies the bare path; the documentation's example signs path+query. Accept both.
     const matches = constantTimeEqual(sign(path), given) || (queryAt !== -1 && constantTimeEqual(sign(request.rawUrl), given));
     if (!credential) throw new AuthError('unknown-access-id', 'Unknown api key.');
-    if (!matches) throw new AuthError('bad-signature', 'The signature does not match the request.');
-    return this.#admit(credential, 'websupport-hmac', given, date.unixSeconds);
+    const loginKey = `${credential.principal.userId}:${given}:${date.unixSeconds}`;
+    if (!matches) {
+      if (credential.websupportLoginWindow && this.#inLoginWindow(loginKey, credential)) return this.#admit(credential, 'websupport-hmac');
+      throw new AuthError('bad-signature', 'The signature does not match the request.');
+    }
+    const principal = this.#admit(credential, 'websupport-hmac', given, date.unixSeconds);
+    if (credential.websupportLoginWindow) this.#openLoginWindow(loginKey, credential);
+    return principal;
+  }
+
+  /**
+   * The Websupport "login window" (spec websupport.md §1.3), for API users who opted in: the
+   * websupportsk Python client and the certbot plugin sign `GET /v1/user/self` once and send that
+   * signature and Date with every request, any method and path. A verified signature opens a
+   * window of LOGIN_WINDOW_SECONDS from its first use; using it again does not extend it, and a
+   * rotated or disabled credential (a new object in the store) closes it.
+   */
+  #openLoginWindow(key: string, credential: Credential): void {
+    const open = this.#loginWindows.get(key);
+    if (open !== undefined && open.credential === credential && this.now() <= open.until) return;
+    if (this.#loginWindows.size >= MAX_LOGIN_WINDOWS) this.#loginWindows.clear();
+    this.#loginWindows.set(key, { credential, until: this.now() + LOGIN_WINDOW_SECONDS });
+  }
+
+  #inLoginWindow(key: string, credential: Credential): boolean {
+    const open = this.#loginWindows.get(key);
+    if (open === undefined) return false;
+    if (open.credential === credential && this.now() <= open.until) return true;
+    this.#loginWindows.delete(key);
+    return false;
   }
 
   async #contrast(authorization: string, apiKey: string): Promise<Principal> {

@@ -17,6 +17,8 @@ export interface Credential {
   organizationApiKey: string | null;
   disabled: boolean;
   rejectReplay: boolean;
+  /** A verified Websupport signature stays good for any request for 59 s (spec websupport.md §1.3). */
+  websupportLoginWindow: boolean;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -108,7 +110,7 @@ export class CredentialStore {
   async #load(column: 'user_name' | 'id', value: string | number): Promise<Credential | undefined> {
     const query = this.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id').select([
       'users.id', 'users.uuid', 'users.user_name', 'users.kind', 'users.role', 'users.first_name', 'users.last_name', 'users.pseudonym',
-      'users.display_name', 'users.secret_enc', 'users.disabled', 'users.reject_replay', 'users.created_at',
+      'users.display_name', 'users.secret_enc', 'users.disabled', 'users.reject_replay', 'users.websupport_login_window', 'users.created_at',
       'owners.id as org_id', 'owners.name as org_name', 'owners.uuid as org_uuid', 'owners.api_key_enc',
     ]);
     const row = column === 'id'
@@ -128,6 +130,7 @@ export class CredentialStore {
       organizationApiKey: row.api_key_enc ? this.secrets.decrypt(row.api_key_enc, apiKeyContext(row.org_uuid)) : null,
       disabled: row.disabled === 1,
       rejectReplay: row.reject_replay === 1,
+      websupportLoginWindow: row.websupport_login_window === 1,
     };
   }
 }

@@ -38,6 +38,8 @@ export interface UsersTable {
   password_hash: string | null;
   disabled: number;
   reject_replay: number;
+  /** 1: this API user's Websupport signature is accepted on any request for 59 s (client compatibility). */
+  websupport_login_window: number;
   created_at: string;
   updated_at: string;
 }

@@ -217,6 +217,18 @@ describe('cairn api-users', { concurrency: false }, () => {
     assert.equal(on.rejectReplay, true);
   });
 
+  test('websupport-login-window switches the compatibility mode; it and reject-replay exclude each other', async () => {
+    // reject-replay is on from the test above.
+    const refused = await cairnFailsJson(dir, 'api-users', 'websupport-login-window', user.accessId, '--state', 'on');
+    assert.equal(refused.code, 'conflict');
+    assert.match(refused.error, /reject-replay off first/);
+    await cairnJson(dir, 'api-users', 'reject-replay', user.accessId, '--state', 'off');
+    const on = await cairnJson(dir, 'api-users', 'websupport-login-window', user.accessId, '--state', 'on');
+    assert.equal(on.websupportLoginWindow, true);
+    assert.match((await cairnFailsJson(dir, 'api-users', 'reject-replay', user.accessId, '--state', 'on')).error, /login window on/);
+    assert.equal((await cairnJson(dir, 'api-users', 'websupport-login-window', user.accessId, '--state', 'off')).websupportLoginWindow, false);
+  });
+
   test('unknown user id or organization fails with one line', async () => {
     const [unknownUser, unknownJson, unknownOrg] = await Promise.all([
       cairnFails(dir, 'api-users', 'rotate', '99999'),

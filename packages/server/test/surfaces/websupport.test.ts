@@ -179,4 +179,48 @@ print(urllib.request.urlopen(urllib.request.Request("%s%s%s" % (api, path, query
       }
     });
   });
+
+  describe(`Websupport login window, opt-in per API user (${dialect})`, () => {
+    let server: TestServer;
+    let shift = 0; // seconds added to the server's clock
+    before(async () => { server = await startTestServer(dialect, { now: () => nowSeconds() + shift }); });
+    after(() => server.close());
+
+    it('a signature of GET /v1/user/self is taken on any request for 59 s once switched on, as the websupportsk client sends it', async () => {
+      const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'websupportsk');
+      const ts0 = nowSeconds();
+      // What websupportsk's client.py does: sign GET /v1/user/self at ts0 once, then send it everywhere.
+      const login = websupportHeaders(user.accessId, user.secret, 'GET', '/v1/user/self', ts0, new Date(ts0 * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00'));
+      const send = (target: string) => rawRequest(server.baseUrl, 'GET', target, login);
+
+      assert.equal((await send('/v1/user/self')).status, 200);
+      assert.equal((await send('/v1/user')).status, 401, 'off (the default): the signature is for /v1/user/self only');
+
+      await server.services.tenancy.setWebsupportLoginWindow(user.accessId, true);
+      server.services.credentials.invalidate();
+      assert.equal((await send('/v1/user')).status, 401, 'the window opens with a verified request, not before');
+      assert.equal((await send('/v1/user/self')).status, 200);
+      for (const target of ['/v1/user', '/v1/user?page=1', '/api/v2/owners']) assert.equal((await send(target)).status, 200, target);
+      const other = websupportHeaders(user.accessId, 'not-the-secret', 'GET', '/v1/user/self', ts0);
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v1/user', other)).status, 401, 'only the verified signature opens it');
+
+      shift = 40;
+      assert.equal((await send('/v1/user/self')).status, 200, 'using it again does not extend the window');
+      shift = 60;
+      assert.equal((await send('/v1/user')).status, 401, 'closed after 59 s');
+      shift = 0;
+    });
+
+    it('a rotation closes an open window', async () => {
+      const user = await server.services.tenancy.createApiUser('Exemplary Organization', 'websupportsk-rotated');
+      await server.services.tenancy.setWebsupportLoginWindow(user.accessId, true);
+      server.services.credentials.invalidate();
+      const login = websupportHeaders(user.accessId, user.secret, 'GET', '/v1/user/self');
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v1/user/self', login)).status, 200);
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v1/user', login)).status, 200);
+      await server.services.tenancy.rotateSecret(user.accessId);
+      server.services.credentials.invalidate();
+      assert.equal((await rawRequest(server.baseUrl, 'GET', '/v1/user', login)).status, 401);
+    });
+  });
 }

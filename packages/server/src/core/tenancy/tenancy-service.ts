@@ -23,6 +23,7 @@ export interface UserSummary {
   organization: string;
   disabled: boolean;
   rejectReplay: boolean;
+  websupportLoginWindow: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -125,7 +126,7 @@ export class TenancyService {
 
   async listUsers(filter: { kind?: 'human' | 'api'; organization?: string; id?: number; userName?: string } = {}): Promise<UserSummary[]> {
     let query = this.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id')
-      .select(['users.id', 'users.user_name', 'users.kind', 'users.display_name', 'users.role', 'users.organization_id', 'owners.name as organization', 'users.disabled', 'users.reject_replay', 'users.created_at', 'users.updated_at'])
+      .select(['users.id', 'users.user_name', 'users.kind', 'users.display_name', 'users.role', 'users.organization_id', 'owners.name as organization', 'users.disabled', 'users.reject_replay', 'users.websupport_login_window', 'users.created_at', 'users.updated_at'])
       .orderBy('users.id');
     if (filter.kind) query = query.where('users.kind', '=', filter.kind);
     if (filter.id !== undefined) query = query.where('users.id', '=', filter.id);
@@ -133,7 +134,7 @@ export class TenancyService {
     if (filter.organization) query = query.where('users.organization_id', '=', (await this.findOwner(filter.organization)).id);
     return (await query.execute()).map((r) => ({
       id: r.id, userName: r.user_name, kind: r.kind, displayName: r.display_name, role: r.role, organizationId: r.organization_id,
-      organization: r.organization, disabled: r.disabled === 1, rejectReplay: r.reject_replay === 1, createdAt: r.created_at, updatedAt: r.updated_at,
+      organization: r.organization, disabled: r.disabled === 1, rejectReplay: r.reject_replay === 1, websupportLoginWindow: r.websupport_login_window === 1, createdAt: r.created_at, updatedAt: r.updated_at,
     }));
   }
 
@@ -158,18 +159,26 @@ export class TenancyService {
   }
 
   async setDisabled(userRef: string, disabled: boolean): Promise<UserSummary> {
-    const user = await this.findUser(userRef);
-    await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ disabled: disabled ? 1 : 0, updated_at: nowIso() }).where('id', '=', user.id).execute();
-      await bumpCredentialEpoch(trx);
-    });
-    return this.userById(user.id);
+    return this.setUserFlag(await this.findUser(userRef), 'disabled', disabled);
   }
 
   async setRejectReplay(userRef: string, reject: boolean): Promise<UserSummary> {
     const user = await this.findUser(userRef);
+    if (reject && user.websupportLoginWindow) throw conflict(`${user.userName} has the Websupport login window on, which reuses signatures; turn it off first.`);
+    return this.setUserFlag(user, 'reject_replay', reject);
+  }
+
+  /** The Websupport "login window" compatibility mode (spec websupport.md §1.3), per API user. */
+  async setWebsupportLoginWindow(userRef: string, on: boolean): Promise<UserSummary> {
+    const user = await this.findUser(userRef);
+    if (on && user.rejectReplay) throw conflict(`${user.userName} rejects repeated signatures, which the login window needs; turn reject-replay off first.`);
+    return this.setUserFlag(user, 'websupport_login_window', on);
+  }
+
+  /** Sets a per-user switch and bumps the credential epoch, so every node's cache sees it within a second. */
+  private async setUserFlag(user: UserSummary, column: 'disabled' | 'reject_replay' | 'websupport_login_window', on: boolean): Promise<UserSummary> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ reject_replay: reject ? 1 : 0, updated_at: nowIso() }).where('id', '=', user.id).execute();
+      await trx.updateTable('users').set({ [column]: on ? 1 : 0, updated_at: nowIso() }).where('id', '=', user.id).execute();
       await bumpCredentialEpoch(trx);
     });
     return this.userById(user.id);
@@ -208,7 +217,7 @@ export class TenancyService {
       organization_id: input.organizationId, kind: input.kind, user_name: input.userName, uuid, display_name: input.displayName,
       first_name: input.firstName, last_name: input.lastName, pseudonym: input.displayName, role: input.role,
       secret_enc: this.secrets.encrypt(input.secret, secretContext(uuid)), password_hash: input.passwordHash ?? null,
-      disabled: 0, reject_replay: 0, created_at: now, updated_at: now,
+      disabled: 0, reject_replay: 0, websupport_login_window: 0, created_at: now, updated_at: now,
     }).returning('id').executeTakeFirstOrThrow();
     return row.id;
   }
