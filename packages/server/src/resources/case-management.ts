@@ -282,9 +282,14 @@ export const workflowEvents = defineResource({
     dateAdded: field.date('date_added', 'The date the event was added', { readOnly: true, tql: true, sortable: true }),
     owner: field.owner(),
     ownerId: field.ownerId(),
+    notes: field.collection('Notes', 'The notes of the event'),
+  },
+  collections: {
+    notes: { kind: 'children', target: 'notes', parentField: 'workflowEventId', itemType: 'Note', description: 'The notes of the event' },
   },
   nested: [
     { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the event', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
+    { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the event', target: 'notes', link: { outerColumn: 'id', innerColumn: 'workflow_event_id' } },
   ],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {

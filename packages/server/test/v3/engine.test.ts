@@ -771,6 +771,18 @@ for (const dialect of testDialects()) {
       assert.deepEqual((await tc('GET', `/v3/workflowEvents/${event.id}`)).body.data, event);
       assert.equal((await tc('PUT', `/v3/workflowEvents/${event.id}`, { summary: 'Escalated' })).body.data.summary, 'Escalated');
       assert.deepEqual((await tc('GET', `/v3/cases/${caseId}?fields=workflowEvents`)).body.data.workflowEvents.data.map((e: Json) => e.id), [event.id]);
+      // Notes hang under an event too (spec §9): nested on create, by workflowEventId, and by TQL.
+      const withNotes = await tc('POST', '/v3/workflowEvents?fields=notes', { caseId, summary: 'Called the CISO', notes: { data: [{ text: 'Voicemail left' }] } });
+      assert.equal(withNotes.status, 201, JSON.stringify(withNotes.body));
+      const noteId = withNotes.body.data.notes.data[0].id;
+      const note = (await tc('GET', `/v3/notes/${noteId}`)).body.data;
+      assert.equal(note.workflowEventId, withNotes.body.data.id);
+      assert.equal(note.caseId, caseId, 'the note inherits the case of its event');
+      assert.equal((await tc('POST', '/v3/notes', { workflowEventId: withNotes.body.data.id, text: 'Called back' })).status, 201);
+      assert.deepEqual((await tc('GET', `/v3/workflowEvents/${withNotes.body.data.id}?fields=notes`)).body.data.notes.data.map((n: Json) => n.text), ['Voicemail left', 'Called back']);
+      assert.deepEqual((await tc('GET', `/v3/workflowEvents?tql=${q('hasNote(text contains "voicemail")')}`)).body.data.map((e: Json) => e.id), [withNotes.body.data.id]);
+      assert.equal((await tc('DELETE', `/v3/workflowEvents/${withNotes.body.data.id}`)).status, 200);
+      assertError(await tc('GET', `/v3/notes/${noteId}`), 404, '0x1004');
       assertError(await tc('POST', '/v3/workflowEvents', { summary: 'No case' }), 400, '0x2003');
       assert.deepEqual((await tc('DELETE', `/v3/workflowEvents/${event.id}`)).body, { message: 'Deleted', status: 'Success' });
       assertError(await tc('GET', `/v3/workflowEvents/${event.id}`), 404, '0x1004');
