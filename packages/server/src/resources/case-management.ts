@@ -57,13 +57,6 @@ export const cases = defineResource({
     workflowEvents: { kind: 'children', target: 'workflowEvents', parentField: 'caseId', itemType: 'WorkflowEvent', description: 'The workflow events of the case' },
     tags: { kind: 'linked', target: 'tags', table: 'case_tags', parentColumn: 'case_id', targetColumn: 'tag_id', itemType: 'Tag', description: 'The tags of the case' },
   },
-  nested: [
-    { keyword: 'hasTask', name: 'Associated Task', description: 'A nested query for tasks of the case', target: 'tasks', link: { outerColumn: 'id', innerColumn: 'case_id' } },
-    { keyword: 'hasArtifact', name: 'Associated Artifact', description: 'A nested query for artifacts of the case', target: 'artifacts', link: { outerColumn: 'id', innerColumn: 'case_id' } },
-    { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the case', target: 'notes', link: { outerColumn: 'id', innerColumn: 'case_id' } },
-    { keyword: 'hasWorkflowEvent', name: 'Associated Workflow Event', description: 'A nested query for workflow events of the case', target: 'workflowEvents', link: { outerColumn: 'id', innerColumn: 'case_id' } },
-    { keyword: 'hasTag', name: 'Associated Tag', description: 'A nested query for tags of the case', target: 'tags', link: { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'case_id', innerColumn: 'tag_id' } } },
-  ],
   onCreate(values, ctx) {
     values.resolution ??= 'Not Specified';
     values.created_by_id = ctx.principal.userId;
@@ -133,11 +126,6 @@ export const tasks = defineResource({
     notes: { kind: 'children', target: 'notes', parentField: 'taskId', itemType: 'Note', description: 'The notes of the task' },
     artifacts: { kind: 'children', target: 'artifacts', parentField: 'taskId', itemType: 'Artifact', description: 'The artifacts of the task' },
   },
-  nested: [
-    { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the task', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
-    { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the task', target: 'notes', link: { outerColumn: 'id', innerColumn: 'task_id' } },
-    { keyword: 'hasArtifact', name: 'Associated Artifact', description: 'A nested query for artifacts of the task', target: 'artifacts', link: { outerColumn: 'id', innerColumn: 'task_id' } },
-  ],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
     values.status ??= 'Pending';
@@ -189,11 +177,6 @@ export const artifacts = defineResource({
   extraTql: [
     keyword('typeId', 'Integer', 'type_id', 'The ID of the artifact type'),
   ],
-  nested: [
-    { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the artifact', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
-    { keyword: 'hasTask', name: 'Associated Task', description: 'A nested query for the task of the artifact', target: 'tasks', link: { outerColumn: 'task_id', innerColumn: 'id' } },
-    { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the artifact', target: 'notes', link: { outerColumn: 'id', innerColumn: 'artifact_id' } },
-  ],
   extraColumns: {
     type_name: (alias) => sql`(select name from artifact_types where artifact_types.id = ${sql.ref(`${alias}.type_id`)})`,
     type_intel_type: (alias) => sql`(select intel_type from artifact_types where artifact_types.id = ${sql.ref(`${alias}.type_id`)})`,
@@ -244,11 +227,6 @@ export const notes = defineResource({
   extraTql: [
     keyword('summary', 'String', 'text', 'The text of the note'),
   ],
-  nested: [
-    { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the note', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
-    { keyword: 'hasTask', name: 'Associated Task', description: 'A nested query for the task of the note', target: 'tasks', link: { outerColumn: 'task_id', innerColumn: 'id' } },
-    { keyword: 'hasArtifact', name: 'Associated Artifact', description: 'A nested query for the artifact of the note', target: 'artifacts', link: { outerColumn: 'artifact_id', innerColumn: 'id' } },
-  ],
   extraColumns: {
     author_name: (alias) => sql`(select user_name from users where users.id = ${sql.ref(`${alias}.author_id`)})`,
   },
@@ -287,10 +265,6 @@ export const workflowEvents = defineResource({
   collections: {
     notes: { kind: 'children', target: 'notes', parentField: 'workflowEventId', itemType: 'Note', description: 'The notes of the event' },
   },
-  nested: [
-    { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for the case of the event', target: 'cases', link: { outerColumn: 'case_id', innerColumn: 'id' } },
-    { keyword: 'hasNote', name: 'Associated Note', description: 'A nested query for notes of the event', target: 'notes', link: { outerColumn: 'id', innerColumn: 'workflow_event_id' } },
-  ],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
     values.event_date ??= ctx.now;

@@ -39,9 +39,6 @@ export const tags = defineResource({
   extraTql: [
     keyword('summary', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
   ],
-  nested: [
-    { keyword: 'hasCase', name: 'Associated Case', description: 'A nested query for cases with the tag', target: 'cases', link: { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'tag_id', innerColumn: 'case_id' } } },
-  ],
   defaultSort: { column: 'id', direction: 'asc' },
   async onCreate(values, ctx) {
     await nameTag(values, ctx.db, ctx.ownerId);

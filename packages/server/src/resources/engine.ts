@@ -11,6 +11,7 @@ import { toStoredTime, type Dialect } from '../store/database.js';
 import { compileTql, ownerCondition } from '../tql/compile.js';
 import { TqlError } from '../tql/errors.js';
 import { parseTql } from '../tql/parser.js';
+import { childParent } from './fields.js';
 import { resourceNamed } from './registry.js';
 import type { ChildCollection, CollectionDefinition, FieldDefinition, LinkedCollection, ResourceDefinition, UserRef, WriteContext } from './types.js';
 
@@ -59,6 +60,11 @@ function asId(value: unknown): number | undefined {
 function problem(field: string, message: string): FieldProblem {
   return { field, message };
 }
+
+/** `sorting` directions: NULL counts as lowest for asc/desc; nullsfirst/nullslast sort ascending. */
+const SORT_DIRECTIONS = new Map<string, ['asc' | 'desc', 'first' | 'last']>([
+  ['asc', ['asc', 'first']], ['desc', ['desc', 'last']], ['nullsfirst', ['asc', 'first']], ['nullslast', ['asc', 'last']],
+]);
 
 /** The fields a response shows, chosen once per request rather than once per row. */
 function shownFields(resource: ResourceDefinition, include: (name: string, def: FieldDefinition) => boolean): (readonly [string, FieldDefinition])[] {
@@ -139,21 +145,13 @@ export class ResourceEngine {
     const order: [string, 'asc' | 'desc', 'first' | 'last'][] = [];
     const tokens = (sorting ?? '').trim().split(/[\s,]+/).filter(Boolean);
     if (tokens.length > 20) throw new CairnError('bad-request', 'sorting takes at most 10 keys.');
-    const directions = new Map<string, ['asc' | 'desc', 'first' | 'last']>([
-      ['asc', ['asc', 'first']], ['desc', ['desc', 'last']], ['nullsfirst', ['asc', 'first']], ['nullslast', ['asc', 'last']],
-    ]);
-    // "sort results based on a valid TQL parameter for the endpoint" (docs v3/sort_results.rst).
-    const sortable = new Map<string, [string, string]>();
-    for (const [name, column] of [...Object.entries(resource.sortable), ...resource.tql.map((k) => [k.keyword, k.column] as const)]) {
-      if (!sortable.has(name.toLowerCase())) sortable.set(name.toLowerCase(), [name, column]);
-    }
     for (let i = 0; i < tokens.length; i++) {
       const key = tokens[i]!;
-      const column = sortable.get(key.toLowerCase())?.[1];
-      if (!column) throw new CairnError('bad-request', `Cannot sort ${resource.name} by "${key.slice(0, 60)}"; sortable: ${[...sortable.values()].map(([name]) => name).join(', ')}.`);
-      const given = directions.get(tokens[i + 1]?.toLowerCase() ?? '');
+      const column = resource.sortKeys.get(key.toLowerCase())?.column;
+      if (!column) throw new CairnError('bad-request', `Cannot sort ${resource.name} by "${key.slice(0, 60)}"; sortable: ${[...resource.sortKeys.values()].map((k) => k.name).join(', ')}.`);
+      const given = SORT_DIRECTIONS.get(tokens[i + 1]?.toLowerCase() ?? '');
       if (given) i++;
-      const [direction, nulls] = given ?? directions.get('asc')!;
+      const [direction, nulls] = given ?? SORT_DIRECTIONS.get('asc')!;
       order.push([column, direction, nulls]);
     }
     if (order.length === 0 && resource.defaultSort) order.push([resource.defaultSort.column, resource.defaultSort.direction, resource.defaultSort.direction === 'asc' ? 'first' : 'last']);
@@ -223,7 +221,7 @@ export class ResourceEngine {
     const ids = sql.join(parentIds.map((id) => sql`${id}`));
     let query = this.selectRows(target).where(ownerCondition(target, 't0', ownerIds));
     if (collection.kind === 'children') {
-      const column = this.parentReference(target, collection).column;
+      const column = childParent(target, collection).column;
       query = query.select(sql.ref(`t0.${column}`).as('__parent')).where(sql<SqlBool>`${sql.ref(`t0.${column}`)} in (${ids})`);
     } else {
       query = query.innerJoin(`${collection.table} as j`, `j.${collection.targetColumn}`, 't0.id')
@@ -233,12 +231,6 @@ export class ResourceEngine {
     return await query.orderBy('t0.id').execute() as Row[];
   }
 
-  private parentReference(target: ResourceDefinition, collection: ChildCollection) {
-    const parent = target.parents?.find((p) => p.idField === collection.parentField);
-    if (!parent) throw new Error(`${target.name} declares no parent ${collection.parentField}.`);
-    return parent;
-  }
-
   /**
    * The users a page names, in one query. Owner names need none: every row shown belongs to one
    * of the caller's visible owners, which the credential cache already holds.
@@ -246,9 +238,8 @@ export class ResourceEngine {
   private async lookups(sets: [ResourceDefinition, Row[]][], principal: Principal): Promise<{ user(id: unknown): UserRef | undefined; ownerName(id: unknown): string }> {
     const userIds = new Set<number>();
     for (const [resource, rows] of sets) {
-      const userColumns = Object.values(resource.fields).filter((f) => (f.kind === 'user' || f.kind === 'assignee') && f.column).map((f) => f.column!);
       for (const row of rows) {
-        for (const column of userColumns) if (row[column] !== null && row[column] !== undefined) userIds.add(Number(row[column]));
+        for (const column of resource.userColumns) if (row[column] !== null && row[column] !== undefined) userIds.add(Number(row[column]));
       }
     }
     const users = userIds.size === 0 ? [] : await this.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id')
@@ -481,7 +472,7 @@ export class ResourceEngine {
 
   private async applyChildren(collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string): Promise<void> {
     const target = resourceNamed(collection.target);
-    const column = this.parentReference(target, collection).column;
+    const column = childParent(target, collection).column;
     if (mode === 'delete') {
       const ids = items.map((item, i) => {
         if (!(Number.isInteger(item.id))) throw fieldError([problem(`${path}${name}[${i}].id`, 'is required to delete')], target);

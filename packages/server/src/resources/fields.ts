@@ -1,5 +1,5 @@
 /** Small builders so that a declaration reads like the OPTIONS descriptor it produces. */
-import type { FieldDefinition, FieldKind, ResourceDeclaration, ResourceDefinition, TqlKeyword, TqlType } from './types.js';
+import type { ChildCollection, FieldDefinition, FieldKind, NestedQuery, ParentReference, ResourceDeclaration, ResourceDefinition, TqlKeyword, TqlType } from './types.js';
 
 type Options = Partial<FieldDefinition>;
 
@@ -62,10 +62,55 @@ export function defineResource(declaration: ResourceDeclaration): ResourceDefini
     tql.push(keyword(def.tql === true ? name : def.tql, type, def.column, def.tqlDescription ?? def.description, type === 'Enum' ? def.allowableValues : undefined));
   }
   tql.push(...extraTql);
-  const seen = new Set<string>();
+  const tqlByKey = new Map<string, TqlKeyword>();
   for (const k of tql) {
-    if (seen.has(k.keyword.toLowerCase())) throw new Error(`${declaration.name} declares the TQL keyword ${k.keyword} twice.`);
-    seen.add(k.keyword.toLowerCase());
+    if (tqlByKey.has(keywordKey(k.keyword))) throw new Error(`${declaration.name} declares the TQL keyword ${k.keyword} twice.`);
+    tqlByKey.set(keywordKey(k.keyword), k);
   }
-  return { ...rest, tql, sortable };
+  // "sort results based on a valid TQL parameter for the endpoint" (docs v3/sort_results.rst).
+  const sortKeys = new Map<string, { name: string; column: string }>();
+  for (const [name, column] of [...Object.entries(sortable), ...tql.map((k) => [k.keyword, k.column] as const)]) {
+    if (!sortKeys.has(name.toLowerCase())) sortKeys.set(name.toLowerCase(), { name, column });
+  }
+  const userColumns = Object.values(declaration.fields).filter((f) => (f.kind === 'user' || f.kind === 'assignee') && f.column).map((f) => f.column!);
+  return { ...rest, tql, tqlByKey, sortable, sortKeys, userColumns };
+}
+
+/** How TQL matches keywords: case-insensitively, with or without underscores (tcex writes `case_id`). */
+export function keywordKey(keyword: string): string {
+  return keyword.toLowerCase().replace(/_/g, '');
+}
+
+/** The parent reference of `target` that a children collection hangs its items under. */
+export function childParent(target: ResourceDefinition, collection: ChildCollection): ParentReference {
+  const parent = target.parents?.find((p) => p.idField === collection.parentField);
+  if (!parent) throw new Error(`${target.name} declares no parent ${collection.parentField}.`);
+  return parent;
+}
+
+/** `WorkflowEvent` → `Workflow Event`. */
+const words = (itemType: string) => itemType.replace(/(?<=[a-z])(?=[A-Z])/g, ' ');
+
+/**
+ * The `has…()` sub-queries of a resource: one per parent (`hasCase` on a task: its case) and one
+ * per collection (`hasTask` on a case: any of its tasks), named after the other side's item type.
+ */
+export function nestedQueries(resource: ResourceDefinition, resourceNamed: (name: string) => ResourceDefinition): NestedQuery[] {
+  const queries: NestedQuery[] = [];
+  const add = (target: ResourceDefinition, description: string, link: NestedQuery['link']) => {
+    const keyword = `has${target.itemType}`;
+    if (queries.some((q) => q.keyword === keyword)) throw new Error(`${resource.name} would have two ${keyword}() sub-queries.`);
+    queries.push({ keyword, name: `Associated ${words(target.itemType)}`, description, target: target.name, link });
+  };
+  for (const parent of resource.parents ?? []) {
+    const target = resourceNamed(parent.resource);
+    add(target, `A nested query for the ${words(target.itemType).toLowerCase()} of the ${words(resource.itemType).toLowerCase()}`, { outerColumn: parent.column, innerColumn: 'id' });
+  }
+  for (const collection of Object.values(resource.collections ?? {})) {
+    const target = resourceNamed(collection.target);
+    const description = `A nested query for ${collection.description.replace(/^The /, 'the ')}`;
+    if (collection.kind === 'children') add(target, description, { outerColumn: 'id', innerColumn: childParent(target, collection).column });
+    else add(target, description, { outerColumn: 'id', innerColumn: 'id', via: { table: collection.table, outerColumn: collection.parentColumn, innerColumn: collection.targetColumn } });
+  }
+  return queries;
 }

@@ -130,9 +130,16 @@ export interface ResourceDefinition {
   collections?: Record<string, CollectionDefinition>;
   /** TQL keywords: those of the fields marked `tql`, then the declaration's `extraTql` (made by defineResource). */
   tql: TqlKeyword[];
+  /** The same keywords by keywordKey(): what a query names them by, in any case, with or without `_`. */
+  tqlByKey: ReadonlyMap<string, TqlKeyword>;
+  /** `has…()` sub-queries, one per parent and per collection (made by the registry, which knows every resource). */
   nested?: NestedQuery[];
   /** Sort keys, API name → column: the fields marked `sortable` (made by defineResource). */
   sortable: Record<string, string>;
+  /** What `sorting` accepts, by lower-case name: the sort keys, then every TQL keyword (made by defineResource). */
+  sortKeys: ReadonlyMap<string, { name: string; column: string }>;
+  /** Columns holding user ids (user and assignee fields), which a page looks up in one query. */
+  userColumns: readonly string[];
   /** Default order when `sorting` is absent. */
   defaultSort?: { column: string; direction: 'asc' | 'desc' };
   /** Columns the server maintains on create (status rules, users, times). */
@@ -148,8 +155,9 @@ export interface ResourceDefinition {
 export interface UserRef { id: number; userName: string; firstName: string; lastName: string; pseudonym: string; owner: string }
 
 /**
- * What a resource file declares: everything but the TQL keywords and sort keys, which
- * defineResource derives from the fields' `tql` and `sortable` marks. `extraTql` holds keywords
+ * What a resource file declares: everything but the TQL keywords, sort keys and sub-queries, which
+ * defineResource derives from the fields' `tql` and `sortable` marks and the registry from the
+ * parents and collections. `extraTql` holds keywords
  * that are not a field of their own (aliases such as a note's `summary`, or a column no field shows).
  */
-export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'sortable'> & { extraTql?: TqlKeyword[] };
+export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'tqlByKey' | 'nested' | 'sortable' | 'sortKeys' | 'userColumns'> & { extraTql?: TqlKeyword[] };

@@ -8,6 +8,7 @@
  * per row scanned.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { keywordKey } from '../resources/fields.js';
 import type { NestedQuery, ResourceDefinition, TqlKeyword } from '../resources/types.js';
 import type { TqlNode, TqlOperator, TqlValue } from './ast.js';
 import { ASCII_ONLY, toStoredTime } from '../store/database.js';
@@ -27,16 +28,9 @@ export interface TqlScope {
 
 type Condition = RawBuilder<SqlBool>;
 
-const normalise = (keyword: string) => keyword.toLowerCase().replace(/_/g, '');
-
-export function findKeyword(resource: ResourceDefinition, keyword: string): TqlKeyword | undefined {
-  const wanted = normalise(keyword);
-  return resource.tql.find((k) => normalise(k.keyword) === wanted);
-}
-
 function findNested(resource: ResourceDefinition, keyword: string): NestedQuery | undefined {
-  const wanted = normalise(keyword);
-  return resource.nested?.find((n) => normalise(n.keyword) === wanted);
+  const wanted = keywordKey(keyword);
+  return resource.nested?.find((n) => keywordKey(n.keyword) === wanted);
 }
 
 export function compileTql(node: TqlNode, scope: TqlScope): Condition {
@@ -75,7 +69,7 @@ class TqlCompiler {
   }
 
   private column(resource: ResourceDefinition, keyword: string, position: number, alias: string) {
-    const found = findKeyword(resource, keyword);
+    const found = resource.tqlByKey.get(keywordKey(keyword));
     if (!found) {
       const hint = findNested(resource, keyword) ? ` "${keyword}" is a sub-query: write ${keyword}(…).` : '';
       throw new TqlError(`Unknown keyword "${keyword}" at position ${position + 1} for ${resource.name}.${hint} See OPTIONS /v3/${resource.name}/tql for the keywords.`, position);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { defineResource, field, keyword } from '../../src/resources/fields.js';
-import { RESOURCES } from '../../src/resources/registry.js';
+import { RESOURCES, resourceNamed } from '../../src/resources/registry.js';
 import type { ResourceDeclaration } from '../../src/resources/types.js';
 import { openStore } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -35,6 +35,17 @@ describe('defineResource', () => {
     assert.throws(() => defineResource(base({ score: { ...field.computed('Integer', 'A score', () => 1), tql: true } })), /widgets\.score .* no column/);
     assert.throws(() => defineResource(base({ owner: field.owner({ tql: true }) })), /widgets\.owner: a owner field has no TQL type/);
     assert.throws(() => defineResource(base({ name: field.string('name', 'n', { tql: true }) }, [keyword('NAME', 'String', 'name', 'again')])), /keyword NAME twice/);
+  });
+
+  it('derives a has…() sub-query from every parent and every collection, joined on the declared columns', () => {
+    const nested = (name: string) => Object.fromEntries((resourceNamed(name).nested ?? []).map((n) => [n.keyword, [n.target, n.link]]));
+    assert.deepEqual(nested('tasks'), {
+      hasCase: ['cases', { outerColumn: 'case_id', innerColumn: 'id' }],
+      hasNote: ['notes', { outerColumn: 'id', innerColumn: 'task_id' }],
+      hasArtifact: ['artifacts', { outerColumn: 'id', innerColumn: 'task_id' }],
+    });
+    assert.deepEqual(nested('tags'), { hasCase: ['cases', { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'tag_id', innerColumn: 'case_id' } }] });
+    assert.deepEqual(Object.keys(nested('cases')).sort(), ['hasArtifact', 'hasNote', 'hasTag', 'hasTask', 'hasWorkflowEvent']);
   });
 
   it('every declared resource\'s keywords and sort keys name columns its table has after migration', async () => {

@@ -781,6 +781,7 @@ for (const dialect of testDialects()) {
       assert.equal((await tc('POST', '/v3/notes', { workflowEventId: withNotes.body.data.id, text: 'Called back' })).status, 201);
       assert.deepEqual((await tc('GET', `/v3/workflowEvents/${withNotes.body.data.id}?fields=notes`)).body.data.notes.data.map((n: Json) => n.text), ['Voicemail left', 'Called back']);
       assert.deepEqual((await tc('GET', `/v3/workflowEvents?tql=${q('hasNote(text contains "voicemail")')}`)).body.data.map((e: Json) => e.id), [withNotes.body.data.id]);
+      assert.deepEqual((await tc('GET', `/v3/notes?tql=${q('hasWorkflowEvent(summary = "Called the CISO")')}`)).body.data.map((n: Json) => n.text), ['Voicemail left', 'Called back']);
       assert.equal((await tc('DELETE', `/v3/workflowEvents/${withNotes.body.data.id}`)).status, 200);
       assertError(await tc('GET', `/v3/notes/${noteId}`), 404, '0x1004');
       assertError(await tc('POST', '/v3/workflowEvents', { summary: 'No case' }), 400, '0x2003');
