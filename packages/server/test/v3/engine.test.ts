@@ -587,6 +587,10 @@ for (const dialect of testDialects()) {
         assert.deepEqual(tasks.body, { count: 1, message: 'Deleted', status: 'Success' });
         assert.equal((await tc('GET', `/v3/cases/${mine.id}`)).status, 200, 'deleting tasks leaves their case');
         assert.equal((await them('GET', `/v3/tasks/${theirs.taskId}`)).status, 200);
+        // A sub-query in the filter of the one DELETE statement.
+        const bySubQuery = await tc('DELETE', `/v3/cases?tql=${q('hasTask(name = "keep-b task")')}`);
+        assert.deepEqual(bySubQuery.body, { count: 1, message: 'Deleted', status: 'Success' });
+        assert.deepEqual((await tc('GET', '/v3/cases')).body.data.map((c: Json) => c.name), ['My case']);
       });
     });
   });

@@ -252,7 +252,8 @@ export function registerV3ResourceRoutes(app: FastifyInstance, base: string, ser
       const { params } = readParams(request);
       const tql = single(params, 'tql');
       if (tql === undefined || tql.trim() === '') throw new CairnError('missing-data', 'Bulk delete needs a tql filter naming what to delete.');
-      const deleted = await engine.removeMatching(resource, request.principal, listOptions(params).tql!, params.get('owner'));
+      // parseTql enforces the length limit; the list's paging parameters play no part here.
+      const deleted = await engine.removeMatching(resource, request.principal, tql, params.get('owner'));
       return sendJson(reply, 200, { count: deleted, message: 'Deleted', status: 'Success' });
     });
   }
