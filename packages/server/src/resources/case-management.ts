@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { CairnError } from '../core/errors.js';
+import { normalizeTagName } from './catalogue.js';
 import { defineResource, field, keyword } from './fields.js';
 
 export const CASE_SEVERITIES = ['Low', 'Medium', 'High', 'Critical'] as const;
@@ -55,7 +56,12 @@ export const cases = defineResource({
     notes: { kind: 'children', target: 'notes', parentField: 'caseId', itemType: 'Note', description: 'The notes of the case' },
     artifacts: { kind: 'children', target: 'artifacts', parentField: 'caseId', itemType: 'Artifact', description: 'The artifacts of the case' },
     workflowEvents: { kind: 'children', target: 'workflowEvents', parentField: 'caseId', itemType: 'WorkflowEvent', description: 'The workflow events of the case' },
-    tags: { kind: 'linked', target: 'tags', table: 'case_tags', parentColumn: 'case_id', targetColumn: 'tag_id', itemType: 'Tag', description: 'The tags of the case' },
+    tags: {
+      kind: 'linked', target: 'tags', table: 'case_tags', parentColumn: 'case_id', targetColumn: 'tag_id', itemType: 'Tag', description: 'The tags of the case',
+      // {"name":"Phishing"} or, for ATT&CK tags, {"techniqueId":"T1566"}: found by name, created when new.
+      byName: { keys: ['name', 'techniqueId'], column: 'normalized', normalize: normalizeTagName, maxLength: 128 },
+      touchColumn: 'last_used',
+    },
   },
   onCreate(values, ctx) {
     values.resolution ??= 'Not Specified';

@@ -3,11 +3,14 @@ import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.js';
 import { defineResource, field, keyword } from './fields.js';
 
+/** A tag's name as stored in `normalized`: names are unique per owner, ignoring case and outer spaces. */
+export const normalizeTagName = (name: string): string => name.trim().toLowerCase();
+
 /** Sets name, normalized and techniqueId from a tag's name; a name is unique per owner, ignoring case. */
 async function nameTag(values: Record<string, unknown>, db: Kysely<any>, ownerId: number, exceptId?: number): Promise<void> {
   const name = String(values.name).trim();
   values.name = name;
-  values.normalized = name.toLowerCase();
+  values.normalized = normalizeTagName(name);
   values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
   let query = db.selectFrom('tags').select('id').where('owner_id', '=', ownerId).where('normalized', '=', values.normalized);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);

@@ -491,21 +491,21 @@ export class ResourceEngine {
   private async applyLinks(collection: LinkedCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string): Promise<void> {
     const target = resourceNamed(collection.target);
     const ids: number[] = [];
+    const byName = collection.byName;
     for (const [i, item] of items.entries()) {
-      const label = item.name ?? item.techniqueId;
+      const label = byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
       if (item.id !== undefined) {
         if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
         const linkId = asId(item.id);
         const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
         if (!row) throw new CairnError('not-found', `${path}${name}[${i}]: no ${target.itemType.toLowerCase()} ${String(item.id)} in this owner.`);
         ids.push(Number(row.id));
-      } else if (typeof label === 'string' && label.trim() !== '' && label.length <= 128) {
-        const normalized = label.trim().toLowerCase();
-        const row = await ctx.db.selectFrom(target.table).select('id').where(target.ownerColumn!, '=', ctx.ownerId).where('normalized', '=', normalized).executeTakeFirst();
+      } else if (byName && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength) {
+        const row = await ctx.db.selectFrom(target.table).select('id').where(target.ownerColumn!, '=', ctx.ownerId).where(byName.column, '=', byName.normalize(label)).executeTakeFirst();
         if (row) ids.push(Number(row.id));
-        else if (mode !== 'delete') ids.push(await this.insert(target, { name: label.trim() }, ctx, `${path}${name}[${i}].`));
+        else if (mode !== 'delete') ids.push(await this.insert(target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`));
       } else {
-        throw fieldError([problem(`${path}${name}[${i}]`, 'needs an id or a name of at most 128 characters')], target);
+        throw fieldError([problem(`${path}${name}[${i}]`, byName ? `needs an id or a ${byName.keys[0]} of at most ${byName.maxLength} characters` : 'needs an id')], target);
       }
     }
     if (mode === 'replace') await ctx.db.deleteFrom(collection.table).where(collection.parentColumn, '=', parentId).execute();
@@ -517,7 +517,7 @@ export class ResourceEngine {
       const exists = await ctx.db.selectFrom(collection.table).select(collection.parentColumn).where(collection.parentColumn, '=', parentId).where(collection.targetColumn, '=', id).executeTakeFirst();
       if (!exists) await ctx.db.insertInto(collection.table).values({ [collection.parentColumn]: parentId, [collection.targetColumn]: id }).execute();
     }
-    if (ids.length > 0) await ctx.db.updateTable(target.table).set({ last_used: ctx.now }).where('id', 'in', ids).execute();
+    if (collection.touchColumn && ids.length > 0) await ctx.db.updateTable(target.table).set({ [collection.touchColumn]: ctx.now }).where('id', 'in', ids).execute();
   }
 
   async update(resource: ResourceDefinition, principal: Principal, ref: string, body: unknown, fields: string[], owner?: string[]): Promise<Row> {

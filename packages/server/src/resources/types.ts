@@ -95,6 +95,14 @@ export interface LinkedCollection {
   targetColumn: string;
   itemType: string;
   description: string;
+  /**
+   * Items may name the target instead of giving its id (a tag by name): the body keys read, in
+   * order; the target column matched; how a name becomes that column's value; the longest name
+   * taken. A name not found is created (except with mode delete) under the first key.
+   */
+  byName?: { keys: readonly string[]; column: string; normalize(name: string): string; maxLength: number };
+  /** Target column set to the time of linking (a tag's lastUsed). */
+  touchColumn?: string;
 }
 
 export type CollectionDefinition = ChildCollection | LinkedCollection;

@@ -253,6 +253,15 @@ for (const dialect of testDialects()) {
         assertError(await rawCall(server, 'POST', '/api/v3/cases', '{bad'), 400, '0x2005', /not valid JSON/);
       });
 
+      it('a tag is named by id, name or techniqueId; anything else is a 400 saying so', async () => {
+        for (const tag of [{}, { name: '' }, { name: 'x'.repeat(129) }, { name: 5 }]) {
+          assertError(await tc('POST', '/v3/cases', { ...BASE_CASE, tags: { data: [tag] } }), 400, '0x2005', /tags\[0\] needs an id or a name of at most 128 characters/);
+        }
+        const tagged = await tc('POST', '/v3/cases?fields=tags', { ...BASE_CASE, tags: { data: [{ name: 'Fresh tag' }] } });
+        assert.equal(tagged.status, 201, JSON.stringify(tagged.body));
+        assert.ok(tagged.body.data.tags.data[0].lastUsed, 'linking stamps the tag\'s lastUsed');
+      });
+
       it('wrongly typed values are 400s, never 500s', async () => {
         const bodies: Record<string, unknown>[] = [
           { ...BASE_CASE, name: 5 }, { ...BASE_CASE, severity: null }, { ...BASE_CASE, caseOpenTime: 'yesterday' },
