@@ -164,23 +164,29 @@ for (const [name, disabled] of [['disable', true], ['enable', false]] as const) 
       });
     });
 }
-apiUsers.command('websupport-login-window <id>')
-  .description('accept this API user\'s verified Websupport signature on any request for 59 s, as the websupportsk Python client and certbot plugin expect (on|off)')
-  .addOption(new Option('--state <state>', 'on or off').choices(['on', 'off']).default('on'))
-  .action(async (id: string, options: { state: 'on' | 'off' }, command: Command) => {
-    await withServices(command, async (services) => {
-      const user = await services.tenancy.setWebsupportLoginWindow(id, options.state === 'on');
-      print(command, user, `The Websupport login window is ${options.state} for ${user.userName}.`);
+/** Per-API-user switches: `<name> <id> [--state on|off]`. */
+const USER_SWITCHES = [
+  {
+    name: 'reject-replay', label: 'Replay rejection',
+    description: 'refuse a repeated signature from this API user within the clock window (on|off)',
+    set: (services: CairnServices, id: string, on: boolean) => services.tenancy.setRejectReplay(id, on),
+  },
+  {
+    name: 'websupport-login-window', label: 'The Websupport login window',
+    description: 'accept this API user\'s verified Websupport signature on any request for 59 s, as the websupportsk Python client and certbot plugin expect (on|off)',
+    set: (services: CairnServices, id: string, on: boolean) => services.tenancy.setWebsupportLoginWindow(id, on),
+  },
+] as const;
+for (const { name, label, description, set } of USER_SWITCHES) {
+  apiUsers.command(`${name} <id>`).description(description)
+    .addOption(new Option('--state <state>', 'on or off').choices(['on', 'off']).default('on'))
+    .action(async (id: string, options: { state: 'on' | 'off' }, command: Command) => {
+      await withServices(command, async (services) => {
+        const user = await set(services, id, options.state === 'on');
+        print(command, user, `${label} is ${options.state} for ${user.userName}.`);
+      });
     });
-  });
-apiUsers.command('reject-replay <id>').description('refuse a repeated signature from this API user within the clock window (on|off)')
-  .addOption(new Option('--state <state>', 'on or off').choices(['on', 'off']).default('on'))
-  .action(async (id: string, options: { state: 'on' | 'off' }, command: Command) => {
-    await withServices(command, async (services) => {
-      const user = await services.tenancy.setRejectReplay(id, options.state === 'on');
-      print(command, user, `Replay rejection is ${options.state} for ${user.userName}.`);
-    });
-  });
+}
 
 const settings = program.command('settings').description('system settings');
 settings.command('list').description('list the settings and their values')

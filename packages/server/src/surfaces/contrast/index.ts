@@ -8,7 +8,6 @@ import type { Surface } from '../surface.js';
 import { registerProfileRoutes } from './ng-profile.js';
 import { sendJson } from '../send-json.js';
 
-
 function messageFor(error: CairnError): string {
   if (error instanceof AuthError) {
     switch (error.reason) {

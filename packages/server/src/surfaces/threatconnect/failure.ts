@@ -6,7 +6,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, HTTP_STATUS, type CairnError, type ErrorCode } from '../../core/errors.js';
 import { sendJson, sendXml, wantsXml } from './render.js';
 
-
 const V3_CODE: Record<ErrorCode, string> = {
   'bad-request': '0x1001', 'payload-too-large': '0x1001', 'headers-too-large': '0x1001', 'rate-limited': '0x1001',
   unauthorized: '0x1002', forbidden: '0x1003', 'not-found': '0x1004', 'route-not-found': '0x1004', 'method-not-allowed': '0x1005',

@@ -11,7 +11,6 @@ import { localizeValidation, translate, type MessageKey } from './messages.js';
 import { registerV1UserRoutes } from './v1-user.js';
 import { sendJson } from '../send-json.js';
 
-
 function authFailure(error: AuthError): { status: number; key: MessageKey } {
   switch (error.reason) {
     case 'missing-date': return { status: 400, key: 'missingDate' };
