@@ -61,6 +61,17 @@ function problem(field: string, message: string): FieldProblem {
   return { field, message };
 }
 
+/**
+ * The visible owner a request names, by name or id, from the principal's cached owners: no query,
+ * and another organization's owner is as unknown as one that does not exist.
+ */
+function visibleOwner(principal: Principal, name: string): number {
+  const id = asId(name);
+  const owner = principal.visibleOwners.find((o) => o.name === name) ?? (id === undefined ? undefined : principal.visibleOwners.find((o) => o.id === id));
+  if (!owner) throw new CairnError('not-found', `The owner "${name.slice(0, 100)}" does not exist or is not visible to you.`);
+  return owner.id;
+}
+
 /** `sorting` directions: NULL counts as lowest for asc/desc; nullsfirst/nullslast sort ascending. */
 const SORT_DIRECTIONS = new Map<string, ['asc' | 'desc', 'first' | 'last']>([
   ['asc', ['asc', 'first']], ['desc', ['desc', 'last']], ['nullsfirst', ['asc', 'first']], ['nullslast', ['asc', 'last']],
@@ -82,23 +93,15 @@ export class ResourceEngine {
   // ---------------------------------------------------------------- owners
 
   /** Owners a request reads from: all visible ones, or those `?owner=` names (each must be visible). */
-  async readOwners(principal: Principal, owner: string[] | undefined): Promise<number[]> {
+  readOwners(principal: Principal, owner: string[] | undefined): number[] {
     if (!owner || owner.length === 0) return [...principal.visibleOwnerIds];
-    return Promise.all(owner.map((name) => this.visibleOwner(principal, name)));
+    return owner.map((name) => visibleOwner(principal, name));
   }
 
   /** The owner a write goes to: `?owner=`, or ownerId/ownerName in the body, else the caller's organization. */
-  async writeOwner(principal: Principal, owner: string[] | undefined, body: Row): Promise<number> {
+  writeOwner(principal: Principal, owner: string[] | undefined, body: Row): number {
     const named = owner?.[0] ?? (body.ownerId !== undefined ? String(body.ownerId) : typeof body.ownerName === 'string' ? body.ownerName : undefined);
-    return named === undefined ? principal.organizationId : this.visibleOwner(principal, named);
-  }
-
-  private async visibleOwner(principal: Principal, name: string): Promise<number> {
-    const row = await this.db.selectFrom('owners').select('id')
-      .where((eb: any) => (asId(name) !== undefined ? eb.or([eb('name', '=', name), eb('id', '=', asId(name))]) : eb('name', '=', name)))
-      .executeTakeFirst();
-    if (!row || !principal.visibleOwnerIds.has(Number(row.id))) throw new CairnError('not-found', `The owner "${name.slice(0, 100)}" does not exist or is not visible to you.`);
-    return Number(row.id);
+    return named === undefined ? principal.organizationId : visibleOwner(principal, named);
   }
 
   // ---------------------------------------------------------------- reads
@@ -118,7 +121,7 @@ export class ResourceEngine {
   }
 
   async list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {
-    const ownerIds = await this.readOwners(principal, options.owner);
+    const ownerIds = this.readOwners(principal, options.owner);
     const where = this.where(resource, ownerIds, options.tql);
     let query = this.selectRows(resource).where(where);
     for (const [column, direction, nulls] of this.ordering(resource, options.sorting)) {
@@ -174,7 +177,7 @@ export class ResourceEngine {
   }
 
   async get(resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {
-    const ownerIds = await this.readOwners(principal, owner);
+    const ownerIds = this.readOwners(principal, owner);
     const row = await this.findRow(resource, ref, ownerIds);
     return (await this.render(resource, [row], fields, ownerIds, principal))[0]!;
   }
@@ -283,7 +286,7 @@ export class ResourceEngine {
 
   async create(resource: ResourceDefinition, principal: Principal, body: unknown, fields: string[], owner?: string[]): Promise<Row> {
     const input = requireObject(body);
-    const ownerId = await this.writeOwner(principal, owner, input);
+    const ownerId = this.writeOwner(principal, owner, input);
     const id = await this.db.transaction().execute(async (trx) => {
       const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
       return this.insert(resource, input, ctx, '');
@@ -475,9 +478,10 @@ export class ResourceEngine {
     const column = childParent(target, collection).column;
     if (mode === 'delete') {
       const ids = items.map((item, i) => {
-        if (!(Number.isInteger(item.id))) throw fieldError([problem(`${path}${name}[${i}].id`, 'is required to delete')], target);
-        return Number(item.id);
-      }).filter((id) => asId(id) !== undefined); // a larger id names nothing to delete
+        if (item.id === undefined) throw fieldError([problem(`${path}${name}[${i}].id`, 'is required to delete')], target);
+        if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
+        return asId(item.id);
+      }).filter((id): id is number => id !== undefined); // a larger id names nothing to delete
       if (ids.length > 0) await ctx.db.deleteFrom(target.table).where(column, '=', parentId).where('id', 'in', ids).execute();
       return;
     }
@@ -522,7 +526,7 @@ export class ResourceEngine {
 
   async update(resource: ResourceDefinition, principal: Principal, ref: string, body: unknown, fields: string[], owner?: string[]): Promise<Row> {
     const input = requireObject(body);
-    const ownerIds = await this.readOwners(principal, owner);
+    const ownerIds = this.readOwners(principal, owner);
     const existing = await this.findRow(resource, ref, ownerIds);
     const id = Number(existing.id);
     await this.db.transaction().execute(async (trx) => {
@@ -558,7 +562,7 @@ export class ResourceEngine {
   }
 
   async remove(resource: ResourceDefinition, principal: Principal, ref: string, owner?: string[]): Promise<void> {
-    const ownerIds = await this.readOwners(principal, owner);
+    const ownerIds = this.readOwners(principal, owner);
     const existing = await this.findRow(resource, ref, ownerIds);
     if (resource.includeSystemRows && existing[resource.ownerColumn!] === null) throw new CairnError('forbidden', `System ${resource.name} cannot be deleted.`);
     await this.db.deleteFrom(resource.table).where('id', '=', Number(existing.id)).execute();
@@ -566,7 +570,7 @@ export class ResourceEngine {
 
   /** Deletes every item the TQL matches (among the caller's owners); returns how many. */
   async removeMatching(resource: ResourceDefinition, principal: Principal, tql: string, owner?: string[]): Promise<number> {
-    const ownerIds = await this.readOwners(principal, owner);
+    const ownerIds = this.readOwners(principal, owner);
     // One statement: no ids travel to the server and back, however many rows match.
     const result = await this.db.deleteFrom(`${resource.table} as t0`).where(this.where(resource, ownerIds, tql)).executeTakeFirst();
     return Number(result.numDeletedRows);

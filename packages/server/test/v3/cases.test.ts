@@ -390,6 +390,10 @@ for (const dialect of testDialects()) {
         assert.deepEqual(await taskNames(), ['new two']);
         assertError(await tc('GET', `/v3/tasks/${newOne.id}`), 404, '0x1004');
         assertError(await tc('PUT', `/v3/cases/${caseId}`, { tasks: { data: [{ name: 'no id' }], mode: 'delete' } }), 400, '0x2003', /id/);
+        assertError(await tc('PUT', `/v3/cases/${caseId}`, { tasks: { data: [{ id: 'abc' }], mode: 'delete' } }), 400, '0x2005', /tasks\[0\]\.id must be a whole number/);
+        const newTwo = replaced.body.data.tasks.data.find((t: Json) => t.name === 'new two');
+        assert.equal((await tc('PUT', `/v3/cases/${caseId}`, { tasks: { data: [{ id: String(newTwo.id) }], mode: 'delete' } })).status, 200, 'an id sent as a digit string');
+        assert.deepEqual(await taskNames(), []);
       });
 
       it('DELETE answers {"message":"Deleted","status":"Success"}, then the case is gone', async () => {

@@ -508,6 +508,7 @@ for (const dialect of testDialects()) {
       assertError(await tc('POST', '/v3/cases', { ...BASE_CASE, ownerName: OTHER_ORG }), 404, '0x1004');
       assertError(await tc('GET', '/v3/cases?owner=Nobody'), 404, '0x1004');
       assert.deepEqual((await tc('GET', `/v3/cases?owner=${q(ORG)}`)).body.data.map((c: Json) => c.id), [mine.id]);
+      assert.deepEqual((await tc('GET', '/v3/cases?owner=0')).body.data.map((c: Json) => c.id), [mine.id], 'an owner named by its id');
       assert.deepEqual((await tc('GET', `/v3/cases?owner=${q(COMMUNITY)}`)).body.data, []);
       assertError(await them('GET', `/v3/cases?owner=${q(ORG)}`), 404, '0x1004');
     });
