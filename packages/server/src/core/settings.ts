@@ -10,7 +10,7 @@ export const SYSTEM_SETTINGS = {
 
 export type SettingName = keyof typeof SYSTEM_SETTINGS;
 
-export function isSettingName(name: string): name is SettingName {
+function isSettingName(name: string): name is SettingName {
   return Object.hasOwn(SYSTEM_SETTINGS, name);
 }
 

@@ -9,7 +9,6 @@ import type { Principal } from '../auth/principal.js';
 import { CairnError, type FieldProblem } from '../core/errors.js';
 import { toStoredTime, type Dialect } from '../store/database.js';
 import { compileTql, ownerCondition } from '../tql/compile.js';
-import { TqlError } from '../tql/errors.js';
 import { parseTql } from '../tql/parser.js';
 import { childParent } from './fields.js';
 import { resourceNamed } from './registry.js';
@@ -18,9 +17,9 @@ import type { ChildCollection, CollectionDefinition, FieldDefinition, LinkedColl
 export const MAX_RESULT_LIMIT = 10_000;
 export const DEFAULT_RESULT_LIMIT = 100;
 /** Items rendered per nested collection of one item (`fields=tasks`). */
-export const MAX_COLLECTION_ITEMS = 1000;
+const MAX_COLLECTION_ITEMS = 1000;
 /** Items accepted in one nested collection of a POST or PUT. */
-export const MAX_NESTED_WRITE_ITEMS = 1000;
+const MAX_NESTED_WRITE_ITEMS = 1000;
 
 export interface ListOptions {
   tql?: string;
@@ -590,4 +589,3 @@ function fieldError(problems: FieldProblem[], resource: ResourceDefinition): Cai
   return new CairnError(missing ? 'missing-data' : 'validation', `Invalid ${resource.itemType.toLowerCase()}: ${summary}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}.`, { fields: problems });
 }
 
-export { TqlError };

@@ -57,7 +57,7 @@ export const ASCII_ONLY = /^[\x00-\x7f]*$/;
  * lower() as PostgreSQL computes it on UTF-8 text: each character folded on its own (no
  * context rules such as the final sigma). ASCII, the common case, takes the fast path.
  */
-export function unicodeLower(value: unknown): unknown {
+function unicodeLower(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value !== 'string') return value;
