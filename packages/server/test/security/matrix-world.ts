@@ -10,9 +10,8 @@ import { RESOURCES } from '../../src/resources/registry.js';
 import type { ResourceDefinition } from '../../src/resources/types.js';
 import { rawRequest, tcHeaders, type RawResponse } from '../support/http.js';
 import type { TestServer } from '../support/server.js';
+import type { Json } from '../support/v3.js';
 import { signedHeaders, type AuthFailureCredentials, type Caller, type SchemeName } from '../support/signing-schemes.js';
-
-export type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface PlantedObject { id: number; xid?: string }
 
@@ -36,7 +35,7 @@ const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown>>> = {
   artifacts: { type: 'Host' },
 };
 
-export const writableResources = (): ResourceDefinition[] => [...RESOURCES.values()].filter((r) => !r.readOnly);
+const writableResources = (): ResourceDefinition[] => [...RESOURCES.values()].filter((r) => !r.readOnly);
 
 export class MatrixWorld {
   home!: Tenant;

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { RESOURCES } from '../../src/resources/registry.js';
 import type { ResourceDefinition } from '../../src/resources/types.js';
 import type { Caller, SchemeName } from '../support/signing-schemes.js';
-import type { Json, MatrixWorld, Tenant } from './matrix-world.js';
+import type { Json } from '../support/v3.js';
+import type { MatrixWorld, Tenant } from './matrix-world.js';
 
 export interface OwnRequest {
   target: string;
@@ -34,6 +35,8 @@ export interface RouteFixture {
   own(world: MatrixWorld, tenant: Tenant, scheme: SchemeName): Promise<OwnRequest>;
   /** What that request answers: 2xx, 405 for a write on a read-only catalogue, 403 where a scheme is refused by design. */
   status(scheme: SchemeName): number;
+  /** Checks the JSON of that request's 2xx answer. */
+  checkOwn?(body: Json): void;
   /** A 2xx answer shows some of the tenant's own identifiers (a list or self route), so the other's absence means something. */
   showsOwnData: boolean;
   /** Requests naming the foreign organization's objects; none where the route takes no object (then the own answer must show nothing foreign). */
@@ -43,7 +46,7 @@ export interface RouteFixture {
 /** The API roots the ThreatConnect surface answers on. */
 const THREATCONNECT_BASES = ['', '/api'];
 
-const status = (code: number) => () => code;
+const always = (code: number) => () => code;
 /** TC-Tokens cannot mint tokens nor read or rotate a service key. */
 const refusesTokens = (ok: number) => (scheme: SchemeName) => (scheme === 'tc-token' ? 403 : ok);
 const none = (): CrossOwnerRequest[] => [];
@@ -52,7 +55,7 @@ const none = (): CrossOwnerRequest[] => [];
 function readsOwn(target: string | ((tenant: Tenant, scheme: SchemeName) => string), showsOwnData: boolean, crossOwner: (world: MatrixWorld) => CrossOwnerRequest[] = none): RouteFixture {
   return {
     own: async (_world, tenant, scheme) => ({ target: typeof target === 'string' ? target : target(tenant, scheme) }),
-    status: status(200),
+    status: always(200),
     showsOwnData,
     crossOwner,
   };
@@ -88,10 +91,13 @@ function handWritten(): Map<string, RouteFixture> {
   return fixtures;
 }
 
-/** The id a tenant reads a resource by: its planted object, its own organization, or (system-wide catalogue) the first item. */
-function ownId(tenant: Tenant, resource: ResourceDefinition): number | undefined {
+/**
+ * The id a tenant reads a resource by: its planted object, its own organization, or in a
+ * system-wide catalogue (artifact types) the first item, seeded with id 1 by the migrations.
+ */
+function ownId(tenant: Tenant, resource: ResourceDefinition): number {
   if (resource.name === 'security/owners') return tenant.organization.id;
-  return tenant.planted.get(resource.name)?.id;
+  return tenant.planted.get(resource.name)?.id ?? 1;
 }
 
 /** The foreign objects a home caller names by id (and by xid): none for a system-wide catalogue. */
@@ -106,7 +112,7 @@ function foreignRefs(world: MatrixWorld, resource: ResourceDefinition): { label:
   ];
 }
 
-/** Nine routes per resource and API root, as surfaces/threatconnect/v3-resources.ts registers them. */
+/** The nine routes the v3 router registers per resource and API root. */
 function v3ResourceFixtures(): Map<string, RouteFixture> {
   const fixtures = new Map<string, RouteFixture>();
   const q = encodeURIComponent;
@@ -117,7 +123,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
       const owned = resource.ownerColumn !== null;
       const unlessReadOnly = (code: number) => (writable ? code : 405);
       /** A fresh object to change or delete; the planted one (or a catalogue item) where nothing can be created. */
-      const target = async (world: MatrixWorld, tenant: Tenant) => (writable ? (await world.plant(tenant, resource)).id : ownId(tenant, resource) ?? 1);
+      const target = async (world: MatrixWorld, tenant: Tenant) => (writable ? (await world.plant(tenant, resource)).id : ownId(tenant, resource));
       const foreignOwner = (world: MatrixWorld) => `owner=${world.foreign.organization.id}`;
 
       for (const suffix of ['', '/fields', '/tql']) fixtures.set(`OPTIONS ${path}${suffix}`, readsOwn(`${path}${suffix}`, false));
@@ -126,12 +132,12 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
         { label: '?owner= the foreign organization', target: `${path}?${foreignOwner(world)}`, status: 404 },
       ]));
 
-      fixtures.set(`GET ${path}/:id`, readsOwn((tenant) => `${path}/${ownId(tenant, resource) ?? 1}`, owned, (world) =>
+      fixtures.set(`GET ${path}/:id`, readsOwn((tenant) => `${path}/${ownId(tenant, resource)}`, owned, (world) =>
         foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: 404 }))));
 
       fixtures.set(`POST ${path}`, {
         own: async (world, tenant) => ({ target: path, body: world.createBody(tenant, resource) }),
-        status: status(unlessReadOnly(201)),
+        status: always(unlessReadOnly(201)),
         showsOwnData: writable,
         crossOwner: (world) => [
           { label: '?owner= the foreign organization', target: `${path}?${foreignOwner(world)}`, body: world.createBody(world.home, resource), status: unlessReadOnly(404) },
@@ -147,7 +153,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 
       fixtures.set(`PUT ${path}/:id`, {
         own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}`, body: world.updateBody(tenant, resource) }),
-        status: status(unlessReadOnly(200)),
+        status: always(unlessReadOnly(200)),
         showsOwnData: writable,
         crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) =>
           ({ label, target: `${path}/${q(String(ref))}`, body: world.updateBody(world.home, resource), status: unlessReadOnly(404) })),
@@ -155,7 +161,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 
       fixtures.set(`DELETE ${path}/:id`, {
         own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}` }),
-        status: status(unlessReadOnly(200)),
+        status: always(unlessReadOnly(200)),
         showsOwnData: false,
         crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: unlessReadOnly(404) })),
       });
@@ -163,7 +169,8 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
       const bulk = writable && resource.bulkDelete === true;
       fixtures.set(`DELETE ${path}`, {
         own: async (world, tenant) => ({ target: `${path}?tql=${q(`id = ${await target(world, tenant)}`)}` }),
-        status: status(bulk ? 200 : 405),
+        status: always(bulk ? 200 : 405),
+        checkOwn: (body) => assert.equal(body.count, 1, 'deleted the one object named'),
         showsOwnData: false,
         crossOwner: (world) => foreignRefs(world, resource).filter(({ ref }) => typeof ref === 'number').flatMap(({ label, ref }) => [
           { label: `tql naming ${label}`, target: `${path}?tql=${q(`id = ${ref}`)}`, status: bulk ? 200 : 405, check: (body: Json) => assert.equal(body.count, 0, 'deleted nothing') },

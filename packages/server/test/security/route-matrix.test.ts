@@ -15,7 +15,8 @@ import { assertFailureEnvelope, failureSurfaceOf, type FailureSurface } from '..
 import type { RawResponse } from '../support/http.js';
 import { startTestServer, testDialects } from '../support/server.js';
 import { authFailures, SCHEMES, type SchemeName } from '../support/signing-schemes.js';
-import { MatrixWorld, type Json, type Tenant } from './matrix-world.js';
+import type { Json } from '../support/v3.js';
+import { MatrixWorld, type Tenant } from './matrix-world.js';
 import { PUBLIC_ROUTES, routeFixtures, type OwnRequest, type RouteFixture } from './route-fixtures.js';
 
 const routeKey = (route: RegisteredRoute) => `${route.method} ${route.url}`;
@@ -35,6 +36,16 @@ function assertShowsNothingOf(tenant: Tenant, response: RawResponse, label: stri
   assert.deepEqual(leaked, [], `${label}: the answer shows the ${tenant.side} organization's data`);
 }
 
+/** Runs a fixture's own check, naming the case when it fails. */
+function checkAnswer(label: string, response: RawResponse, check: ((body: Json) => void) | undefined): void {
+  if (!check) return;
+  try {
+    check(JSON.parse(response.body));
+  } catch (error) {
+    assert.fail(`${label}: ${(error as Error).message.split('\n')[0]}, answered ${response.body.slice(0, 300)}`);
+  }
+}
+
 function failureMessage(response: RawResponse): string {
   const body = JSON.parse(response.body) as Json;
   return typeof body.message === 'string' ? body.message : (body.messages ?? []).join(' ');
@@ -47,6 +58,7 @@ async function expectOwnAnswer(world: MatrixWorld, fixture: RouteFixture, route:
     assertFailureEnvelope(surface, response, expected, label);
   } else {
     assert.equal(response.status, expected, `${label}: ${route.method} ${request.target} answered ${response.body.slice(0, 300)}`);
+    checkAnswer(label, response, fixture.checkOwn);
     if (fixture.showsOwnData) assert.ok(tenant.identifiers.some((identifier) => response.body.includes(identifier)), `${label}: the answer shows none of the caller's own data: ${response.body.slice(0, 300)}`);
   }
   assertShowsNothingOf(world.other(tenant), response, label);
@@ -85,7 +97,7 @@ async function checkRoute(world: MatrixWorld, route: RegisteredRoute, fixture: R
       } else {
         refusals.push(response.then((answer) => {
           assert.equal(answer.status, cross.status, `${label}: ${answer.body.slice(0, 300)}`);
-          cross.check?.(JSON.parse(answer.body));
+          checkAnswer(label, answer, cross.check);
           assertShowsNothingOf(foreign, answer, label, cross);
         }));
       }
