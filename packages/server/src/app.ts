@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Socket } from 'node:net';
 import type { Principal } from './auth/principal.js';
 import { CairnError } from './core/errors.js';
+import { recordRouteTable } from './http/route-table.js';
 import type { CairnServices } from './services.js';
 import { classifyError } from './surfaces/classify-error.js';
 import { contrastSurface } from './surfaces/contrast/index.js';
@@ -55,6 +56,7 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
 
+  recordRouteTable(app);
   app.decorateRequest('principal', null as unknown as Principal);
 
   // CORS: a preflight is answered before authentication and before any route (v3 has OPTIONS

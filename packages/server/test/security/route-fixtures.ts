@@ -1,0 +1,190 @@
+/**
+ * How the security matrix fills each route: the request a caller makes on its own data, what it
+ * answers, and the requests that name the other organization's objects. Keyed by the route as
+ * registered (`METHOD pattern`). The v3 resource routes are generated from the resource registry;
+ * the rest are written by hand. A registered route with no entry here fails the matrix.
+ */
+import assert from 'node:assert/strict';
+import { RESOURCES } from '../../src/resources/registry.js';
+import type { ResourceDefinition } from '../../src/resources/types.js';
+import type { Caller, SchemeName } from '../support/signing-schemes.js';
+import type { Json } from '../support/v3.js';
+import type { MatrixWorld, Tenant } from './matrix-world.js';
+
+export interface OwnRequest {
+  target: string;
+  body?: unknown;
+  /** Sign as this caller instead of the tenant's API user (a route that changes its caller's secret). */
+  caller?: Caller;
+}
+
+/** A request with a valid home credential that names the foreign organization or one of its objects. */
+export interface CrossOwnerRequest {
+  label: string;
+  target: string;
+  body?: unknown;
+  status: number;
+  /** Checks a 2xx answer's JSON (a failure's envelope is checked by the matrix). */
+  check?(body: Json): void;
+  /** What a failure's message must say. */
+  message?: RegExp;
+}
+
+export interface RouteFixture {
+  /** The request a tenant's caller makes to use the route on its own data (made once per scheme: writes get fresh objects). */
+  own(world: MatrixWorld, tenant: Tenant, scheme: SchemeName): Promise<OwnRequest>;
+  /** What that request answers: 2xx, 405 for a write on a read-only catalogue, 403 where a scheme is refused by design. */
+  status(scheme: SchemeName): number;
+  /** Checks the JSON of that request's 2xx answer. */
+  checkOwn?(body: Json): void;
+  /** A 2xx answer shows some of the tenant's own identifiers (a list or self route), so the other's absence means something. */
+  showsOwnData: boolean;
+  /** Requests naming the foreign organization's objects; none where the route takes no object (then the own answer must show nothing foreign). */
+  crossOwner(world: MatrixWorld): CrossOwnerRequest[];
+}
+
+/** The API roots the ThreatConnect surface answers on. */
+const THREATCONNECT_BASES = ['', '/api'];
+
+const always = (code: number) => () => code;
+/** TC-Tokens cannot mint tokens nor read or rotate a service key. */
+const refusesTokens = (ok: number) => (scheme: SchemeName) => (scheme === 'tc-token' ? 403 : ok);
+const none = (): CrossOwnerRequest[] => [];
+
+/** A read of the caller's own data at a fixed target. */
+function readsOwn(target: string | ((tenant: Tenant, scheme: SchemeName) => string), showsOwnData: boolean, crossOwner: (world: MatrixWorld) => CrossOwnerRequest[] = none): RouteFixture {
+  return {
+    own: async (_world, tenant, scheme) => ({ target: typeof target === 'string' ? target : target(tenant, scheme) }),
+    status: always(200),
+    showsOwnData,
+    crossOwner,
+  };
+}
+
+function handWritten(): Map<string, RouteFixture> {
+  const fixtures = new Map<string, RouteFixture>();
+  for (const base of THREATCONNECT_BASES) {
+    fixtures.set(`GET ${base}/v2/owners`, readsOwn(`${base}/v2/owners`, true));
+    fixtures.set(`GET ${base}/v2/owners/mine`, readsOwn(`${base}/v2/owners/mine`, true));
+    fixtures.set(`GET ${base}/v2/owners/:id`, readsOwn((tenant) => `${base}/v2/owners/${tenant.organization.id}`, true, (world) => [
+      { label: 'the foreign organization\'s owner id', target: `${base}/v2/owners/${world.foreign.organization.id}`, status: 404 },
+    ]));
+    fixtures.set(`GET ${base}/v2/whoami`, readsOwn(`${base}/v2/whoami`, true));
+    fixtures.set(`POST ${base}/v3/security/tokens`, { own: async () => ({ target: `${base}/v3/security/tokens` }), status: refusesTokens(201), showsOwnData: false, crossOwner: none });
+  }
+  // `self` and the caller's own numeric id are the same user.
+  fixtures.set('GET /v1/user/:id', readsOwn((tenant, scheme) => `/v1/user/${scheme === 'tc-hmac' || scheme === 'websupport' ? 'self' : tenant.caller.userId}`, true, (world) => [
+    { label: 'the foreign API user\'s id', target: `/v1/user/${world.foreign.caller.userId}`, status: 404 },
+  ]));
+  fixtures.set('GET /v1/user', readsOwn('/v1/user', true));
+  fixtures.set('GET /Contrast/api/ng/profile/organizations', readsOwn('/Contrast/api/ng/profile/organizations', true));
+  fixtures.set('GET /Contrast/api/ng/profile/organizations/default', readsOwn('/Contrast/api/ng/profile/organizations/default', true));
+  fixtures.set('GET /Contrast/s/api/version', readsOwn('/Contrast/s/api/version', false));
+  fixtures.set('GET /Contrast/api/ng/profile/servicekey', { ...readsOwn('/Contrast/api/ng/profile/servicekey', true), status: refusesTokens(200) });
+  fixtures.set('PUT /Contrast/api/ng/profile/servicekey/rotate', {
+    // Rotates its caller's key: each scheme rotates a user of its own, so the home credential survives.
+    own: async (world, tenant) => ({ target: '/Contrast/api/ng/profile/servicekey/rotate', caller: await world.newApiUser(tenant.organization.name, 'rotating matrix user') }),
+    status: refusesTokens(200),
+    showsOwnData: true,
+    crossOwner: none,
+  });
+  return fixtures;
+}
+
+/**
+ * The id a tenant reads a resource by: its planted object, its own organization, or in a
+ * system-wide catalogue (artifact types) the first item, seeded with id 1 by the migrations.
+ */
+function ownId(tenant: Tenant, resource: ResourceDefinition): number {
+  if (resource.name === 'security/owners') return tenant.organization.id;
+  return tenant.planted.get(resource.name)?.id ?? 1;
+}
+
+/** The foreign objects a home caller names by id (and by xid): none for a system-wide catalogue. */
+function foreignRefs(world: MatrixWorld, resource: ResourceDefinition): { label: string; ref: string | number }[] {
+  if (resource.ownerColumn === null) return [];
+  if (resource.name === 'security/owners') return [{ label: 'the foreign organization\'s id', ref: world.foreign.organization.id }];
+  const planted = world.foreign.planted.get(resource.name);
+  assert.ok(planted, `no foreign ${resource.name} planted`);
+  return [
+    { label: `a foreign ${resource.itemType}'s id`, ref: planted.id },
+    ...(planted.xid === undefined ? [] : [{ label: `a foreign ${resource.itemType}'s xid`, ref: planted.xid }]),
+  ];
+}
+
+/** The nine routes the v3 router registers per resource and API root. */
+function v3ResourceFixtures(): Map<string, RouteFixture> {
+  const fixtures = new Map<string, RouteFixture>();
+  const q = encodeURIComponent;
+  for (const base of THREATCONNECT_BASES) {
+    for (const resource of RESOURCES.values()) {
+      const path = `${base}/v3/${resource.name}`;
+      const writable = !resource.readOnly;
+      const owned = resource.ownerColumn !== null;
+      const unlessReadOnly = (code: number) => (writable ? code : 405);
+      /** A fresh object to change or delete; the planted one (or a catalogue item) where nothing can be created. */
+      const target = async (world: MatrixWorld, tenant: Tenant) => (writable ? (await world.plant(tenant, resource)).id : ownId(tenant, resource));
+      const foreignOwner = (world: MatrixWorld) => `owner=${world.foreign.organization.id}`;
+
+      for (const suffix of ['', '/fields', '/tql']) fixtures.set(`OPTIONS ${path}${suffix}`, readsOwn(`${path}${suffix}`, false));
+
+      fixtures.set(`GET ${path}`, readsOwn(path, owned, (world) => [
+        { label: '?owner= the foreign organization', target: `${path}?${foreignOwner(world)}`, status: 404 },
+      ]));
+
+      fixtures.set(`GET ${path}/:id`, readsOwn((tenant) => `${path}/${ownId(tenant, resource)}`, owned, (world) =>
+        foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: 404 }))));
+
+      fixtures.set(`POST ${path}`, {
+        own: async (world, tenant) => ({ target: path, body: world.createBody(tenant, resource) }),
+        status: always(unlessReadOnly(201)),
+        showsOwnData: writable,
+        crossOwner: (world) => [
+          { label: '?owner= the foreign organization', target: `${path}?${foreignOwner(world)}`, body: world.createBody(world.home, resource), status: unlessReadOnly(404) },
+          ...(resource.parents && writable ? [{
+            label: `a foreign ${resource.parents[0]!.resource} as the parent`,
+            target: path,
+            body: world.createBody(world.home, resource, world.foreign),
+            status: 400,
+            message: /visible to you/,
+          }] : []),
+        ],
+      });
+
+      fixtures.set(`PUT ${path}/:id`, {
+        own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}`, body: world.updateBody(tenant, resource) }),
+        status: always(unlessReadOnly(200)),
+        showsOwnData: writable,
+        crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) =>
+          ({ label, target: `${path}/${q(String(ref))}`, body: world.updateBody(world.home, resource), status: unlessReadOnly(404) })),
+      });
+
+      fixtures.set(`DELETE ${path}/:id`, {
+        own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}` }),
+        status: always(unlessReadOnly(200)),
+        showsOwnData: false,
+        crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: unlessReadOnly(404) })),
+      });
+
+      const bulk = writable && resource.bulkDelete === true;
+      fixtures.set(`DELETE ${path}`, {
+        own: async (world, tenant) => ({ target: `${path}?tql=${q(`id = ${await target(world, tenant)}`)}` }),
+        status: always(bulk ? 200 : 405),
+        checkOwn: (body) => assert.equal(body.count, 1, 'deleted the one object named'),
+        showsOwnData: false,
+        crossOwner: (world) => foreignRefs(world, resource).filter(({ ref }) => typeof ref === 'number').flatMap(({ label, ref }) => [
+          { label: `tql naming ${label}`, target: `${path}?tql=${q(`id = ${ref}`)}`, status: bulk ? 200 : 405, check: (body: Json) => assert.equal(body.count, 0, 'deleted nothing') },
+          { label: `?owner= the foreign organization, tql naming ${label}`, target: `${path}?${foreignOwner(world)}&tql=${q(`id = ${ref}`)}`, status: bulk ? 404 : 405 },
+        ]),
+      });
+    }
+  }
+  return fixtures;
+}
+
+export function routeFixtures(): ReadonlyMap<string, RouteFixture> {
+  return new Map([...v3ResourceFixtures(), ...handWritten()]);
+}
+
+/** Routes that answer without authentication: exactly these, no more. */
+export const PUBLIC_ROUTES: readonly string[] = ['GET /healthz', 'GET /readyz'];
