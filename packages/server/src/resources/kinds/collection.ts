@@ -1,0 +1,17 @@
+/**
+ * A nested collection (a case's tasks, tags): written as {"data":[…],"mode":"append|replace|delete"}
+ * (or a bare array), shown as {"data":[…]} with `fields=`. Its items are another resource's, so
+ * the engine reads and writes them; this kind only describes the wrapper.
+ */
+import { described, type FieldKindHandler } from './kind.js';
+
+export const collectionKind: FieldKindHandler = {
+  write: 'collection',
+  render: () => undefined,
+  schemaOf(def) {
+    const items = { type: 'array', items: { type: 'object' }, maxItems: 1000 };
+    return described(def, {
+      anyOf: [{ type: 'object', properties: { data: items, mode: { type: 'string', examples: ['append', 'replace', 'delete'] } } }, items],
+    });
+  },
+};
