@@ -27,7 +27,8 @@ export const assigneeKind: FieldKindHandler = {
   schemaOf(def) {
     return described(def, {
       type: 'object',
-      properties: { type: { type: 'string', examples: ['User', 'None'] }, data: { anyOf: [USER_SCHEMA, { type: 'object', properties: { userName: { type: 'string' }, id: { type: 'integer' } } }] } },
+      // In a body, data names the user by userName or id; in an answer it is the whole user.
+      properties: { type: { type: 'string', examples: ['User', 'None'] }, data: USER_SCHEMA },
     });
   },
 };

@@ -13,6 +13,6 @@ export const booleanKind: FieldKindHandler = {
     return raw === undefined ? undefined : Number(raw) === 1;
   },
   schemaOf(def) {
-    return described(def, { anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false', 'True', 'False'] }] });
+    return described(def, { type: ['boolean', 'string'], enum: [true, false, 'true', 'false', 'True', 'False'] });
   },
 };

@@ -9,9 +9,11 @@ export const collectionKind: FieldKindHandler = {
   write: 'collection',
   render: () => undefined,
   schemaOf(def) {
-    const items = { type: 'array', items: { type: 'object' }, maxItems: 1000 };
+    // {"data":[…],"mode":…}, or the bare array.
+    const items = { type: 'object' };
     return described(def, {
-      anyOf: [{ type: 'object', properties: { data: items, mode: { type: 'string', examples: ['append', 'replace', 'delete'] } } }, items],
+      type: ['object', 'array'], items, maxItems: 1000,
+      properties: { data: { type: 'array', items, maxItems: 1000 }, mode: { type: 'string', examples: ['append', 'replace', 'delete'] } },
     });
   },
 };

@@ -12,6 +12,7 @@ export const dateKind: FieldKindHandler = {
   },
   render: storedValue,
   schemaOf(def) {
-    return described(def, { anyOf: [{ type: 'string', format: 'date-time', maxLength: 64 }, { type: 'number' }] });
+    // ISO 8601 text (with or without a zone, so no `format`), or epoch milliseconds.
+    return described(def, { type: ['string', 'number'], maxLength: 64 });
   },
 };

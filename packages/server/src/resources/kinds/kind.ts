@@ -68,5 +68,9 @@ export function asId(value: unknown): number | undefined {
   return id >= 0 && id <= MAX_ID ? id : undefined;
 }
 
-/** A whole number as the API accepts it: a JSON integer or a digit string (TC clients send both). */
-export const WHOLE_NUMBER: JsonSchema = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^-?\\d{1,15}$' }] };
+/**
+ * A whole number as the API accepts it: a JSON integer or a digit string (TC clients send both).
+ * Kinds write alternatives as a list of types, never anyOf: ajv's type coercion (Fastify's default)
+ * leaves a value that has one of the listed types as it is, but rewrites it inside anyOf branches.
+ */
+export const WHOLE_NUMBER: JsonSchema = { type: ['integer', 'string'], pattern: '^-?\\d{1,15}$' };
