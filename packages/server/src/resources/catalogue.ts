@@ -59,6 +59,8 @@ export const tags = defineResource({
   },
 });
 
+const labelNameTaken = (name: unknown, id: number) => `A security label named "${String(name)}" already exists (id ${id}).`;
+
 export const securityLabels = defineResource({
   name: 'securityLabels',
   itemType: 'SecurityLabel',
@@ -77,16 +79,23 @@ export const securityLabels = defineResource({
     keyword('summary', 'String', 'name', 'The name of the label'),
   ],
   defaultSort: { column: 'id', direction: 'asc' },
+  // A name is unique per owner (security_labels_name_per_owner): a create claims it. The System
+  // labels are seeded once and never created, so looking them up first races with nothing.
+  uniqueKeys: [{ columns: ['owner_id', 'name'], conflict: (values, id) => labelNameTaken(values.name, id) }],
   async onCreate(values, ctx) {
     values.color ??= 'FFFFFF';
     if (!/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
-    const taken = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name)
-      .where((eb: any) => eb.or([eb('owner_id', '=', ctx.ownerId), eb('owner_id', 'is', null)])).executeTakeFirst();
-    if (taken) throw new CairnError('conflict', `A security label named "${String(values.name)}" already exists (id ${taken.id}).`);
+    const system = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name as string).where('owner_id', 'is', null).executeTakeFirst();
+    if (system) throw new CairnError('conflict', labelNameTaken(values.name, Number(system.id)));
   },
-  onUpdate(values, existing) {
+  async onUpdate(values, existing, ctx) {
     if (existing.owner_id === null) throw new CairnError('forbidden', 'System security labels cannot be changed.');
     if (values.color !== undefined && !/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
+    if (values.name !== undefined && values.name !== existing.name) {
+      const taken = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name as string)
+        .where((eb) => eb.or([eb('owner_id', '=', Number(existing.owner_id)), eb('owner_id', 'is', null)])).executeTakeFirst();
+      if (taken) throw new CairnError('conflict', labelNameTaken(values.name, Number(taken.id)));
+    }
   },
 });
 

@@ -10,7 +10,6 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
-import { readOwners, writeOwner } from './engine/owners.js';
 import { getItem, listItems, type ListOptions, type ListResult } from './engine/read.js';
 import { createItem, removeItem, removeMatching, updateItem } from './engine/write.js';
 import type { ResourceRegistry } from './registry.js';
@@ -26,16 +25,6 @@ export class ResourceEngine {
 
   constructor(db: Kysely<any>, dialect: Dialect, readonly registry: ResourceRegistry) {
     this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite' };
-  }
-
-  /** Owners a request reads from: all visible ones, or those `?owner=` names (each must be visible). */
-  readOwners(principal: Principal, owner: string[] | undefined): number[] {
-    return readOwners(principal, owner);
-  }
-
-  /** The owner a write goes to: `?owner=`, or ownerId/ownerName in the body, else the caller's organization. */
-  writeOwner(principal: Principal, owner: string[] | undefined, body: Row): number {
-    return writeOwner(principal, owner, body);
   }
 
   list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {

@@ -1,7 +1,9 @@
 /**
  * Defect: 16 parallel POST /v3/cases naming one new tag raced a look-up-then-insert against the
  * tags' unique name per owner; on PostgreSQL about a third answered 500 or 409. Every request must
- * succeed and link the one tag. The same for linking one existing tag to one case twice at once.
+ * succeed and link the one tag. The same pattern elsewhere: one xid or one security-label name
+ * claimed by parallel creates gives one 201 and 409s (never a 500, never two rows). On SQLite
+ * transactions run one at a time, so these races cannot happen there; the suite runs on both.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -44,6 +46,30 @@ for (const dialect of testDialects()) {
       for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
       const final = await call(api, 'GET', `/v3/cases/${id}?fields=tags`);
       assert.deepEqual(final.body.data.tags.data.map((t: Json) => t.name), [name]);
+    });
+
+    it('parallel creates of one xid: one 201, the rest 409 naming the stored case', async () => {
+      const answers = await Promise.all(Array.from({ length: PARALLEL }, (_, i) =>
+        call(api, 'POST', '/v3/cases', { ...BASE_CASE, name: `Same xid ${i}`, xid: `race-${dialect}-xid` })));
+      const created = answers.filter((a) => a.status === 201);
+      assert.equal(created.length, 1, answers.map((a) => `${a.status} ${a.body.message ?? ''}`).join('\n'));
+      for (const answer of answers.filter((a) => a.status !== 201)) {
+        assert.equal(answer.status, 409, JSON.stringify(answer.body));
+        assert.match(answer.body.message, new RegExp(`xid "race-${dialect}-xid" already exists \\(id ${created[0]!.body.data.id}\\)`));
+      }
+    });
+
+    it('parallel creates of one security label name: one label, the rest 409', async () => {
+      const name = `Label ${dialect}`;
+      const answers = await Promise.all(Array.from({ length: PARALLEL }, () => call(api, 'POST', '/v3/securityLabels', { name, color: 'FF0000' })));
+      assert.equal(answers.filter((a) => a.status === 201).length, 1, answers.map((a) => a.status).join(' '));
+      for (const answer of answers.filter((a) => a.status !== 201)) assert.equal(answer.status, 409, JSON.stringify(answer.body));
+      const labels = await call(api, 'GET', `/v3/securityLabels?tql=${encodeURIComponent(`name = "${name}"`)}`);
+      assert.equal(labels.body.data.length, 1);
+      const other = await call(api, 'POST', '/v3/securityLabels', { name: `${name} 2` });
+      const renamed = await call(api, 'PUT', `/v3/securityLabels/${other.body.data.id}`, { name });
+      assert.equal(renamed.status, 409, 'renaming onto a taken name is a conflict too');
+      assert.equal((await call(api, 'POST', '/v3/securityLabels', { name: 'TLP:RED' })).status, 409, 'System names are taken');
     });
 
     it('creating a tag whose name is taken is still a 409 naming the stored one', async () => {
