@@ -96,7 +96,7 @@ export const cases = defineResource({
       touchColumn: 'last_used',
     },
   },
-  extraNested: [{ keyword: 'hasAllTags', collection: 'tags', description: 'A nested query for tags every one of which the case has' }],
+  everyQueries: [{ keyword: 'hasAllTags', collection: 'tags', description: 'A nested query for tags every one of which the case has' }],
   unsupportedNested: [...notStored('case'), { keyword: 'hasCase', reason: 'Cairn stores no associations between cases yet.' }],
   extraTql: [
     assignedToUserOrGroup,

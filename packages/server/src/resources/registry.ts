@@ -44,7 +44,7 @@ function nestedQueries(resource: ResourceDefinition, resourceNamed: (name: strin
 
 /** The `every` sub-queries a declaration adds over one of its linked collections (hasAllTags). */
 function everyQueries(resource: ResourceDefinition, nested: NestedQuery[]): NestedQuery[] {
-  return (resource.extraNested ?? []).map(({ keyword, collection: name, description }) => {
+  return (resource.everyQueries ?? []).map(({ keyword, collection: name, description }) => {
     const collection = resource.collections?.[name];
     if (collection?.kind !== 'linked') throw new Error(`${resource.name}.${keyword} names ${name}, which is not a linked collection.`);
     const over = nested.find((n) => n.link.via?.table === collection.table)!;
@@ -68,7 +68,7 @@ export function buildRegistry(declarations: readonly ResourceDefinition[]): Reso
   const resources = new Map<string, ResourceDefinition>();
   for (const declaration of declarations) {
     const nested = nestedQueries(declaration, lookUp(declared));
-    resources.set(declaration.name, Object.freeze({ ...declaration, nested, moreNested: everyQueries(declaration, nested) }));
+    resources.set(declaration.name, Object.freeze({ ...declaration, nested, everyNested: everyQueries(declaration, nested) }));
   }
   return { resources, named: lookUp(resources) };
 }

@@ -167,10 +167,10 @@ export interface ResourceDefinition {
   tqlByKey: ReadonlyMap<string, TqlKeyword>;
   /** `has…()` sub-queries, one per parent and per collection (made by buildRegistry, which knows every resource). */
   nested?: NestedQuery[];
-  /** Further sub-queries: `every` forms of a collection's (hasAllTags), made by buildRegistry from `extraNested`. */
-  moreNested?: NestedQuery[];
-  /** Declared `has…All…()` sub-queries: keyword → the collection they test (every match linked). */
-  extraNested?: { keyword: string; collection: string; description: string }[];
+  /** The `every` sub-queries (hasAllTags), made by buildRegistry from `everyQueries`. */
+  everyNested?: NestedQuery[];
+  /** Sub-queries over a linked collection that match when every target row the inner query matches is linked (hasAllTags over tags). */
+  everyQueries?: { keyword: string; collection: string; description: string }[];
   /** Sub-queries refused with a reason (associations Cairn does not store). */
   unsupportedNested?: UnsupportedQuery[];
   /** Sort keys, API name → column: the fields marked `sortable` (made by defineResource). */
@@ -210,4 +210,4 @@ export interface UserRef { id: number; userName: string; firstName: string; last
  * parents and collections. `extraTql` holds keywords
  * that are not a field of their own (aliases such as a note's `summary`, or a column no field shows).
  */
-export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'tqlByKey' | 'nested' | 'moreNested' | 'sortable' | 'sortKeys' | 'userColumns'> & { extraTql?: TqlKeyword[] };
+export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'tqlByKey' | 'nested' | 'everyNested' | 'sortable' | 'sortKeys' | 'userColumns'> & { extraTql?: TqlKeyword[] };

@@ -1,5 +1,5 @@
 /**
- * Compiles a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every
+ * The TQL compiler, beside the declarations it reads (tql/ itself knows no resource): compiles a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every
  * keyword, column and table comes from a resource declaration; user text only ever becomes a
  * bound parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
  * on both dialects (SQLite's lower() is replaced by a Unicode one in store/database.ts), so SQLite
@@ -31,7 +31,7 @@ type Condition = RawBuilder<SqlBool>;
 
 function findNested(resource: ResourceDefinition, keyword: string): NestedQuery | undefined {
   const wanted = keywordKey(keyword);
-  return resource.nested?.find((n) => keywordKey(n.keyword) === wanted) ?? resource.moreNested?.find((n) => keywordKey(n.keyword) === wanted);
+  return resource.nested?.find((n) => keywordKey(n.keyword) === wanted) ?? resource.everyNested?.find((n) => keywordKey(n.keyword) === wanted);
 }
 
 /** The positive operator a negated one tests under NOT (for keywords on values a row has many of). */
@@ -87,7 +87,7 @@ class TqlCompiler {
     if (!nested) {
       const unsupported = resource.unsupportedNested?.find((u) => keywordKey(u.keyword) === keywordKey(keyword));
       if (unsupported) throw new TqlError(`The sub-query "${keyword}" at position ${position + 1} is not supported on ${resource.name}: ${unsupported.reason}`, position);
-      const known = [...(resource.nested ?? []), ...(resource.moreNested ?? [])].map((n) => n.keyword).join(', ') || 'none';
+      const known = [...(resource.nested ?? []), ...(resource.everyNested ?? [])].map((n) => n.keyword).join(', ') || 'none';
       throw new TqlError(`Unknown sub-query "${keyword}" at position ${position + 1} for ${resource.name}; known: ${known}.`, position);
     }
     const target = this.scope.resourceNamed(nested.target);
