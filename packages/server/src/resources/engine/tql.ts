@@ -1,7 +1,8 @@
 /**
- * The TQL compiler, beside the declarations it reads (tql/ itself knows no resource): compiles a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every
- * keyword, column and table comes from a resource declaration; user text only ever becomes a
- * bound parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
+ * The TQL compiler, beside the declarations it reads (tql/ parses and knows no resource): compiles
+ * a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every keyword,
+ * column and table comes from a resource declaration; user text only ever becomes a bound
+ * parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
  * on both dialects (SQLite's lower() is replaced by a Unicode one in store/database.ts), so SQLite
  * and PostgreSQL return the same rows. Where the dialect's LIKE already ignores ASCII case (SQLite)
  * and the pattern is ASCII, the column is matched as it is: the same rows, and no function call
