@@ -43,7 +43,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Principal } from '../packages/server/src/auth/principal.js';
 import { ResourceEngine } from '../packages/server/src/resources/engine.js';
-import { resourceNamed } from '../packages/server/src/resources/registry.js';
+import { CAIRN_RESOURCES, resourceNamed } from '../packages/server/src/resources/registry.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -494,7 +494,7 @@ async function explain(): Promise<void> {
     dialect: new SqliteDialect({ database: new Database(dbFile(dataDir), { readonly: true, fileMustExist: true }) }),
     log: (event) => { if (event.level === 'query') captured.push({ sql: event.query.sql, parameters: event.query.parameters }); },
   });
-  const engine = new ResourceEngine(kysely, 'sqlite');
+  const engine = new ResourceEngine(kysely, 'sqlite', CAIRN_RESOURCES);
   const owners = db.prepare(`select id, name, type from owners where id in (${ownersIn}) order by id`).all() as { id: number; name: string; type: string }[];
   const principal = {
     visibleOwnerIds: new Set(visibleOwners), visibleOwners: owners, organizationId: credentials.organization.id, userId: credentials.apiUser.id,

@@ -10,6 +10,7 @@ import { openStore, type Store } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import path from 'node:path';
 import { ResourceEngine } from './resources/engine.js';
+import { CAIRN_RESOURCES } from './resources/registry.js';
 
 export interface CairnServices {
   config: CairnConfig;
@@ -50,7 +51,7 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     tenancy: new TenancyService(store.db, secrets),
     credentials,
     tokens,
-    resources: new ResourceEngine(store.db, store.dialect),
+    resources: new ResourceEngine(store.db, store.dialect, CAIRN_RESOURCES),
     authenticator: new Authenticator(credentials, tokens, new ReplayGuard(), config.clockSkewSeconds, now),
     now,
     masterKeyGenerated: master.generatedAt,

@@ -1,19 +1,57 @@
-/** Case management resources (spec threatconnect.md §9). */
+/**
+ * Case management resources (spec threatconnect.md §9). The rules (who opened or closed a case,
+ * task completion, note authorship) and the events changes raise live in core/cases; these
+ * declarations call them and record the events in the write's transaction.
+ */
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
+import { caseChanged, caseCreated, noteAdded, taskChanged, taskCreated } from '../core/cases/events.js';
+import {
+  addWorkflowEvent, CASE_RESOLUTIONS, CASE_SEVERITIES, CASE_STATUSES, changeCase, changeTask, createTask, editNote, openCase, TASK_STATUSES, writeNote,
+} from '../core/cases/rules.js';
 import { CairnError } from '../core/errors.js';
+import { recordEvents } from '../core/outbox.js';
 import { normalizeTagName } from './catalogue.js';
-import { defineResource, field, keyword } from './fields.js';
+import { anyOfKeyword, computedKeyword, defineResource, field, keyword } from './define.js';
+import type { RowExpression, TqlKeyword, UnsupportedQuery, WriteContext } from './types.js';
 
-export const CASE_SEVERITIES = ['Low', 'Medium', 'High', 'Critical'] as const;
-export const CASE_STATUSES = ['Open', 'Closed'] as const;
-export const CASE_RESOLUTIONS = [
-  'Containment Achieved', 'Deferred / Delayed', 'Escalated', 'False Positive', 'In Progress / Investigating',
-  'Not Specified', 'Rejected', 'Restoration Achieved',
-] as const;
-export const TASK_STATUSES = ['Pending', 'Open', 'Reopened', 'Closed'] as const;
+export { CASE_RESOLUTIONS, CASE_SEVERITIES, CASE_STATUSES, TASK_STATUSES };
 
 const newXid = () => crypto.randomUUID();
+const actor = (ctx: WriteContext) => ({ userId: ctx.principal.userId, now: ctx.now });
+const xidTaken = (itemType: string) => ({
+  columns: ['owner_id', 'xid'],
+  conflict: (values: Record<string, unknown>, id: number) => `A ${itemType} with xid "${String(values.xid).slice(0, 100)}" already exists (id ${id}).`,
+});
+
+// Keywords ThreatConnect clients filter on (tcex's CaseFilter, TaskFilter, …) beyond the fields' own.
+const column = (alias: string, name: string) => sql.ref(`${alias}.${name}`);
+/** The user name of the user a column names. */
+const userNameOf = (name: string): RowExpression => (alias) => sql`select users.user_name from users where users.id = ${column(alias, name)}`;
+const ownerNameOf: RowExpression = (alias) => sql`select owners.name from owners where owners.id = ${column(alias, 'owner_id')}`;
+/** Assigned to a user or not at all (Cairn has no group assignment). */
+const assigneeType = (none: string | null): RowExpression => (alias) => sql`case when ${column(alias, 'assignee_user_id')} is null then ${none === null ? sql`cast(null as text)` : sql.lit(none)} else 'User' end`;
+const idText = (name: string): RowExpression => (alias) => sql`cast(${column(alias, name)} as text)`;
+/** A value Cairn does not track (no scores, timers or templates yet): NULL, so comparisons match nothing. */
+const untrackedInteger: RowExpression = () => sql`cast(null as integer)`;
+const untrackedText: RowExpression = () => sql`cast(null as text)`;
+/** A flag that is false for every row Cairn stores (no automation, no overdue timers yet). */
+const alwaysFalse: RowExpression = () => sql`0`;
+/** A case's tag names (ATT&CK ones only with `attack`), any of which may match. */
+const tagNames = (attack: boolean) => (alias: string, test: (value: ReturnType<typeof sql.ref>) => ReturnType<typeof sql<SqlBool>>) => {
+  const link = sql.raw(`${alias}_ct`);
+  const tag = sql.raw(`${alias}_tg`);
+  return sql<SqlBool>`${column(alias, 'id')} in (select ${sql.ref(`${alias}_ct.case_id`)} from case_tags as ${link} join tags as ${tag} on ${sql.ref(`${alias}_tg.id`)} = ${sql.ref(`${alias}_ct.tag_id`)} where ${attack ? sql`${sql.ref(`${alias}_tg.technique_id`)} is not null and ` : sql``}${test(sql.ref(`${alias}_tg.name`))})`;
+};
+const assignedToUserOrGroup = computedKeyword('assignedToUserOrGroup', 'String', assigneeType('None'), 'User, Group or None, depending on the assignee');
+const ownerKeywords: TqlKeyword[] = [
+  keyword('owner', 'Integer', 'owner_id', 'The ID of the owner'),
+  computedKeyword('ownerName', 'String', ownerNameOf, 'The name of the owner'),
+];
+const notStored = (what: string): UnsupportedQuery[] => [
+  { keyword: 'hasGroup', reason: `Cairn stores no groups, so no ${what} has associated groups yet.` },
+  { keyword: 'hasIndicator', reason: `Cairn stores no indicators, so no ${what} has associated indicators yet.` },
+];
 
 export const cases = defineResource({
   name: 'cases',
@@ -45,11 +83,6 @@ export const cases = defineResource({
     responseOverdue: field.computed('Boolean', 'Whether response is overdue', () => false),
     owner: field.owner(),
     ownerId: field.ownerId({ tql: true, sortable: true }),
-    tasks: field.collection('Tasks', 'The tasks of the case'),
-    notes: field.collection('Notes', 'The notes of the case'),
-    artifacts: field.collection('Artifacts', 'The artifacts of the case'),
-    workflowEvents: field.collection('WorkflowEvents', 'The workflow events of the case'),
-    tags: field.collection('Tags', 'The tags of the case'),
   },
   collections: {
     tasks: { kind: 'children', target: 'tasks', parentField: 'caseId', itemType: 'Task', description: 'The tasks of the case' },
@@ -63,37 +96,46 @@ export const cases = defineResource({
       touchColumn: 'last_used',
     },
   },
+  everyQueries: [{ keyword: 'hasAllTags', collection: 'tags', description: 'A nested query for tags every one of which the case has' }],
+  unsupportedNested: [...notStored('case'), { keyword: 'hasCase', reason: 'Cairn stores no associations between cases yet.' }],
+  extraTql: [
+    assignedToUserOrGroup,
+    computedKeyword('assigneeName', 'String', userNameOf('assignee_user_id'), 'The user name of the assignee'),
+    anyOfKeyword('attackTag', 'StringLower', tagNames(true), 'The name of an ATT&CK tag applied to the case'),
+    computedKeyword('calScore', 'Integer', untrackedInteger, 'The CAL score of the case (not tracked by Cairn)'),
+    keyword('caseCloseDate', 'Date', 'case_close_time', 'The date and time the case was closed'),
+    computedKeyword('caseCloseUser', 'String', userNameOf('case_close_user_id'), 'The user name of the user who closed the case'),
+    computedKeyword('caseDetectionUser', 'String', untrackedText, 'The user who logged the detection time (not tracked by Cairn)'),
+    computedKeyword('caseOccurrenceUser', 'String', untrackedText, 'The user who logged the occurrence time (not tracked by Cairn)'),
+    keyword('caseOpenDate', 'Date', 'case_open_time', 'The date and time the case was opened'),
+    computedKeyword('caseOpenUser', 'String', userNameOf('case_open_user_id'), 'The user name of the user who opened the case'),
+    computedKeyword('createdBy', 'String', userNameOf('created_by_id'), 'The user name of the user who created the case'),
+    computedKeyword('detectionDue', 'Date', untrackedText, 'When detection is due (Cairn has no case timers)'),
+    computedKeyword('detectionOverdue', 'Boolean', alwaysFalse, 'Whether detection is overdue (Cairn has no case timers)'),
+    computedKeyword('hasWorkflowTemplate', 'Integer', untrackedInteger, 'The ID of the workflow template of the case (Cairn has none)'),
+    computedKeyword('idAsString', 'String', idText('id'), 'The ID of the case as text'),
+    computedKeyword('missingArtifactCount', 'Integer', () => sql`0`, 'Required artifacts missing from the case\'s tasks (Cairn requires none)'),
+    ...ownerKeywords,
+    computedKeyword('responseDue', 'Date', untrackedText, 'When the response is due (Cairn has no case timers)'),
+    computedKeyword('responseOverdue', 'Boolean', alwaysFalse, 'Whether the response is overdue (Cairn has no case timers)'),
+    anyOfKeyword('tag', 'StringLower', tagNames(false), 'The name of a tag applied to the case'),
+    keyword('targetId', 'Integer', 'assignee_user_id', 'The ID of the user the case is assigned to'),
+    computedKeyword('targetType', 'String', assigneeType(null), 'User when the case is assigned'),
+    computedKeyword('threatAssessScore', 'Integer', untrackedInteger, 'The ThreatAssess score of the case (not tracked by Cairn)'),
+    computedKeyword('timeToDetect', 'Integer', untrackedInteger, 'Seconds on the time-to-detect timer (Cairn has no case timers)'),
+    computedKeyword('timeToRespond', 'Integer', untrackedInteger, 'Seconds on the time-to-respond timer (Cairn has no case timers)'),
+    keyword('typeName', 'String', 'name', 'The name of the case'),
+  ],
+  uniqueKeys: [xidTaken('case')],
   onCreate(values, ctx) {
-    values.resolution ??= 'Not Specified';
-    values.created_by_id = ctx.principal.userId;
-    values.case_open_time ??= ctx.now;
-    values.case_open_user_id = ctx.principal.userId;
-    if (values.status === 'Closed') {
-      values.case_close_time ??= ctx.now;
-      values.case_close_user_id = ctx.principal.userId;
-    }
-    checkCaseTimes(values);
+    openCase(values, actor(ctx));
   },
   onUpdate(values, existing, ctx) {
-    if (values.status === 'Closed' && existing.status !== 'Closed') {
-      values.case_close_time ??= ctx.now;
-      values.case_close_user_id = ctx.principal.userId;
-    }
-    if (values.status === 'Open' && existing.status === 'Closed') {
-      values.case_close_time = null;
-      values.case_close_user_id = null;
-    }
-    checkCaseTimes({ ...existing, ...values });
+    changeCase(values, existing, actor(ctx));
   },
+  afterCreate: (id, values, ctx) => recordEvents(ctx.db, caseCreated(id, values, ctx.principal.userId), ctx.now),
+  afterUpdate: (id, values, existing, ctx) => recordEvents(ctx.db, caseChanged(id, values, existing, ctx.principal.userId), ctx.now),
 });
-
-function checkCaseTimes(values: Record<string, unknown>): void {
-  const open = values.case_open_time as string | null | undefined;
-  const close = values.case_close_time as string | null | undefined;
-  if (open && close && close < open) {
-    throw new CairnError('validation', `caseCloseTime (${close}) is before caseOpenTime (${open}).`, { fields: [{ field: 'caseCloseTime', message: 'must not be before caseOpenTime' }] });
-  }
-}
 
 const caseParent = { idField: 'caseId', xidField: 'caseXid', resource: 'cases', column: 'case_id' };
 
@@ -125,32 +167,36 @@ export const tasks = defineResource({
     lastUpdated: field.date('last_updated', 'The date the task was last updated', { readOnly: true }),
     owner: field.owner(),
     ownerId: field.ownerId({ tql: true }),
-    notes: field.collection('Notes', 'The notes of the task'),
-    artifacts: field.collection('Artifacts', 'The artifacts of the task'),
   },
   collections: {
     notes: { kind: 'children', target: 'notes', parentField: 'taskId', itemType: 'Note', description: 'The notes of the task' },
     artifacts: { kind: 'children', target: 'artifacts', parentField: 'taskId', itemType: 'Artifact', description: 'The artifacts of the task' },
   },
+  extraTql: [
+    assignedToUserOrGroup,
+    computedKeyword('assigneeName', 'String', userNameOf('assignee_user_id'), 'The user name of the assignee'),
+    computedKeyword('automated', 'Boolean', alwaysFalse, 'Whether the task is automated (Cairn runs no playbooks)'),
+    computedKeyword('caseIdAsString', 'String', idText('case_id'), 'The ID of the case as text'),
+    computedKeyword('caseSeverity', 'Enum', (alias) => sql`select cases.severity from cases where cases.id = ${column(alias, 'case_id')}`, 'The severity of the task\'s case', CASE_SEVERITIES),
+    computedKeyword('completedBy', 'String', userNameOf('completed_by_id'), 'The user name of the user who completed the task'),
+    computedKeyword('missingArtifactCount', 'Integer', () => sql`0`, 'Required artifacts missing from the task (Cairn requires none)'),
+    ...ownerKeywords,
+    keyword('targetId', 'Integer', 'assignee_user_id', 'The ID of the user the task is assigned to'),
+    computedKeyword('targetType', 'String', assigneeType(null), 'User when the task is assigned'),
+  ],
+  uniqueKeys: [xidTaken('task')],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
-    values.status ??= 'Pending';
-    if (values.status === 'Closed') {
-      values.completed_date ??= ctx.now;
-      values.completed_by_id = ctx.principal.userId;
-    }
+    createTask(values, actor(ctx));
   },
   onUpdate(values, existing, ctx) {
-    if (values.status === 'Closed' && existing.status !== 'Closed') {
-      values.completed_date ??= ctx.now;
-      values.completed_by_id = ctx.principal.userId;
-    }
-    if (values.status !== undefined && values.status !== 'Closed' && existing.status === 'Closed') {
-      values.completed_date = null;
-      values.completed_by_id = null;
-    }
+    changeTask(values, existing, actor(ctx));
   },
+  afterCreate: (id, values, ctx) => recordEvents(ctx.db, taskCreated(id, values, ctx.principal.userId), ctx.now),
+  afterUpdate: (id, values, existing, ctx) => recordEvents(ctx.db, taskChanged(id, values, existing, ctx.principal.userId), ctx.now),
 });
+
+const artifactTypeName: RowExpression = (alias) => sql`select artifact_types.name from artifact_types where artifact_types.id = ${column(alias, 'type_id')}`;
 
 export const artifacts = defineResource({
   name: 'artifacts',
@@ -175,13 +221,18 @@ export const artifacts = defineResource({
     lastModified: field.date('last_modified', 'The date the artifact was last modified', { readOnly: true }),
     owner: field.owner(),
     ownerId: field.ownerId({ tql: true }),
-    notes: field.collection('Notes', 'The notes of the artifact'),
   },
   collections: {
     notes: { kind: 'children', target: 'notes', parentField: 'artifactId', itemType: 'Note', description: 'The notes of the artifact' },
   },
+  unsupportedNested: notStored('artifact'),
   extraTql: [
     keyword('typeId', 'Integer', 'type_id', 'The ID of the artifact type'),
+    computedKeyword('analyticsScore', 'Integer', untrackedInteger, 'The intel score of the artifact (not tracked by Cairn)'),
+    computedKeyword('indicatorActive', 'Boolean', untrackedInteger, 'Whether the artifact\'s indicator is active (Cairn stores no indicators)'),
+    anyOfKeyword('noteId', 'Integer', (alias, test) => sql<SqlBool>`exists (select 1 from notes as ${sql.raw(`${alias}_n`)} where ${sql.ref(`${alias}_n.artifact_id`)} = ${column(alias, 'id')} and ${test(sql.ref(`${alias}_n.id`))})`, 'The ID of a note of the artifact'),
+    computedKeyword('type', 'String', artifactTypeName, 'The name of the artifact type'),
+    computedKeyword('typeName', 'String', artifactTypeName, 'The name of the artifact type'),
   ],
   extraColumns: {
     type_name: (alias) => sql`(select name from artifact_types where artifact_types.id = ${sql.ref(`${alias}.type_id`)})`,
@@ -220,7 +271,7 @@ export const notes = defineResource({
     taskId: field.parentId('The ID of the task the note belongs to', { column: 'task_id', tql: true }),
     taskXid: field.parentXid('The xid of the task the note belongs to'),
     artifactId: field.parentId('The ID of the artifact the note belongs to', { column: 'artifact_id', tql: true }),
-    workflowEventId: field.parentId('The ID of the workflow event the note belongs to', { column: 'workflow_event_id' }),
+    workflowEventId: field.parentId('The ID of the workflow event the note belongs to', { column: 'workflow_event_id', tql: true }),
     text: field.string('text', 'The text of the note', { required: true, maxLength: 65_500, tql: true }),
     summary: field.computed('String', 'The first 100 characters of the text', (row) => String(row.text ?? '').slice(0, 100)),
     author: field.computed('String', 'The user name of the author', (row) => row.author_name ?? null),
@@ -232,18 +283,20 @@ export const notes = defineResource({
   },
   extraTql: [
     keyword('summary', 'String', 'text', 'The text of the note'),
+    keyword('data', 'String', 'text', 'The text of the note'),
+    computedKeyword('author', 'String', userNameOf('author_id'), 'The user name of the author'),
   ],
   extraColumns: {
     author_name: (alias) => sql`(select user_name from users where users.id = ${sql.ref(`${alias}.author_id`)})`,
   },
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
-    values.author_id = ctx.principal.userId;
-    values.edited = 0;
+    writeNote(values, actor(ctx));
   },
   onUpdate(values) {
-    if (values.text !== undefined) values.edited = 1;
+    editNote(values);
   },
+  afterCreate: (id, values, ctx) => recordEvents(ctx.db, noteAdded(id, values), ctx.now),
 });
 
 export const workflowEvents = defineResource({
@@ -259,23 +312,23 @@ export const workflowEvents = defineResource({
     caseXid: field.parentXid('The xid of the case the event belongs to'),
     summary: field.string('summary', 'The summary of the event', { required: true, maxLength: 500, tql: true }),
     eventDate: field.date('event_date', 'The date of the event', { tql: true, sortable: true }),
-    deletedReason: field.string('deleted_reason', 'Why the event was deleted', { maxLength: 500 }),
+    deletedReason: field.string('deleted_reason', 'Why the event was deleted', { maxLength: 500, tql: true }),
     deleted: field.boolean('deleted', 'Whether the event was deleted', { readOnly: true, tql: true }),
     systemGenerated: field.boolean('system_generated', 'Whether the system generated the event', { readOnly: true, tql: true }),
     user: field.user('user_id', 'The user who added the event'),
     dateAdded: field.date('date_added', 'The date the event was added', { readOnly: true, tql: true, sortable: true }),
     owner: field.owner(),
     ownerId: field.ownerId(),
-    notes: field.collection('Notes', 'The notes of the event'),
   },
   collections: {
     notes: { kind: 'children', target: 'notes', parentField: 'workflowEventId', itemType: 'Note', description: 'The notes of the event' },
   },
+  extraTql: [
+    keyword('link', 'String', 'link', 'The item the event pertains to, as <type>:<id>'),
+    computedKeyword('userName', 'String', userNameOf('user_id'), 'The user name of the user who added the event'),
+  ],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values, ctx) {
-    values.event_date ??= ctx.now;
-    values.user_id = ctx.principal.userId;
-    values.deleted = 0;
-    values.system_generated = 0;
+    addWorkflowEvent(values, actor(ctx));
   },
 });

@@ -1,21 +1,25 @@
 /** Tags, security labels, artifact types and owners (spec threatconnect.md §9). */
 import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.js';
-import { defineResource, field, keyword } from './fields.js';
+import { defineResource, field, keyword } from './define.js';
 
 /** A tag's name as stored in `normalized`: names are unique per owner, ignoring case and outer spaces. */
 export const normalizeTagName = (name: string): string => name.trim().toLowerCase();
 
-/** Sets name, normalized and techniqueId from a tag's name; a name is unique per owner, ignoring case. */
-async function nameTag(values: Record<string, unknown>, db: Kysely<any>, ownerId: number, exceptId?: number): Promise<void> {
+/** Sets name, normalized and techniqueId from a tag's name. */
+function nameTag(values: Record<string, unknown>): void {
   const name = String(values.name).trim();
   values.name = name;
   values.normalized = normalizeTagName(name);
   values.technique_id = /^T\d{4}(\.\d{3})?$/.test(name) ? name : null;
-  let query = db.selectFrom('tags').select('id').where('owner_id', '=', ownerId).where('normalized', '=', values.normalized);
-  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-  const taken = await query.executeTakeFirst();
-  if (taken) throw new CairnError('conflict', `A tag named "${name}" already exists (id ${taken.id}).`);
+}
+
+const tagNameTaken = (name: unknown, id: number) => `A tag named "${String(name)}" already exists (id ${id}).`;
+
+/** A renamed tag's name must stay unique per owner, ignoring case. */
+async function checkTagRename(values: Record<string, unknown>, db: Kysely<any>, ownerId: number, exceptId: number): Promise<void> {
+  const taken = await db.selectFrom('tags').select('id').where('owner_id', '=', ownerId).where('normalized', '=', values.normalized as string).where('id', '!=', exceptId).executeTakeFirst();
+  if (taken) throw new CairnError('conflict', tagNameTaken(values.name, Number(taken.id)));
 }
 
 export const tags = defineResource({
@@ -33,23 +37,29 @@ export const tags = defineResource({
     dateAdded: field.date('date_added', 'The date the tag was added', { readOnly: true, includedByDefault: false }),
     owner: field.owner(),
     ownerId: field.ownerId({ tql: true }),
-    // Read with ?fields=cases; tags are applied to cases from the case side (PUT /v3/cases/{id} tags).
-    cases: { ...field.collection('Cases', 'The cases with this tag'), readOnly: true },
   },
   collections: {
-    cases: { kind: 'linked', target: 'cases', table: 'case_tags', parentColumn: 'tag_id', targetColumn: 'case_id', itemType: 'Case', description: 'The cases with this tag' },
+    // Read with ?fields=cases; tags are applied to cases from the case side (PUT /v3/cases/{id} tags).
+    cases: { kind: 'linked', target: 'cases', table: 'case_tags', parentColumn: 'tag_id', targetColumn: 'case_id', itemType: 'Case', description: 'The cases with this tag', readOnly: true },
   },
   extraTql: [
     keyword('summary', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
   ],
   defaultSort: { column: 'id', direction: 'asc' },
-  async onCreate(values, ctx) {
-    await nameTag(values, ctx.db, ctx.ownerId);
+  // Names are unique per owner ignoring case (tags_name_per_owner): a create claims the name, or a
+  // case naming the tag links the one stored meanwhile.
+  uniqueKeys: [{ columns: ['owner_id', 'normalized'], conflict: (values, id) => tagNameTaken(values.name, id) }],
+  onCreate(values) {
+    nameTag(values);
   },
   async onUpdate(values, existing, ctx) {
-    if (values.name !== undefined) await nameTag(values, ctx.db, Number(existing.owner_id), Number(existing.id));
+    if (values.name === undefined) return;
+    nameTag(values);
+    await checkTagRename(values, ctx.db, Number(existing.owner_id), Number(existing.id));
   },
 });
+
+const labelNameTaken = (name: unknown, id: number) => `A security label named "${String(name)}" already exists (id ${id}).`;
 
 export const securityLabels = defineResource({
   name: 'securityLabels',
@@ -69,16 +79,23 @@ export const securityLabels = defineResource({
     keyword('summary', 'String', 'name', 'The name of the label'),
   ],
   defaultSort: { column: 'id', direction: 'asc' },
+  // A name is unique per owner (security_labels_name_per_owner): a create claims it. The System
+  // labels are seeded once and never created, so looking them up first races with nothing.
+  uniqueKeys: [{ columns: ['owner_id', 'name'], conflict: (values, id) => labelNameTaken(values.name, id) }],
   async onCreate(values, ctx) {
     values.color ??= 'FFFFFF';
     if (!/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
-    const taken = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name)
-      .where((eb: any) => eb.or([eb('owner_id', '=', ctx.ownerId), eb('owner_id', 'is', null)])).executeTakeFirst();
-    if (taken) throw new CairnError('conflict', `A security label named "${String(values.name)}" already exists (id ${taken.id}).`);
+    const system = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name as string).where('owner_id', 'is', null).executeTakeFirst();
+    if (system) throw new CairnError('conflict', labelNameTaken(values.name, Number(system.id)));
   },
-  onUpdate(values, existing) {
+  async onUpdate(values, existing, ctx) {
     if (existing.owner_id === null) throw new CairnError('forbidden', 'System security labels cannot be changed.');
     if (values.color !== undefined && !/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
+    if (values.name !== undefined && values.name !== existing.name) {
+      const taken = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name as string)
+        .where((eb) => eb.or([eb('owner_id', '=', Number(existing.owner_id)), eb('owner_id', 'is', null)])).executeTakeFirst();
+      if (taken) throw new CairnError('conflict', labelNameTaken(values.name, Number(taken.id)));
+    }
   },
 });
 

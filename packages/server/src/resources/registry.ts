@@ -1,18 +1,83 @@
+/**
+ * The set of v3 resources one engine serves. buildRegistry completes the declarations with what
+ * needs every resource at hand (the `has…()` sub-queries join two of them); the result is passed
+ * to the ResourceEngine and read by the v3 router. Nothing is filled in by importing a module.
+ */
 import { artifactTypes, securityLabels, securityOwners, tags } from './catalogue.js';
 import { artifacts, cases, notes, tasks, workflowEvents } from './case-management.js';
-import { nestedQueries } from './fields.js';
-import type { ResourceDefinition } from './types.js';
+import { childParent } from './define.js';
+import type { NestedQuery, ResourceDefinition } from './types.js';
 
-/** Every v3 resource, by its path under /v3. */
-export const RESOURCES: ReadonlyMap<string, ResourceDefinition> = new Map(
-  [cases, tasks, notes, artifacts, workflowEvents, tags, securityLabels, artifactTypes, securityOwners].map((r) => [r.name, r]),
-);
-
-// Sub-queries join two resources, so they are completed here, once every resource is declared.
-for (const resource of RESOURCES.values()) resource.nested = nestedQueries(resource, resourceNamed);
-
-export function resourceNamed(name: string): ResourceDefinition {
-  const resource = RESOURCES.get(name);
-  if (!resource) throw new Error(`No resource declared as "${name}".`);
-  return resource;
+export interface ResourceRegistry {
+  /** Every resource, by its path under /v3. */
+  readonly resources: ReadonlyMap<string, ResourceDefinition>;
+  /** The resource declared as `name`; a name no declaration has is a programming error. */
+  named(name: string): ResourceDefinition;
 }
+
+/** `WorkflowEvent` → `Workflow Event`. */
+const words = (itemType: string) => itemType.replace(/(?<=[a-z])(?=[A-Z])/g, ' ');
+
+/**
+ * The `has…()` sub-queries of a resource: one per parent (`hasCase` on a task: its case) and one
+ * per collection (`hasTask` on a case: any of its tasks), named after the other side's item type.
+ */
+function nestedQueries(resource: ResourceDefinition, resourceNamed: (name: string) => ResourceDefinition): NestedQuery[] {
+  const queries: NestedQuery[] = [];
+  const add = (target: ResourceDefinition, description: string, link: NestedQuery['link']) => {
+    const keyword = `has${target.itemType}`;
+    if (queries.some((q) => q.keyword === keyword)) throw new Error(`${resource.name} would have two ${keyword}() sub-queries.`);
+    queries.push({ keyword, name: `Associated ${words(target.itemType)}`, description, target: target.name, link });
+  };
+  for (const parent of resource.parents ?? []) {
+    const target = resourceNamed(parent.resource);
+    add(target, `A nested query for the ${words(target.itemType).toLowerCase()} of the ${words(resource.itemType).toLowerCase()}`, { outerColumn: parent.column, innerColumn: 'id' });
+  }
+  for (const collection of Object.values(resource.collections ?? {})) {
+    const target = resourceNamed(collection.target);
+    const description = `A nested query for ${collection.description.replace(/^The /, 'the ')}`;
+    if (collection.kind === 'children') add(target, description, { outerColumn: 'id', innerColumn: childParent(target, collection).column });
+    else add(target, description, { outerColumn: 'id', innerColumn: 'id', via: { table: collection.table, outerColumn: collection.parentColumn, innerColumn: collection.targetColumn } });
+  }
+  return queries;
+}
+
+/** The `every` sub-queries a declaration adds over one of its linked collections (hasAllTags). */
+function everyQueries(resource: ResourceDefinition, nested: NestedQuery[]): NestedQuery[] {
+  return (resource.everyQueries ?? []).map(({ keyword, collection: name, description }) => {
+    const collection = resource.collections?.[name];
+    if (collection?.kind !== 'linked') throw new Error(`${resource.name}.${keyword} names ${name}, which is not a linked collection.`);
+    const over = nested.find((n) => n.link.via?.table === collection.table)!;
+    if (nested.some((n) => n.keyword === keyword)) throw new Error(`${resource.name} would have two ${keyword}() sub-queries.`);
+    return { ...over, keyword, name: keyword.replace(/^has/, 'Has ').replace(/([A-Z])/g, ' $1').replace(/\s+/g, ' ').trim(), description, every: true };
+  });
+}
+
+/** A registry of `declarations`, each completed with its sub-queries; names must be unique. */
+export function buildRegistry(declarations: readonly ResourceDefinition[]): ResourceRegistry {
+  const declared = new Map<string, ResourceDefinition>();
+  for (const declaration of declarations) {
+    if (declared.has(declaration.name)) throw new Error(`Two resources are declared as "${declaration.name}".`);
+    declared.set(declaration.name, declaration);
+  }
+  const lookUp = (map: ReadonlyMap<string, ResourceDefinition>) => (name: string): ResourceDefinition => {
+    const resource = map.get(name);
+    if (!resource) throw new Error(`No resource declared as "${name}".`);
+    return resource;
+  };
+  const resources = new Map<string, ResourceDefinition>();
+  for (const declaration of declarations) {
+    const nested = nestedQueries(declaration, lookUp(declared));
+    resources.set(declaration.name, Object.freeze({ ...declaration, nested, everyNested: everyQueries(declaration, nested) }));
+  }
+  return { resources, named: lookUp(resources) };
+}
+
+/** Cairn's v3 resources. */
+export const CAIRN_RESOURCES: ResourceRegistry = buildRegistry([cases, tasks, notes, artifacts, workflowEvents, tags, securityLabels, artifactTypes, securityOwners]);
+
+/** Every v3 resource of CAIRN_RESOURCES, by its path under /v3 (what the v3 router mounts). */
+export const RESOURCES: ReadonlyMap<string, ResourceDefinition> = CAIRN_RESOURCES.resources;
+
+/** A resource of CAIRN_RESOURCES by name. */
+export const resourceNamed = (name: string): ResourceDefinition => CAIRN_RESOURCES.named(name);

@@ -4,13 +4,13 @@
  * The v3 router, OPTIONS descriptors, TQL compilation, validation and output all read this
  * object. Column and table names come only from declarations, never from a request.
  */
-import type { Kysely, RawBuilder } from 'kysely';
+import type { Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Principal } from '../auth/principal.js';
+import type { FieldKind } from './kinds/index.js';
+
+export type { FieldKind };
 
 export type TqlType = 'Integer' | 'BigInteger' | 'String' | 'StringLower' | 'Date' | 'Enum' | 'Boolean';
-
-/** How the engine reads and writes a field. */
-export type FieldKind = 'integer' | 'string' | 'date' | 'boolean' | 'enum' | 'user' | 'assignee' | 'owner' | 'ownerId' | 'parent' | 'collection' | 'computed';
 
 export interface FieldDefinition {
   /** The OPTIONS `type` (String, Integer, Date, Boolean, User, Assignee, Tags, Tasks, …). */
@@ -46,13 +46,22 @@ export interface FieldDefinition {
   sortable?: boolean;
 }
 
+/** SQL for a value computed from the row aliased `alias` (names from declarations only). */
+export type RowExpression = (alias: string) => RawBuilder<unknown>;
+
 export interface TqlKeyword {
   keyword: string;
   name: string;
   type: TqlType;
   description: string;
-  /** Column on the resource's table. */
-  column: string;
+  /**
+   * What the keyword compares, exactly one of: a column on the resource's table; a scalar
+   * `expression` over the row (a user's name, the owner's name); or `anyOf`, a value of which the
+   * row has many (a case's tag names): the condition that some of them passes `test`.
+   */
+  column?: string;
+  expression?: RowExpression;
+  anyOf?: (alias: string, test: (value: RawBuilder<unknown>) => RawBuilder<SqlBool>) => RawBuilder<SqlBool>;
   allowableValues?: readonly string[];
 }
 
@@ -64,7 +73,15 @@ export interface NestedQuery {
   target: string;
   /** inner.innerColumn = outer.outerColumn, or through a join table (`via`). */
   link: { outerColumn: string; innerColumn: string; via?: { table: string; outerColumn: string; innerColumn: string } };
+  /** Matches when every row of `target` (in the row's owner) that the inner query matches is linked, and one is (hasAllTags). */
+  every?: boolean;
 }
+
+/**
+ * A sub-query a ThreatConnect client may send for an association Cairn does not store (hasGroup,
+ * hasIndicator): refused with `reason`, rather than silently matching nothing.
+ */
+export interface UnsupportedQuery { keyword: string; reason: string }
 
 /** A parent an item hangs under (a task's case): named in bodies by id or xid. */
 export interface ParentReference {
@@ -77,7 +94,15 @@ export interface ParentReference {
   inherit?: Record<string, string>;
 }
 
-export interface ChildCollection {
+/** What every collection declares; its field entry (OPTIONS, `fields=`) is derived from it. */
+interface CollectionBase {
+  /** OPTIONS type of the field (default: itemType + "s"). */
+  type?: string;
+  /** Shown with `fields=`, never written through this side (a tag's cases). */
+  readOnly?: boolean;
+}
+
+export interface ChildCollection extends CollectionBase {
   kind: 'children';
   target: string;
   /** Which of the child's parents this collection is (its ParentReference idField). */
@@ -86,7 +111,7 @@ export interface ChildCollection {
   description: string;
 }
 
-export interface LinkedCollection {
+export interface LinkedCollection extends CollectionBase {
   kind: 'linked';
   target: string;
   table: string;
@@ -140,8 +165,14 @@ export interface ResourceDefinition {
   tql: TqlKeyword[];
   /** The same keywords by keywordKey(): what a query names them by, in any case, with or without `_`. */
   tqlByKey: ReadonlyMap<string, TqlKeyword>;
-  /** `has…()` sub-queries, one per parent and per collection (made by the registry, which knows every resource). */
+  /** `has…()` sub-queries, one per parent and per collection (made by buildRegistry, which knows every resource). */
   nested?: NestedQuery[];
+  /** The `every` sub-queries (hasAllTags), made by buildRegistry from `everyQueries`. */
+  everyNested?: NestedQuery[];
+  /** Sub-queries over a linked collection that match when every target row the inner query matches is linked (hasAllTags over tags). */
+  everyQueries?: { keyword: string; collection: string; description: string }[];
+  /** Sub-queries refused with a reason (associations Cairn does not store). */
+  unsupportedNested?: UnsupportedQuery[];
   /** Sort keys, API name → column: the fields marked `sortable` (made by defineResource). */
   sortable: Record<string, string>;
   /** What `sorting` accepts, by lower-case name: the sort keys, then every TQL keyword (made by defineResource). */
@@ -154,6 +185,17 @@ export interface ResourceDefinition {
   onCreate?(values: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
   /** Columns the server maintains on update; `existing` is the stored row. */
   onUpdate?(values: Record<string, unknown>, existing: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
+  /** After the row is inserted, in the same transaction (events): `values` are the stored columns. */
+  afterCreate?(id: number, values: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
+  /** After the row is updated, in the same transaction (events): `values` are the columns set. */
+  afterUpdate?(id: number, values: Record<string, unknown>, existing: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
+  /**
+   * Unique keys of the table besides id. A create inserts with ON CONFLICT DO NOTHING; when a
+   * key is taken, `conflict` words the 409, or a find-or-create (a tag named in a case's tags)
+   * takes the existing row. No look-up-then-insert race, and no failed statement in a PostgreSQL
+   * transaction.
+   */
+  uniqueKeys?: { columns: readonly string[]; conflict(values: Record<string, unknown>, existingId: number): string }[];
   /** Extra values the output reads, as scalar sub-queries over the row aliased `alias`. */
   extraColumns?: Record<string, (alias: string) => RawBuilder<unknown>>;
   /** Value for a unique field on create when the body has none (xid). */
@@ -168,4 +210,4 @@ export interface UserRef { id: number; userName: string; firstName: string; last
  * parents and collections. `extraTql` holds keywords
  * that are not a field of their own (aliases such as a note's `summary`, or a column no field shows).
  */
-export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'tqlByKey' | 'nested' | 'sortable' | 'sortKeys' | 'userColumns'> & { extraTql?: TqlKeyword[] };
+export type ResourceDeclaration = Omit<ResourceDefinition, 'tql' | 'tqlByKey' | 'nested' | 'everyNested' | 'sortable' | 'sortKeys' | 'userColumns'> & { extraTql?: TqlKeyword[] };

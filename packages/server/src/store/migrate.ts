@@ -5,6 +5,8 @@ import * as foundation from './migrations/0001_foundation.js';
 import * as caseManagement from './migrations/0002_case_management.js';
 import * as tqlIndexes from './migrations/0003_tql_indexes.js';
 import * as websupportLoginWindow from './migrations/0004_websupport_login_window.js';
+import * as outbox from './migrations/0006_outbox.js';
+import * as securityLabelNames from './migrations/0007_security_label_names.js';
 
 /** Migrations in order; each file is imported statically so no directory scan is needed. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_case_management': caseManagement,
   '0003_tql_indexes': tqlIndexes,
   '0004_websupport_login_window': websupportLoginWindow,
+  '0006_outbox': outbox,
+  '0007_security_label_names': securityLabelNames,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

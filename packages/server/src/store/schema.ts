@@ -94,6 +94,12 @@ export interface ArtifactTypesTable {
   id: Generated<number>; name: string; description: string; data_type: string; intel_type: string | null; derived_link: number;
 }
 
+/** Events written in the transaction of the change that raised them (core/outbox.ts). */
+export interface OutboxTable {
+  id: Generated<number>; owner_id: number; event_type: string; subject_type: string; subject_id: number; payload: string;
+  created_at: string; available_at: string; claimed_by: string | null; claimed_until: string | null; attempts: number; delivered_at: string | null;
+}
+
 export interface Database {
   owners: OwnersTable;
   community_members: CommunityMembersTable;
@@ -108,4 +114,5 @@ export interface Database {
   case_tags: CaseTagsTable;
   security_labels: SecurityLabelsTable;
   artifact_types: ArtifactTypesTable;
+  outbox: OutboxTable;
 }

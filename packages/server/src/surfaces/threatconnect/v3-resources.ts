@@ -174,7 +174,7 @@ function fieldsList(resource: ResourceDefinition) {
 function tqlList(resource: ResourceDefinition) {
   return [
     ...resource.tql.map((k) => ({ keyword: k.keyword, name: k.name, type: k.type, description: k.description, groupable: false, targetable: true, ...(k.allowableValues ? { allowableValues: k.allowableValues } : {}) })),
-    ...(resource.nested ?? []).map((n) => ({ keyword: n.keyword, name: n.name, type: 'Integer', description: n.description, groupable: false, targetable: true })),
+    ...[...(resource.nested ?? []), ...(resource.everyNested ?? [])].map((n) => ({ keyword: n.keyword, name: n.name, type: 'Integer', description: n.description, groupable: false, targetable: true })),
   ];
 }
 

@@ -1,19 +1,21 @@
 /**
- * Compiles a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every
- * keyword, column and table comes from a resource declaration; user text only ever becomes a
- * bound parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
+ * The TQL compiler, beside the declarations it reads (tql/ parses and knows no resource): compiles
+ * a TQL AST to a parameterised SQL condition through Kysely's `sql` template. Every keyword,
+ * column and table comes from a resource declaration; user text only ever becomes a bound
+ * parameter. String matching (CONTAINS, STARTSWITH, ENDSWITH, LIKE) compares lower-cased
  * on both dialects (SQLite's lower() is replaced by a Unicode one in store/database.ts), so SQLite
  * and PostgreSQL return the same rows. Where the dialect's LIKE already ignores ASCII case (SQLite)
  * and the pattern is ASCII, the column is matched as it is: the same rows, and no function call
  * per row scanned.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { keywordKey } from '../resources/fields.js';
-import type { NestedQuery, ResourceDefinition, TqlKeyword } from '../resources/types.js';
-import type { TqlNode, TqlOperator, TqlValue } from './ast.js';
-import { ASCII_ONLY, toStoredTime } from '../store/database.js';
-import { parseTqlDate } from './dates.js';
-import { TqlError } from './errors.js';
+import { ASCII_ONLY, toStoredTime } from '../../store/database.js';
+import type { TqlNode, TqlOperator, TqlValue } from '../../tql/ast.js';
+import { parseTqlDate } from '../../tql/dates.js';
+import { TqlError } from '../../tql/errors.js';
+import { keywordKey } from '../define.js';
+import type { NestedQuery, ResourceDefinition, TqlKeyword } from '../types.js';
+import { ownerCondition } from './owners.js';
 
 export interface TqlScope {
   resource: ResourceDefinition;
@@ -30,19 +32,16 @@ type Condition = RawBuilder<SqlBool>;
 
 function findNested(resource: ResourceDefinition, keyword: string): NestedQuery | undefined {
   const wanted = keywordKey(keyword);
-  return resource.nested?.find((n) => keywordKey(n.keyword) === wanted);
+  return resource.nested?.find((n) => keywordKey(n.keyword) === wanted) ?? resource.everyNested?.find((n) => keywordKey(n.keyword) === wanted);
 }
+
+/** The positive operator a negated one tests under NOT (for keywords on values a row has many of). */
+const POSITIVE: Partial<Record<TqlOperator, TqlOperator>> = {
+  NE: 'EQ', 'NOT IN': 'IN', 'NOT LIKE': 'LIKE', 'NOT CONTAINS': 'CONTAINS', 'NOT STARTSWITH': 'STARTSWITH', 'NOT ENDSWITH': 'ENDSWITH',
+};
 
 export function compileTql(node: TqlNode, scope: TqlScope): Condition {
   return new TqlCompiler(scope).compile(node, scope.resource, 't0', 0);
-}
-
-/** `resource` rows owned by a visible owner (and system rows where the resource has them). */
-export function ownerCondition(resource: ResourceDefinition, alias: string, ownerIds: readonly number[]): Condition {
-  if (!resource.ownerColumn) return sql<SqlBool>`1 = 1`;
-  const column = sql.ref(`${alias}.${resource.ownerColumn}`);
-  const list = ownerIds.length > 0 ? sql<SqlBool>`${column} in (${sql.join(ownerIds.map((id) => sql`${id}`))})` : sql<SqlBool>`1 = 0`;
-  return resource.includeSystemRows ? sql<SqlBool>`(${list} or ${column} is null)` : list;
 }
 
 class TqlCompiler {
@@ -58,8 +57,13 @@ class TqlCompiler {
       case 'not':
         return sql<SqlBool>`not (${this.compile(node.operand, resource, alias, depth)})`;
       case 'isNull': {
-        const column = this.column(resource, node.keyword, node.keywordPosition, alias);
-        return node.negated ? sql<SqlBool>`${column.ref} is not null` : sql<SqlBool>`${column.ref} is null`;
+        const { keyword, ref } = this.column(resource, node.keyword, node.keywordPosition, alias);
+        if (keyword.anyOf) {
+          // "tag IS NULL": no value at all; "tag IS NOT NULL": at least one.
+          const some = keyword.anyOf(alias, (value) => sql<SqlBool>`${value} is not null`);
+          return node.negated ? some : sql<SqlBool>`not (${some})`;
+        }
+        return node.negated ? sql<SqlBool>`${ref} is not null` : sql<SqlBool>`${ref} is null`;
       }
       case 'nested':
         return this.nested(node.keyword, node.keywordPosition, node.query, resource, alias, depth);
@@ -68,19 +72,23 @@ class TqlCompiler {
     }
   }
 
-  private column(resource: ResourceDefinition, keyword: string, position: number, alias: string) {
+  /** The keyword and what it compares: its column, or its expression over the row (`anyOf` keywords have no single value). */
+  private column(resource: ResourceDefinition, keyword: string, position: number, alias: string): { keyword: TqlKeyword; ref: RawBuilder<unknown> } {
     const found = resource.tqlByKey.get(keywordKey(keyword));
     if (!found) {
       const hint = findNested(resource, keyword) ? ` "${keyword}" is a sub-query: write ${keyword}(…).` : '';
       throw new TqlError(`Unknown keyword "${keyword}" at position ${position + 1} for ${resource.name}.${hint} See OPTIONS /v3/${resource.name}/tql for the keywords.`, position);
     }
-    return { keyword: found, ref: sql.ref(`${alias}.${found.column}`) };
+    const ref = found.column !== undefined ? sql.ref(`${alias}.${found.column}`) : found.expression ? sql`(${found.expression(alias)})` : sql`null`;
+    return { keyword: found, ref };
   }
 
   private nested(keyword: string, position: number, query: TqlNode, resource: ResourceDefinition, outer: string, depth: number): Condition {
     const nested = findNested(resource, keyword);
     if (!nested) {
-      const known = (resource.nested ?? []).map((n) => n.keyword).join(', ') || 'none';
+      const unsupported = resource.unsupportedNested?.find((u) => keywordKey(u.keyword) === keywordKey(keyword));
+      if (unsupported) throw new TqlError(`The sub-query "${keyword}" at position ${position + 1} is not supported on ${resource.name}: ${unsupported.reason}`, position);
+      const known = [...(resource.nested ?? []), ...(resource.everyNested ?? [])].map((n) => n.keyword).join(', ') || 'none';
       throw new TqlError(`Unknown sub-query "${keyword}" at position ${position + 1} for ${resource.name}; known: ${known}.`, position);
     }
     const target = this.scope.resourceNamed(nested.target);
@@ -92,6 +100,14 @@ class TqlCompiler {
     // outer side can use its index (tasks.case_id for hasCase(id = 5)). The NULL guard keeps
     // NOT has…() true for rows without a link, as NOT EXISTS would be.
     const outerColumn = sql.ref(`${outer}.${link.outerColumn}`);
+    if (nested.every && link.via) {
+      // Every target row (in the outer row's owner) that the inner query matches is linked, and there is one.
+      const via = `v${depth + 1}`;
+      const sameOwner = target.ownerColumn && resource.ownerColumn ? sql<SqlBool>`${sql.ref(`${inner}.${target.ownerColumn}`)} = ${sql.ref(`${outer}.${resource.ownerColumn}`)}` : sql<SqlBool>`1 = 1`;
+      const linked = sql<SqlBool>`${sql.ref(`${inner}.${link.innerColumn}`)} in (select ${sql.ref(`${via}.${link.via.innerColumn}`)} from ${sql.table(link.via.table)} as ${sql.raw(via)} where ${sql.ref(`${via}.${link.via.outerColumn}`)} = ${outerColumn})`;
+      const matching = sql`from ${sql.table(target.table)} as ${sql.raw(inner)} where ${owned} and ${sameOwner} and ${condition}`;
+      return sql<SqlBool>`(exists (select 1 ${matching}) and not exists (select 1 ${matching} and not (${linked})))`;
+    }
     if (link.via) {
       const via = `v${depth + 1}`;
       return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${sql.ref(`${via}.${link.via.outerColumn}`)} from ${sql.table(link.via.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${link.via.innerColumn}`)} where ${owned} and ${condition}))`;
@@ -103,7 +119,19 @@ class TqlCompiler {
   }
 
   private predicate(resource: ResourceDefinition, alias: string, keyword: string, position: number, op: TqlOperator, value: TqlValue): Condition {
-    const { keyword: kw, ref } = this.column(resource, keyword, position, alias);
+    const found = this.column(resource, keyword, position, alias);
+    const many = found.keyword.anyOf;
+    if (many) {
+      // A value the row has many of (a case's tag names): "tag = x" when any is x; "tag != x" when none is.
+      const positive = POSITIVE[op];
+      const some = many(alias, (ref) => this.comparison(found.keyword, ref, position, positive ?? op, value));
+      return positive ? sql<SqlBool>`not (${some})` : some;
+    }
+    return this.comparison(found.keyword, found.ref, position, op, value);
+  }
+
+  /** `ref op value` for the keyword's type: values bound, case folded where the type says so. */
+  private comparison(kw: TqlKeyword, ref: RawBuilder<unknown>, position: number, op: TqlOperator, value: TqlValue): Condition {
     const items = value.kind === 'list' ? value.items : [value];
     const scalars = () => {
       if (value.kind === 'list') throw new TqlError(`${kw.keyword} ${op} takes one value, not a list (position ${value.position + 1}).`, value.position);

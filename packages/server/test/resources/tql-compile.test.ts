@@ -8,13 +8,15 @@ import fc from 'fast-check';
 import {
   DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
 } from 'kysely';
-import { cases, tasks } from '../../src/resources/case-management.js';
+import { compileTql } from '../../src/resources/engine/tql.js';
 import { resourceNamed } from '../../src/resources/registry.js';
-import { compileTql } from '../../src/tql/compile.js';
 import { TqlError } from '../../src/tql/errors.js';
 import { formatTql } from '../../src/tql/format.js';
 import { parseTql } from '../../src/tql/parser.js';
 import type { TqlNode, TqlValue } from '../../src/tql/ast.js';
+
+const cases = resourceNamed('cases');
+const tasks = resourceNamed('tasks');
 
 const dialects = {
   sqlite: new Kysely<any>({ dialect: { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new SqliteIntrospector(db), createQueryCompiler: () => new SqliteQueryCompiler() } }),

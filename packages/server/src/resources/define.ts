@@ -1,5 +1,9 @@
-/** Small builders so that a declaration reads like the OPTIONS descriptor it produces. */
-import type { ChildCollection, FieldDefinition, FieldKind, NestedQuery, ParentReference, ResourceDeclaration, ResourceDefinition, TqlKeyword, TqlType } from './types.js';
+/**
+ * Declaring a resource: small field builders so that a declaration reads like the OPTIONS
+ * descriptor it produces, and defineResource, which derives what the engine reads from it.
+ */
+import { kindOf } from './kinds/index.js';
+import type { ChildCollection, CollectionDefinition, FieldDefinition, ParentReference, ResourceDeclaration, ResourceDefinition, RowExpression, TqlKeyword, TqlType } from './types.js';
 
 type Options = Partial<FieldDefinition>;
 
@@ -28,20 +32,28 @@ export const field = {
     ({ type: 'Integer', kind: 'parent', createOnly: true, includedByDefault: true, description, ...options }),
   parentXid: (description: string): FieldDefinition =>
     ({ type: 'String', kind: 'parent', createOnly: true, writeOnly: true, maxLength: 100, description }),
-  collection: (type: string, description: string): FieldDefinition =>
-    ({ type, kind: 'collection', includedByDefault: false, description }),
   computed: (type: string, description: string, compute: (row: Record<string, unknown>) => unknown): FieldDefinition =>
     ({ type, kind: 'computed', readOnly: true, includedByDefault: true, description, compute }),
 };
 
-export const keyword = (keyword: string, type: TqlType, column: string, description: string, allowableValues?: readonly string[]): TqlKeyword =>
-  ({ keyword, name: keyword.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase()), type, column, description, ...(allowableValues ? { allowableValues } : {}) });
+const keywordName = (keyword: string) => keyword.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
 
-/** The TQL type a field's kind implies (a user or assignee is searched by the user's ID). */
-const TQL_TYPE_OF_KIND: Partial<Record<FieldKind, TqlType>> = {
-  integer: 'Integer', parent: 'Integer', ownerId: 'Integer', user: 'Integer', assignee: 'Integer',
-  string: 'String', enum: 'Enum', date: 'Date', boolean: 'Boolean',
-};
+/** A TQL keyword on a column of the resource's table. */
+export const keyword = (keyword: string, type: TqlType, column: string, description: string, allowableValues?: readonly string[]): TqlKeyword =>
+  ({ keyword, name: keywordName(keyword), type, column, description, ...(allowableValues ? { allowableValues } : {}) });
+
+/** A TQL keyword on a value computed from the row (`expression(alias)`: names from declarations only). */
+export const computedKeyword = (keyword: string, type: TqlType, expression: RowExpression, description: string, allowableValues?: readonly string[]): TqlKeyword =>
+  ({ keyword, name: keywordName(keyword), type, expression, description, ...(allowableValues ? { allowableValues } : {}) });
+
+/** A TQL keyword on values the row has many of: true when any of them passes the comparison. */
+export const anyOfKeyword = (keyword: string, type: TqlType, anyOf: NonNullable<TqlKeyword['anyOf']>, description: string): TqlKeyword =>
+  ({ keyword, name: keywordName(keyword), type, anyOf, description });
+
+/** The field entry a collection implies (OPTIONS descriptor, `fields=`): declared once, on the collection. */
+function collectionField(collection: CollectionDefinition): FieldDefinition {
+  return { type: collection.type ?? `${collection.itemType}s`, kind: 'collection', includedByDefault: false, description: collection.description, ...(collection.readOnly ? { readOnly: true } : {}) };
+}
 
 /**
  * A resource as the engine reads it: the declaration plus its TQL keywords and sort keys, taken
@@ -50,16 +62,24 @@ const TQL_TYPE_OF_KIND: Partial<Record<FieldKind, TqlType>> = {
  */
 export function defineResource(declaration: ResourceDeclaration): ResourceDefinition {
   const { extraTql = [], ...rest } = declaration;
+  const fields: Record<string, FieldDefinition> = { ...declaration.fields };
+  for (const [name, collection] of Object.entries(declaration.collections ?? {})) {
+    if (fields[name]) throw new Error(`${declaration.name}.${name} is declared as a field and as a collection; declare it once, as a collection.`);
+    fields[name] = collectionField(collection);
+  }
   const tql: TqlKeyword[] = [];
   const sortable: Record<string, string> = {};
-  for (const [name, def] of Object.entries(declaration.fields)) {
+  for (const [name, def] of Object.entries(fields)) {
     if (!def.tql && !def.sortable) continue;
     if (!def.column) throw new Error(`${declaration.name}.${name} is marked for TQL or sorting but has no column.`);
     if (def.sortable) sortable[name] = def.column;
     if (!def.tql) continue;
-    const type = def.tqlType ?? TQL_TYPE_OF_KIND[def.kind];
+    const type = def.tqlType ?? kindOf(def.kind).tqlType;
     if (!type) throw new Error(`${declaration.name}.${name}: a ${def.kind} field has no TQL type; set tqlType.`);
     tql.push(keyword(def.tql === true ? name : def.tql, type, def.column, def.tqlDescription ?? def.description, type === 'Enum' ? def.allowableValues : undefined));
+  }
+  for (const k of extraTql) {
+    if ([k.column, k.expression, k.anyOf].filter((x) => x !== undefined).length !== 1) throw new Error(`${declaration.name} keyword ${k.keyword}: give exactly one of column, expression, anyOf.`);
   }
   tql.push(...extraTql);
   const tqlByKey = new Map<string, TqlKeyword>();
@@ -69,11 +89,12 @@ export function defineResource(declaration: ResourceDeclaration): ResourceDefini
   }
   // "sort results based on a valid TQL parameter for the endpoint" (docs v3/sort_results.rst).
   const sortKeys = new Map<string, { name: string; column: string }>();
-  for (const [name, column] of [...Object.entries(sortable), ...tql.map((k) => [k.keyword, k.column] as const)]) {
+  const columnKeywords = tql.filter((k) => k.column !== undefined).map((k) => [k.keyword, k.column!] as const);
+  for (const [name, column] of [...Object.entries(sortable), ...columnKeywords]) {
     if (!sortKeys.has(name.toLowerCase())) sortKeys.set(name.toLowerCase(), { name, column });
   }
-  const userColumns = Object.values(declaration.fields).filter((f) => (f.kind === 'user' || f.kind === 'assignee') && f.column).map((f) => f.column!);
-  return { ...rest, tql, tqlByKey, sortable, sortKeys, userColumns };
+  const userColumns = Object.values(fields).filter((f) => kindOf(f.kind).namesUser && f.column).map((f) => f.column!);
+  return { ...rest, fields, tql, tqlByKey, sortable, sortKeys, userColumns };
 }
 
 /** How TQL matches keywords: case-insensitively, with or without underscores (tcex writes `case_id`). */
@@ -86,31 +107,4 @@ export function childParent(target: ResourceDefinition, collection: ChildCollect
   const parent = target.parents?.find((p) => p.idField === collection.parentField);
   if (!parent) throw new Error(`${target.name} declares no parent ${collection.parentField}.`);
   return parent;
-}
-
-/** `WorkflowEvent` → `Workflow Event`. */
-const words = (itemType: string) => itemType.replace(/(?<=[a-z])(?=[A-Z])/g, ' ');
-
-/**
- * The `has…()` sub-queries of a resource: one per parent (`hasCase` on a task: its case) and one
- * per collection (`hasTask` on a case: any of its tasks), named after the other side's item type.
- */
-export function nestedQueries(resource: ResourceDefinition, resourceNamed: (name: string) => ResourceDefinition): NestedQuery[] {
-  const queries: NestedQuery[] = [];
-  const add = (target: ResourceDefinition, description: string, link: NestedQuery['link']) => {
-    const keyword = `has${target.itemType}`;
-    if (queries.some((q) => q.keyword === keyword)) throw new Error(`${resource.name} would have two ${keyword}() sub-queries.`);
-    queries.push({ keyword, name: `Associated ${words(target.itemType)}`, description, target: target.name, link });
-  };
-  for (const parent of resource.parents ?? []) {
-    const target = resourceNamed(parent.resource);
-    add(target, `A nested query for the ${words(target.itemType).toLowerCase()} of the ${words(resource.itemType).toLowerCase()}`, { outerColumn: parent.column, innerColumn: 'id' });
-  }
-  for (const collection of Object.values(resource.collections ?? {})) {
-    const target = resourceNamed(collection.target);
-    const description = `A nested query for ${collection.description.replace(/^The /, 'the ')}`;
-    if (collection.kind === 'children') add(target, description, { outerColumn: 'id', innerColumn: childParent(target, collection).column });
-    else add(target, description, { outerColumn: 'id', innerColumn: 'id', via: { table: collection.table, outerColumn: collection.parentColumn, innerColumn: collection.targetColumn } });
-  }
-  return queries;
 }

@@ -1,0 +1,12 @@
+/** What every engine concern works with: the database, the resources served and the dialect's traits. */
+import type { Kysely } from 'kysely';
+import type { ResourceRegistry } from '../registry.js';
+
+export type Row = Record<string, unknown>;
+
+export interface EngineContext {
+  db: Kysely<any>;
+  registry: ResourceRegistry;
+  /** SQLite's LIKE ignores ASCII case by itself: TQL then needs no lower() for ASCII patterns. */
+  likeIgnoresAsciiCase: boolean;
+}

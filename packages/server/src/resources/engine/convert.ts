@@ -1,0 +1,37 @@
+/** Body values → column values through the fields' kinds, and the validation errors they raise. */
+import { CairnError, type FieldProblem } from '../../core/errors.js';
+import { kindOf, type ConvertContext } from '../kinds/index.js';
+import type { FieldDefinition, ResourceDefinition } from '../types.js';
+import type { Row } from './context.js';
+
+export function problem(field: string, message: string): FieldProblem {
+  return { field, message };
+}
+
+/** Validates one plain field (`name` is its path in the body) and writes its column value. */
+export async function convertField(def: FieldDefinition, value: unknown, name: string, values: Row, problems: FieldProblem[], ctx: ConvertContext): Promise<void> {
+  const column = def.column!;
+  if (value === null) {
+    if (def.required) problems.push(problem(name, 'is required and cannot be null'));
+    else values[column] = null;
+    return;
+  }
+  const kind = kindOf(def.kind);
+  if (kind.write !== 'column' || !kind.convert) return void problems.push(problem(name, 'cannot be set'));
+  const converted = await kind.convert(def, value, ctx);
+  if ('problem' in converted) problems.push(problem(name, converted.problem));
+  else values[column] = converted.value;
+}
+
+export function requireObject(body: unknown): Row {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
+    throw new CairnError('validation', 'The request body must be a JSON object.');
+  }
+  return body as Row;
+}
+
+export function fieldError(problems: FieldProblem[], resource: ResourceDefinition): CairnError {
+  const missing = problems.every((p) => p.message.startsWith('is required'));
+  const summary = problems.slice(0, 10).map((p) => `${p.field} ${p.message}`).join('; ');
+  return new CairnError(missing ? 'missing-data' : 'validation', `Invalid ${resource.itemType.toLowerCase()}: ${summary}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}.`, { fields: problems });
+}

@@ -1,0 +1,54 @@
+/** Building the list query: the rows' select, the owner-scoped TQL condition, and the order. */
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { CairnError } from '../../core/errors.js';
+import { parseTql } from '../../tql/parser.js';
+import type { ResourceDefinition } from '../types.js';
+import type { EngineContext } from './context.js';
+import { ownerCondition } from './owners.js';
+import { compileTql } from './tql.js';
+
+/** `select t0.*` plus the declaration's extra columns (scalar sub-queries over the row). */
+export function selectRows(db: Kysely<any>, resource: ResourceDefinition) {
+  let query = db.selectFrom(`${resource.table} as t0`).selectAll('t0');
+  for (const [name, expression] of Object.entries(resource.extraColumns ?? {})) query = query.select(expression('t0').as(name));
+  return query;
+}
+
+/** Rows of `ownerIds` that the TQL (if any) matches, over the row aliased t0. */
+export function listCondition(engine: EngineContext, resource: ResourceDefinition, ownerIds: readonly number[], tql: string | undefined): RawBuilder<SqlBool> {
+  const owned = ownerCondition(resource, 't0', ownerIds);
+  if (tql === undefined || tql.trim() === '') return owned;
+  const ast = parseTql(tql);
+  const condition = compileTql(ast, { resource, resourceNamed: engine.registry.named, ownerIds, now: new Date(), likeIgnoresAsciiCase: engine.likeIgnoresAsciiCase });
+  return sql<SqlBool>`${owned} and ${condition}`;
+}
+
+/** `sorting` directions: NULL counts as lowest for asc/desc; nullsfirst/nullslast sort ascending. */
+const SORT_DIRECTIONS = new Map<string, ['asc' | 'desc', 'first' | 'last']>([
+  ['asc', ['asc', 'first']], ['desc', ['desc', 'last']], ['nullsfirst', ['asc', 'first']], ['nullslast', ['asc', 'last']],
+]);
+
+export type Ordering = [column: string, direction: 'asc' | 'desc', nulls: 'first' | 'last'][];
+
+/**
+ * `sorting=name asc dateAdded desc` → columns; unknown keys are an error naming the sortable ones.
+ * NULL placement is explicit so both dialects agree (SQLite sorts NULL lowest, PostgreSQL highest):
+ * NULL counts as lowest for asc/desc; `nullsfirst`/`nullslast` sort ascending with NULLs before/after.
+ */
+export function ordering(resource: ResourceDefinition, sorting: string | undefined): Ordering {
+  const order: Ordering = [];
+  const tokens = (sorting ?? '').trim().split(/[\s,]+/).filter(Boolean);
+  if (tokens.length > 20) throw new CairnError('bad-request', 'sorting takes at most 10 keys.');
+  for (let i = 0; i < tokens.length; i++) {
+    const key = tokens[i]!;
+    const column = resource.sortKeys.get(key.toLowerCase())?.column;
+    if (!column) throw new CairnError('bad-request', `Cannot sort ${resource.name} by "${key.slice(0, 60)}"; sortable: ${[...resource.sortKeys.values()].map((k) => k.name).join(', ')}.`);
+    const given = SORT_DIRECTIONS.get(tokens[i + 1]?.toLowerCase() ?? '');
+    if (given) i++;
+    const [direction, nulls] = given ?? SORT_DIRECTIONS.get('asc')!;
+    order.push([column, direction, nulls]);
+  }
+  if (order.length === 0 && resource.defaultSort) order.push([resource.defaultSort.column, resource.defaultSort.direction, resource.defaultSort.direction === 'asc' ? 'first' : 'last']);
+  if (!order.some(([column]) => column === 'id')) order.push(['id', 'asc', 'first']);
+  return order;
+}

@@ -1,0 +1,281 @@
+/**
+ * Writes: create with nested children and links in one transaction, partial update with
+ * collection modes, delete and bulk delete. Parents are found among the caller's visible owners;
+ * unique keys are claimed with INSERT … ON CONFLICT DO NOTHING, never looked up first.
+ */
+import type { Kysely } from 'kysely';
+import type { Principal } from '../../auth/principal.js';
+import { CairnError, type FieldProblem } from '../../core/errors.js';
+import { toStoredTime } from '../../store/database.js';
+import { childParent } from '../define.js';
+import { asId, isIdLike, kindOf } from '../kinds/index.js';
+import type { ChildCollection, CollectionDefinition, LinkedCollection, ResourceDefinition, WriteContext } from '../types.js';
+import type { EngineContext, Row } from './context.js';
+import { convertField, fieldError, problem, requireObject } from './convert.js';
+import { findRow } from './ids.js';
+import { ownerCondition, readOwners, writeOwner } from './owners.js';
+import { listCondition } from './query.js';
+
+/** Items accepted in one nested collection of a POST or PUT. */
+const MAX_NESTED_WRITE_ITEMS = 1000;
+
+const BODY_META_KEYS = new Set(['ownerId', 'ownerName', 'owner']);
+/** Body keys that name the owner a POST writes to (read by writeOwner), also where a resource shows them read-only. */
+const WRITE_OWNER_KEYS = new Set(['ownerId', 'ownerName']);
+
+/** The field a body key names; only the declaration's own keys (a body may say "constructor"). */
+const fieldNamed = (resource: ResourceDefinition, name: string) => (Object.hasOwn(resource.fields, name) ? resource.fields[name] : undefined);
+
+/** What to do when a unique key of the new row is taken: a 409, or take the stored row (find-or-create). */
+type WhenTaken = 'conflict' | 'take';
+
+/** Creates the item in one transaction; returns its id. */
+export async function createItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, body: unknown, owner?: string[]): Promise<number> {
+  const input = requireObject(body);
+  const ownerId = writeOwner(principal, owner, input);
+  return engine.db.transaction().execute(async (trx) => {
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
+    return insertItem(engine, resource, input, ctx, '');
+  });
+}
+
+async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: { field: string; id: number }, whenTaken: WhenTaken = 'conflict'): Promise<number> {
+  const problems: FieldProblem[] = [];
+  const values: Row = {};
+  const pending: [string, CollectionDefinition, unknown][] = [];
+  for (const [name, value] of Object.entries(body)) {
+    const def = fieldNamed(resource, name);
+    // ownerId/ownerName choose the owner of a top-level POST (writeOwner), even where the item shows them read-only.
+    if (path === '' && WRITE_OWNER_KEYS.has(name) && (!def || def.kind === 'ownerId' || def.kind === 'owner')) continue;
+    if (!def) {
+      if (!BODY_META_KEYS.has(name)) problems.push(problem(path + name, `is not a field of ${resource.name} (OPTIONS /v3/${resource.name} lists them)`));
+      continue;
+    }
+    const write = kindOf(def.kind).write;
+    if (def.readOnly && write !== 'parent') { problems.push(problem(path + name, 'is read-only')); continue; }
+    if (write === 'collection') { pending.push([name, resource.collections![name]!, value]); continue; }
+    if (write === 'parent') continue;
+    if (write === 'computed') { values[name] = value; continue; }
+    await convertField(def, value, path + name, values, problems, ctx);
+  }
+  for (const [name, def] of Object.entries(resource.fields)) {
+    if (def.required && body[name] === undefined && def.defaultValue === undefined) problems.push(problem(path + name, 'is required'));
+  }
+  const parentInfo = await resolveParents(engine, resource, body, ctx, path, problems, parent);
+  if (problems.length > 0) throw fieldError(problems, resource);
+  Object.assign(values, parentInfo.values);
+  const ownerId = parentInfo.ownerId ?? ctx.ownerId;
+  const rowCtx = { ...ctx, ownerId };
+  if (resource.ownerColumn) values[resource.ownerColumn] = ownerId;
+  for (const [column, generate] of Object.entries(resource.generated ?? {})) values[column] ??= generate();
+  for (const def of Object.values(resource.fields)) {
+    if (def.defaultValue !== undefined && def.column && values[def.column] === undefined) values[def.column] = def.defaultValue;
+  }
+  await resource.onCreate?.(values, rowCtx);
+  for (const [name, def] of Object.entries(resource.fields)) {
+    if (kindOf(def.kind).write === 'computed' && !def.readOnly) delete values[name];
+  }
+  stamp(resource, values, ctx.now, true);
+  const inserted = await insertRow(ctx.db, resource, values);
+  if ('takenId' in inserted) {
+    if (whenTaken === 'take') return inserted.takenId;
+    throw new CairnError('conflict', inserted.message);
+  }
+  const id = inserted.id;
+  await resource.afterCreate?.(id, values, rowCtx);
+  for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, rowCtx, path);
+  return id;
+}
+
+/**
+ * Inserts the row; where the resource has unique keys, with ON CONFLICT DO NOTHING, then finds
+ * the row holding the key. On PostgreSQL the insert waits for a concurrent transaction that
+ * inserted the same key, so the row found is the committed one, and no statement fails (a failed
+ * statement would abort the whole transaction).
+ */
+async function insertRow(db: Kysely<any>, resource: ResourceDefinition, values: Row): Promise<{ id: number } | { takenId: number; message: string }> {
+  if (!resource.uniqueKeys?.length) {
+    const inserted = await db.insertInto(resource.table).values(values).returning('id').executeTakeFirstOrThrow();
+    return { id: Number(inserted.id) };
+  }
+  const inserted = await db.insertInto(resource.table).values(values).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
+  if (inserted) return { id: Number(inserted.id) };
+  for (const key of resource.uniqueKeys) {
+    let query = db.selectFrom(resource.table).select('id');
+    for (const column of key.columns) query = query.where(column, '=', values[column] as never);
+    const taken = await query.executeTakeFirst();
+    if (taken) return { takenId: Number(taken.id), message: key.conflict(values, Number(taken.id)) };
+  }
+  throw new CairnError('conflict', `The ${resource.itemType.toLowerCase()} conflicts with one written at the same time; try again.`);
+}
+
+function stamp(resource: ResourceDefinition, values: Row, now: string, creating: boolean): void {
+  const columns = new Set(Object.values(resource.fields).map((f) => f.column));
+  if (creating && columns.has('date_added')) values.date_added = now;
+  if (columns.has('last_updated')) values.last_updated = now;
+  if (columns.has('last_modified')) values.last_modified = now;
+}
+
+/** Finds the named parent (by id or xid) among the caller's visible owners. */
+async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: { field: string; id: number }): Promise<{ values: Row; ownerId?: number }> {
+  if (!resource.parents) return { values: {} };
+  const named = resource.parents.filter((p) => (given?.field === p.idField) || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined));
+  const names = resource.parents.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
+  if (named.length === 0) { problems.push(problem(path + resource.parents[0]!.idField, `is required: name the parent with one of ${names}`)); return { values: {} }; }
+  if (resource.oneParentOf && named.length > 1) { problems.push(problem(path + named[1]!.idField, `name exactly one parent (${names})`)); return { values: {} }; }
+  const values: Row = {};
+  let ownerId: number | undefined;
+  for (const reference of named) {
+    const target = engine.registry.named(reference.resource);
+    let row: Row | undefined;
+    if (given?.field === reference.idField) {
+      row = await ctx.db.selectFrom(target.table).selectAll().where('id', '=', given.id).executeTakeFirst();
+    } else {
+      const byId = body[reference.idField];
+      const byXid = reference.xidField ? body[reference.xidField] : undefined;
+      if (byId !== undefined && !isIdLike(byId)) { problems.push(problem(path + reference.idField, 'must be an id')); continue; }
+      if (byXid !== undefined && (typeof byXid !== 'string' || byXid.length > 100)) { problems.push(problem(path + reference.xidField!, 'must be an xid string')); continue; }
+      let query = ctx.db.selectFrom(`${target.table} as t0`).selectAll('t0').where(ownerCondition(target, 't0', [...ctx.principal.visibleOwnerIds]));
+      const parentId = byId !== undefined ? asId(byId) : undefined;
+      query = byId !== undefined ? query.where('t0.id', '=', parentId ?? -1) : query.where('t0.xid', '=', String(byXid));
+      row = byId !== undefined && parentId === undefined ? undefined : await query.executeTakeFirst();
+      if (!row) { problems.push(problem(path + (byId !== undefined ? reference.idField : reference.xidField!), `names no ${target.itemType.toLowerCase()} visible to you`)); continue; }
+    }
+    if (!row) continue;
+    values[reference.column] = Number(row.id);
+    for (const [column, from] of Object.entries(reference.inherit ?? {})) values[column] ??= row[from];
+    const rowOwner = target.ownerColumn ? Number(row[target.ownerColumn]) : undefined;
+    if (ownerId !== undefined && rowOwner !== undefined && rowOwner !== ownerId) {
+      throw new CairnError('mismatched-items', `The parents named belong to different owners.`);
+    }
+    ownerId = rowOwner;
+  }
+  if (!resource.oneParentOf) {
+    const first = resource.parents[0]!;
+    if (values[first.column] === undefined && problems.length === 0) problems.push(problem(path + first.idField, 'is required'));
+  }
+  return { values, ownerId };
+}
+
+async function applyCollection(engine: EngineContext, resource: ResourceDefinition, parentId: number, name: string, collection: CollectionDefinition, raw: unknown, ctx: WriteContext, path: string): Promise<void> {
+  const wrapper = Array.isArray(raw) ? { data: raw } : raw as { data?: unknown; mode?: unknown };
+  if (typeof wrapper !== 'object' || wrapper === null || !Array.isArray(wrapper.data)) {
+    throw fieldError([problem(path + name, 'must be {"data":[…], "mode":"append|replace|delete"}')], resource);
+  }
+  const mode = wrapper.mode === undefined ? 'append' : String(wrapper.mode).toLowerCase();
+  if (!['append', 'replace', 'delete'].includes(mode)) throw fieldError([problem(`${path}${name}.mode`, 'must be append, replace or delete')], resource);
+  if (wrapper.data.length > MAX_NESTED_WRITE_ITEMS) throw fieldError([problem(`${path}${name}.data`, `takes at most ${MAX_NESTED_WRITE_ITEMS} items per request`)], resource);
+  const items = wrapper.data.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fieldError([problem(`${path}${name}[${i}]`, 'must be an object')], resource);
+    return item as Row;
+  });
+  if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path);
+  else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
+}
+
+async function applyChildren(engine: EngineContext, collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string): Promise<void> {
+  const target = engine.registry.named(collection.target);
+  const column = childParent(target, collection).column;
+  if (mode === 'delete') {
+    const ids = items.map((item, i) => {
+      if (item.id === undefined) throw fieldError([problem(`${path}${name}[${i}].id`, 'is required to delete')], target);
+      if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
+      return asId(item.id);
+    }).filter((id): id is number => id !== undefined); // a larger id names nothing to delete
+    if (ids.length > 0) await ctx.db.deleteFrom(target.table).where(column, '=', parentId).where('id', 'in', ids).execute();
+    return;
+  }
+  if (mode === 'replace') await ctx.db.deleteFrom(target.table).where(column, '=', parentId).execute();
+  for (const [i, item] of items.entries()) {
+    if (item.id !== undefined) throw fieldError([problem(`${path}${name}[${i}].id`, `${collection.itemType} items are created here; leave out id (to change one, PUT /v3/${target.name}/{id})`)], target);
+    await insertItem(engine, target, item, ctx, `${path}${name}[${i}].`, { field: collection.parentField, id: parentId });
+  }
+}
+
+async function applyLinks(engine: EngineContext, collection: LinkedCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string): Promise<void> {
+  const target = engine.registry.named(collection.target);
+  const ids: number[] = [];
+  const byName = collection.byName;
+  for (const [i, item] of items.entries()) {
+    const label = byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+    if (item.id !== undefined) {
+      if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
+      const linkId = asId(item.id);
+      const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
+      if (!row) throw new CairnError('not-found', `${path}${name}[${i}]: no ${target.itemType.toLowerCase()} ${String(item.id)} in this owner.`);
+      ids.push(Number(row.id));
+    } else if (byName && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength) {
+      const row = await ctx.db.selectFrom(target.table).select('id').where(target.ownerColumn!, '=', ctx.ownerId).where(byName.column, '=', byName.normalize(label)).executeTakeFirst();
+      if (row) ids.push(Number(row.id));
+      // Found or created: a concurrent request creating the same name links the same row.
+      else if (mode !== 'delete') ids.push(await insertItem(engine, target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`, undefined, 'take'));
+    } else {
+      throw fieldError([problem(`${path}${name}[${i}]`, byName ? `needs an id or a ${byName.keys[0]} of at most ${byName.maxLength} characters` : 'needs an id')], target);
+    }
+  }
+  if (mode === 'replace') await ctx.db.deleteFrom(collection.table).where(collection.parentColumn, '=', parentId).execute();
+  if (mode === 'delete') {
+    if (ids.length > 0) await ctx.db.deleteFrom(collection.table).where(collection.parentColumn, '=', parentId).where(collection.targetColumn, 'in', ids).execute();
+    return;
+  }
+  for (const id of new Set(ids)) {
+    // Linking twice (or two requests linking at once) keeps one link.
+    await ctx.db.insertInto(collection.table).values({ [collection.parentColumn]: parentId, [collection.targetColumn]: id }).onConflict((oc) => oc.doNothing()).execute();
+  }
+  if (collection.touchColumn && ids.length > 0) await ctx.db.updateTable(target.table).set({ [collection.touchColumn]: ctx.now }).where('id', 'in', ids).execute();
+}
+
+/** Changes the fields and collections the body names; returns the item's id. */
+export async function updateItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, ref: string, body: unknown, owner?: string[]): Promise<number> {
+  const input = requireObject(body);
+  const ownerIds = readOwners(principal, owner);
+  const existing = await findRow(engine, resource, ref, ownerIds);
+  const id = Number(existing.id);
+  await engine.db.transaction().execute(async (trx) => {
+    const ownerId = resource.ownerColumn ? Number(existing[resource.ownerColumn]) : principal.organizationId;
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
+    const problems: FieldProblem[] = [];
+    const values: Row = {};
+    const pending: [string, CollectionDefinition, unknown][] = [];
+    for (const [name, value] of Object.entries(input)) {
+      const def = fieldNamed(resource, name);
+      if (!def) {
+        if (!BODY_META_KEYS.has(name) && name !== 'id') problems.push(problem(name, `is not a field of ${resource.name}`));
+        continue;
+      }
+      if (name === 'id') continue;
+      const write = kindOf(def.kind).write;
+      if (def.readOnly) { problems.push(problem(name, 'is read-only')); continue; }
+      if (def.createOnly || write === 'parent') {
+        const current = def.column ? existing[def.column] : undefined;
+        if (current === undefined || String(current) !== String(value)) problems.push(problem(name, 'can only be set when the item is created'));
+        continue;
+      }
+      if (write === 'collection') { pending.push([name, resource.collections![name]!, value]); continue; }
+      await convertField(def, value, name, values, problems, ctx);
+    }
+    if (problems.length > 0) throw fieldError(problems, resource);
+    await resource.onUpdate?.(values, existing, ctx);
+    stamp(resource, values, ctx.now, false);
+    // Some resources stamp no time (workflow events, labels): a PUT of {} or of collections only sets nothing.
+    if (Object.keys(values).length > 0) await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
+    await resource.afterUpdate?.(id, values, existing, ctx);
+    for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, ctx, '');
+  });
+  return id;
+}
+
+export async function removeItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, ref: string, owner?: string[]): Promise<void> {
+  const ownerIds = readOwners(principal, owner);
+  const existing = await findRow(engine, resource, ref, ownerIds);
+  if (resource.includeSystemRows && existing[resource.ownerColumn!] === null) throw new CairnError('forbidden', `System ${resource.name} cannot be deleted.`);
+  await engine.db.deleteFrom(resource.table).where('id', '=', Number(existing.id)).execute();
+}
+
+/** Deletes every item the TQL matches (among the caller's owners); returns how many. */
+export async function removeMatching(engine: EngineContext, resource: ResourceDefinition, principal: Principal, tql: string, owner?: string[]): Promise<number> {
+  const ownerIds = readOwners(principal, owner);
+  // One statement: no ids travel to the server and back, however many rows match.
+  const result = await engine.db.deleteFrom(`${resource.table} as t0`).where(listCondition(engine, resource, ownerIds, tql)).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
