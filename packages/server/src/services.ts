@@ -2,13 +2,14 @@
 import { Authenticator } from './auth/authenticator.js';
 import { CredentialStore } from './auth/credential-store.js';
 import { ReplayGuard } from './auth/replay-guard.js';
-import { loadMasterKey, SecretBox } from './auth/secrets.js';
 import { TokenService } from './auth/tokens.js';
 import type { CairnConfig } from './config.js';
+import { loadMasterKey } from './core/master-key.js';
+import { SecretBox } from './core/secrets.js';
 import { TenancyService } from './core/tenancy/tenancy-service.js';
+import path from 'node:path';
 import { openStore, type Store } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
-import path from 'node:path';
 import { ResourceEngine } from './resources/engine.js';
 
 export interface CairnServices {
@@ -38,7 +39,7 @@ export interface ServiceOptions {
 export async function createServices(config: CairnConfig, options: ServiceOptions = {}): Promise<CairnServices> {
   const store = options.store ?? openStore({ databaseUrl: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'cairn.sqlite') });
   if (options.migrate !== false) await migrateToLatest(store);
-  const master = loadMasterKey(config.masterKey, config.dataDir);
+  const master = loadMasterKey(config.masterKey, config.dataDir)!;
   const secrets = new SecretBox(master.key);
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const credentials = new CredentialStore(store.db, secrets);
@@ -51,7 +52,7 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     credentials,
     tokens,
     resources: new ResourceEngine(store.db, store.dialect),
-    authenticator: new Authenticator(credentials, tokens, new ReplayGuard(), config.clockSkewSeconds, now),
+    authenticator: new Authenticator({ credentials, tokens, replay: new ReplayGuard(), clockSkewSeconds: config.clockSkewSeconds, now }),
     now,
     masterKeyGenerated: master.generatedAt,
     close: async () => {
@@ -60,3 +61,4 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     },
   };
 }
+

@@ -7,8 +7,8 @@
 import type { Kysely } from 'kysely';
 import { apiKeyContext, CREDENTIAL_EPOCH_KEY, secretContext, visibleOwnersOf } from '../core/tenancy/tenancy-service.js';
 import type { Database } from '../store/schema.js';
-import type { Principal } from './principal.js';
-import type { SecretBox } from './secrets.js';
+import type { Principal } from '../core/principal.js';
+import type { SecretBox } from '../core/secrets.js';
 
 export interface Credential {
   principal: Omit<Principal, 'scheme'>;
