@@ -5,6 +5,7 @@ import * as foundation from './migrations/0001_foundation.js';
 import * as caseManagement from './migrations/0002_case_management.js';
 import * as tqlIndexes from './migrations/0003_tql_indexes.js';
 import * as websupportLoginWindow from './migrations/0004_websupport_login_window.js';
+import * as masterKeyCheck from './migrations/0005_master_key_check.js';
 
 /** Migrations in order; each file is imported statically so no directory scan is needed. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_case_management': caseManagement,
   '0003_tql_indexes': tqlIndexes,
   '0004_websupport_login_window': websupportLoginWindow,
+  '0005_master_key_check': masterKeyCheck,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
