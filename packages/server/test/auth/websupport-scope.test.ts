@@ -52,6 +52,14 @@ for (const dialect of testDialects()) {
       assert.equal(bare.status, 200, 'no query: the path is the whole target');
     });
 
+    it('@cairn/client signs path and query with the Websupport scheme, good on every surface', async () => {
+      const client = server.client('websupport');
+      for (const target of ['/api/v3/cases?tql=id%3E0&resultLimit=2', '/api/v2/owners?resultLimit=1', '/v1/user?page=1&pagesize=5', '/v1/user/self']) {
+        const response = await client.request('GET', target);
+        assert.equal(response.status, 200, `${target}: ${await response.text()}`);
+      }
+    });
+
     it('on the Websupport surface the bare path is still enough, and path+query too', async () => {
       const t = nowSeconds();
       assert.equal((await rawRequest(server.baseUrl, 'GET', '/v1/user?page=1', websupportHeaders(key, secret, 'GET', '/v1/user', t))).status, 200);
