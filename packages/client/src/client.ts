@@ -74,7 +74,8 @@ export class CairnClient {
         if (!this.#options.token) throw new Error('The threatconnect-token scheme needs a token.');
         return { Authorization: formatThreatConnectTokenAuthorization(this.#options.token) };
       case 'websupport':
-        return signWebsupport({ apiKey: accessId, secret }, { method, path: url.pathname, timestamp }, hmac);
+        // Path and query: what every surface accepts (the Websupport surface also takes the bare path).
+        return signWebsupport({ apiKey: accessId, secret }, { method, path: url.pathname + url.search, timestamp }, hmac);
       case 'contrast':
         if (!this.#options.apiKey) throw new Error('The contrast scheme needs the organization API key (apiKey).');
         return contrastHeaders({ userName: accessId, serviceKey: secret, apiKey: this.#options.apiKey });

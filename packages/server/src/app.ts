@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { Principal } from './auth/principal.js';
+import { SIGN_WHOLE_TARGET_POLICY, WEBSUPPORT_SURFACE_POLICY, type AuthPolicy } from './auth/scheme.js';
 import { CairnError } from './core/errors.js';
 import { recordRouteTable } from './http/route-table.js';
 import type { CairnServices } from './services.js';
@@ -22,6 +23,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** No authentication (health checks, documentation). */
     public?: boolean;
+    /** How requests to this route may be signed: the rule of the route's surface (set when the route is added). */
+    authPolicy?: AuthPolicy;
   }
 }
 
@@ -59,6 +62,12 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
   recordRouteTable(app);
   app.decorateRequest('principal', null as unknown as Principal);
 
+  // Each route carries its surface's signing rule, worked out once here rather than per request.
+  app.addHook('onRoute', (route) => {
+    const authPolicy = surfaceFor(route.url).name === 'websupport' ? WEBSUPPORT_SURFACE_POLICY : SIGN_WHOLE_TARGET_POLICY;
+    route.config = { ...route.config, authPolicy };
+  });
+
   // CORS: a preflight is answered before authentication and before any route (v3 has OPTIONS
   // routes). Callback-style hooks: authentication of a cached credential completes without a
   // single promise on this hot path.
@@ -72,10 +81,11 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
         .send();
       return;
     }
-    if (request.is404 || request.routeOptions.config?.public) return done();
+    const routeConfig = request.routeOptions.config;
+    if (request.is404 || routeConfig?.public) return done();
     let outcome: Principal | Promise<Principal>;
     try {
-      outcome = services.authenticator.authenticate({ method: request.method, rawUrl: request.raw.url ?? request.url, headers: request.headers });
+      outcome = services.authenticator.authenticate({ method: request.method, rawUrl: request.raw.url ?? request.url, headers: request.headers }, routeConfig?.authPolicy ?? SIGN_WHOLE_TARGET_POLICY);
     } catch (error) {
       return done(error as Error);
     }

@@ -1,7 +1,9 @@
 /**
  * Websupport-style HMAC: HTTP Basic where the user is the API key and the password is
  * hex HMAC-SHA1(secret, `<METHOD> <path> <unix seconds>`); the time travels in `Date`
- * (ISO 8601 basic, GMT: `20190123T094657Z`). The path is sent without the query.
+ * (ISO 8601 basic, GMT: `20190123T094657Z`). `path` is the request target as sent, path and
+ * query (the documentation's example); Cairn's Websupport surface (`/v1`) also accepts the bare
+ * path that the live service verifies, every other surface only path and query.
  */
 import { base64ToText, bytesToHex, textToBase64 } from './encoding.js';
 import type { HmacFunction } from './hmac.js';

@@ -5,10 +5,11 @@
  * by any process (this server, another node, the CLI) takes effect within a second.
  */
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { apiKeyContext, CREDENTIAL_EPOCH_KEY, secretContext, visibleOwnersOf } from '../core/tenancy/tenancy-service.js';
 import type { Database } from '../store/schema.js';
-import type { Principal } from './principal.js';
-import type { SecretBox } from './secrets.js';
+import type { Principal } from '../core/principal.js';
+import type { SecretBox } from '../core/secrets.js';
 
 export interface Credential {
   principal: Omit<Principal, 'scheme'>;
@@ -21,11 +22,26 @@ export interface Credential {
   websupportLoginWindow: boolean;
 }
 
-const MAX_ENTRIES = 10_000;
+/** Default bound on cached credentials, and separately on remembered unknown names and ids. */
+export const MAX_CACHED_CREDENTIALS = 10_000;
 
+export interface CredentialStoreOptions {
+  /** How stale the epoch may be before a look-up reads it again. */
+  epochCheckMs?: number;
+  maxEntries?: number;
+}
+
+/**
+ * The caches are bounded LRUs: when full, the least recently used entry goes, never the lot. Names
+ * and ids that matched no user are remembered in caches of their own, so that a flood of unknown
+ * access ids cannot push out the credentials of the clients actually calling.
+ */
 export class CredentialStore {
-  readonly #byName = new Map<string, Credential | null>();
-  readonly #byId = new Map<number, Credential | null>();
+  readonly #byName: LRUCache<string, Credential>;
+  readonly #byId: LRUCache<number, Credential>;
+  readonly #unknownNames: LRUCache<string, true>;
+  readonly #unknownIds: LRUCache<number, true>;
+  readonly #epochCheckMs: number;
   #epoch: string | undefined;
   #checkedAt = 0;
   #pendingCheck: Promise<void> | undefined;
@@ -34,16 +50,25 @@ export class CredentialStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly secrets: SecretBox,
-    private readonly epochCheckMs = 1000,
-  ) {}
+    options: CredentialStoreOptions = {},
+  ) {
+    const max = options.maxEntries ?? MAX_CACHED_CREDENTIALS;
+    this.#byName = new LRUCache({ max });
+    this.#byId = new LRUCache({ max });
+    this.#unknownNames = new LRUCache({ max });
+    this.#unknownIds = new LRUCache({ max });
+    this.#epochCheckMs = options.epochCheckMs ?? 1000;
+  }
 
   /**
    * The cached credential without waiting: a Credential, null for a cached "no such user", or
    * undefined when the cache cannot answer (not loaded, or the epoch was not checked recently).
    */
   peek(userName: string): Credential | null | undefined {
-    if (Date.now() - this.#checkedAt >= this.epochCheckMs) return undefined;
-    return this.#byName.get(userName);
+    if (Date.now() - this.#checkedAt >= this.#epochCheckMs) return undefined;
+    const credential = this.#byName.get(userName);
+    if (credential !== undefined) return credential;
+    return this.#unknownNames.has(userName) ? null : undefined;
   }
 
   /** Checks the epoch in the background every half interval, so `peek` keeps answering. */
@@ -52,7 +77,7 @@ export class CredentialStore {
     this.#watcher = setInterval(() => {
       this.#checkedAt = 0;
       this.#freshen().catch(() => undefined);
-    }, Math.max(50, Math.floor(this.epochCheckMs / 2)));
+    }, Math.max(50, Math.floor(this.#epochCheckMs / 2)));
     this.#watcher.unref();
   }
 
@@ -64,34 +89,39 @@ export class CredentialStore {
   /** By access id (API users) or user name (people); undefined when there is no such user. */
   async byUserName(userName: string): Promise<Credential | undefined> {
     await this.#freshen();
-    if (!this.#byName.has(userName)) this.#remember(await this.#load('user_name', userName), userName);
-    return this.#byName.get(userName) ?? undefined;
+    if (!this.#byName.has(userName) && !this.#unknownNames.has(userName)) {
+      const credential = await this.#load('user_name', userName);
+      if (credential) this.#remember(credential);
+      else this.#unknownNames.set(userName, true);
+    }
+    return this.#byName.get(userName);
   }
 
   async byUserId(id: number): Promise<Credential | undefined> {
     await this.#freshen();
-    if (!this.#byId.has(id)) {
+    if (!this.#byId.has(id) && !this.#unknownIds.has(id)) {
       const credential = await this.#load('id', id);
-      this.#remember(credential, credential?.principal.userName);
-      if (!credential) this.#byId.set(id, null);
+      if (credential) this.#remember(credential);
+      else this.#unknownIds.set(id, true);
     }
-    return this.#byId.get(id) ?? undefined;
+    return this.#byId.get(id);
   }
 
   /** Drops everything cached (called after this process changed a credential). */
   invalidate(): void {
     this.#byName.clear();
     this.#byId.clear();
+    this.#unknownNames.clear();
+    this.#unknownIds.clear();
   }
 
-  #remember(credential: Credential | undefined, userName: string | undefined): void {
-    if (this.#byName.size >= MAX_ENTRIES) this.invalidate();
-    if (userName !== undefined) this.#byName.set(userName, credential ?? null);
-    if (credential) this.#byId.set(credential.principal.userId, credential);
+  #remember(credential: Credential): void {
+    this.#byName.set(credential.principal.userName, credential);
+    this.#byId.set(credential.principal.userId, credential);
   }
 
   async #freshen(): Promise<void> {
-    if (Date.now() - this.#checkedAt < this.epochCheckMs) return;
+    if (Date.now() - this.#checkedAt < this.#epochCheckMs) return;
     this.#pendingCheck ??= (async () => {
       try {
         const row = await this.db.selectFrom('system_settings').select('value').where('key', '=', CREDENTIAL_EPOCH_KEY).executeTakeFirst();

@@ -1,31 +1,24 @@
 /**
  * Remembers signatures for the length of the clock window so that an API user who opted in
- * (`reject_replay`) gets a repeated signature refused. In memory, bounded; a multi-node
- * deployment shares it through Redis (later).
+ * (`reject_replay`) gets a repeated signature refused. In memory, bounded: when full, the least
+ * recently seen signature is forgotten first (never the lot); a multi-node deployment shares it
+ * through Redis (later).
  */
-export class ReplayGuard {
-  readonly #seen = new Map<string, number>();
+import { LRUCache } from 'lru-cache';
 
-  constructor(private readonly maxEntries = 200_000) {}
+export class ReplayGuard {
+  /** Signature key → unix second until which it counts as used. */
+  readonly #seen: LRUCache<string, number>;
+
+  constructor(maxEntries = 200_000) {
+    this.#seen = new LRUCache({ max: maxEntries });
+  }
 
   /** Records `key` until `expiresAt` (unix seconds); false when it was already recorded. */
   remember(key: string, expiresAt: number, now: number): boolean {
     const known = this.#seen.get(key);
     if (known !== undefined && known >= now) return false;
-    if (this.#seen.size >= this.maxEntries) this.#sweep(now);
     this.#seen.set(key, expiresAt);
     return true;
-  }
-
-  #sweep(now: number): void {
-    for (const [key, expiresAt] of this.#seen) if (expiresAt < now) this.#seen.delete(key);
-    // Still full of live entries: drop the oldest half rather than grow without bound.
-    if (this.#seen.size >= this.maxEntries) {
-      let drop = Math.floor(this.#seen.size / 2);
-      for (const key of this.#seen.keys()) {
-        if (drop-- <= 0) break;
-        this.#seen.delete(key);
-      }
-    }
   }
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -72,28 +73,21 @@ export const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * Kysely's SQLite driver prepares every query anew, which costs about as much as running a short
- * indexed query. This keeps the last STATEMENT_CACHE_SIZE statements by SQL text (parameters stay
- * bound per run, so reuse changes nothing but the cost). A statement still being iterated is never
- * handed out twice: that caller gets a fresh one. SQLite re-prepares a cached statement itself
- * when the schema changes under it.
+ * indexed query. This keeps the STATEMENT_CACHE_SIZE most recently used statements by SQL text
+ * (parameters stay bound per run, so reuse changes nothing but the cost). A statement still being
+ * iterated is never handed out twice: that caller gets a fresh one. SQLite re-prepares a cached
+ * statement itself when the schema changes under it.
  */
 export function withStatementCache(sqlite: SQLite.Database): SqliteDatabase & { readonly cachedStatements: number } {
-  const cache = new Map<string, SQLite.Statement>();
+  const cache = new LRUCache<string, SQLite.Statement>({ max: STATEMENT_CACHE_SIZE });
   return {
     get cachedStatements() { return cache.size; },
     close: () => { cache.clear(); sqlite.close(); },
     prepare(sql: string) {
       const cached = cache.get(sql);
-      if (cached !== undefined && !cached.busy) {
-        cache.delete(sql); // most recently used last
-        cache.set(sql, cached);
-        return cached;
-      }
+      if (cached !== undefined && !cached.busy) return cached;
       const statement = sqlite.prepare(sql);
-      if (cached === undefined) {
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-        cache.set(sql, statement);
-      }
+      if (cached === undefined) cache.set(sql, statement);
       return statement;
     },
   };

@@ -5,6 +5,7 @@ import * as foundation from './migrations/0001_foundation.js';
 import * as caseManagement from './migrations/0002_case_management.js';
 import * as tqlIndexes from './migrations/0003_tql_indexes.js';
 import * as websupportLoginWindow from './migrations/0004_websupport_login_window.js';
+import * as masterKeyCheck from './migrations/0005_master_key_check.js';
 import * as outbox from './migrations/0006_outbox.js';
 import * as securityLabelNames from './migrations/0007_security_label_names.js';
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_case_management': caseManagement,
   '0003_tql_indexes': tqlIndexes,
   '0004_websupport_login_window': websupportLoginWindow,
+  '0005_master_key_check': masterKeyCheck,
   '0006_outbox': outbox,
   '0007_security_label_names': securityLabelNames,
 };

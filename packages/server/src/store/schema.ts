@@ -49,6 +49,14 @@ export interface SystemSettingsTable {
   value: string;
 }
 
+/** The single row (id 1) that tells which master key the secrets are encrypted under (migration 0005). */
+export interface MasterKeyCheckTable {
+  id: number;
+  /** `hmac-sha256-v1:<base64>`: HMAC of a constant under a key derived from the master key. */
+  verifier: string;
+  created_at: string;
+}
+
 /** Case management (migration 0002); the v3 engine reads these through their declarations. */
 export interface CasesTable {
   id: Generated<number>; owner_id: number; xid: string; name: string; description: string | null;
@@ -105,6 +113,7 @@ export interface Database {
   community_members: CommunityMembersTable;
   users: UsersTable;
   system_settings: SystemSettingsTable;
+  master_key_check: MasterKeyCheckTable;
   cases: CasesTable;
   tasks: TasksTable;
   artifacts: ArtifactsTable;

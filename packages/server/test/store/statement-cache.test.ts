@@ -58,4 +58,17 @@ describe('SQLite statement cache', () => {
     assert.equal((await sql<{ n: number }>`select 0 as n from items`.execute(db)).rows[0]!.n, 0);
     await db.destroy();
   });
+
+  it('evicts the least recently used text: one in steady use survives a flood of one-off texts', () => {
+    const { sqlite, cached } = open();
+    const hot = 'select name from items where id = ?';
+    const statement = cached.prepare(hot);
+    for (let i = 0; i < STATEMENT_CACHE_SIZE * 2; i++) {
+      cached.prepare(`select ${i} as n from items`);
+      if (i % 100 === 0) assert.equal(cached.prepare(hot), statement, `still cached after ${i} one-off texts`);
+    }
+    assert.equal(cached.prepare(hot), statement);
+    assert.equal(cached.cachedStatements, STATEMENT_CACHE_SIZE);
+    sqlite.close();
+  });
 });

@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hashPassword, randomString } from '../../auth/secrets.js';
+import { randomString } from '../identifiers.js';
+import { hashPassword } from '../secrets.js';
 import type { TenancyService } from './tenancy-service.js';
 
 export const BOOTSTRAP_FILE = 'bootstrap-credentials.json';

@@ -4,7 +4,8 @@
  */
 import crypto from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { newAccessId, newOrganizationApiKey, newSecret, type SecretBox } from '../../auth/secrets.js';
+import { newAccessId, newOrganizationApiKey, newSecret } from '../identifiers.js';
+import type { SecretBox } from '../secrets.js';
 import { nowIso } from '../../store/database.js';
 import type { Database, OwnersTable, UsersTable } from '../../store/schema.js';
 import { CairnError, conflict, notFound } from '../errors.js';

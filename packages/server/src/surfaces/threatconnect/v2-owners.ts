@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../auth/principal.js';
 import { CairnError } from '../../core/errors.js';
 import type { Owner } from '../../core/tenancy/tenancy-service.js';
@@ -22,19 +23,19 @@ const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, 
  * The owners list as JSON text, kept per principal and page. A principal is one immutable object
  * per credential (a rename, a membership change or a rotation makes a new one), so the text can
  * never outlive what it shows; clients poll this route, and it costs no serialization after the first.
+ * Per principal, the least recently asked page goes first when the bound is reached.
  */
-const ownersJsonByPrincipal = new WeakMap<Principal, Map<string, string>>();
+const ownersJsonByPrincipal = new WeakMap<Principal, LRUCache<string, string>>();
 const MAX_PAGES_PER_PRINCIPAL = 16;
 
 function ownersJson(principal: Principal, start: number, limit: number): string {
   let pages = ownersJsonByPrincipal.get(principal);
-  if (!pages) ownersJsonByPrincipal.set(principal, (pages = new Map()));
+  if (!pages) ownersJsonByPrincipal.set(principal, (pages = new LRUCache({ max: MAX_PAGES_PER_PRINCIPAL })));
   const key = `${start}:${limit}`;
   let text = pages.get(key);
   if (text === undefined) {
     const owners = principal.visibleOwners;
     text = JSON.stringify({ status: 'Success', data: { resultCount: owners.length, owner: owners.slice(start, start + limit).map(ownerJson) } });
-    if (pages.size >= MAX_PAGES_PER_PRINCIPAL) pages.clear();
     pages.set(key, text);
   }
   return text;
