@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CairnProcess, freePort, removeTempDirs, runCairn, tempDir, type CommandResult } from '../support/cli.js';
+import { CairnProcess, freePort, oneLineFailure, removeTempDirs, runCairn, tempDir, type CommandResult } from '../support/cli.js';
 
 after(removeTempDirs);
 
@@ -26,13 +26,7 @@ async function cairnJson<T = any>(dataDir: string, ...args: string[]): Promise<T
 
 /** A failure: exit 1, exactly one line on stderr starting `cairn: `, no stack trace. Returns that line. */
 async function cairnFails(dataDir: string, ...args: string[]): Promise<string> {
-  const result = await cairn(dataDir, ...args);
-  assert.equal(result.code, 1, `expected exit 1 from cairn ${args.join(' ')}; stdout: ${result.stdout}`);
-  assert.doesNotMatch(result.stderr, / {4}at /, 'no stack trace');
-  const lines = result.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
-  assert.match(lines[0]!, /^cairn: \S/);
-  return lines[0]!;
+  return oneLineFailure(await cairn(dataDir, ...args));
 }
 
 /** A failure with --json: exit 1, stdout is one JSON object with `error` and `code`. */

@@ -3,6 +3,7 @@
  * commands (`runCairn`) and long-running ones (`startCairn`: serve, worker) with their output
  * captured, a wait for a log line, and a stop by signal that reports the exit code.
  */
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -31,6 +32,16 @@ export async function runCairn(args: string[], env: Record<string, string> = {})
     if (typeof e.code !== 'number') throw error;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** Asserts a failure: exit 1, exactly one line on stderr starting `cairn: `, no stack trace. Returns that line. */
+export function oneLineFailure(result: CommandResult): string {
+  assert.equal(result.code, 1, `expected exit 1; stdout: ${result.stdout}`);
+  assert.doesNotMatch(result.stderr, / {4}at /, 'no stack trace');
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
+  assert.match(lines[0]!, /^cairn: \S/);
+  return lines[0]!;
 }
 
 /** Temporary directories removed by `removeTempDirs` (call it from an `after` hook). */
@@ -112,10 +123,15 @@ export class CairnProcess {
   }
 }
 
-/** `cairn serve` on a free port over `dataDir`, waited for until ready. */
+/** `cairn serve` on a free port over `dataDir`, waited for until it logs that it is ready (so `env` keeps the info level). */
 export async function startCairnServe(dataDir: string, env: Record<string, string> = {}): Promise<{ server: CairnProcess; port: number; baseUrl: string }> {
   const port = await freePort();
   const server = new CairnProcess(['serve', '--port', String(port), '--data-dir', dataDir], env);
-  await server.waitForLog('Cairn is ready');
+  try {
+    await server.waitForLog('Cairn is ready');
+  } catch (error) {
+    await server.stop('SIGKILL');
+    throw error;
+  }
   return { server, port, baseUrl: `http://127.0.0.1:${port}` };
 }
