@@ -20,7 +20,7 @@ const README = path.join(REPOSITORY_ROOT, 'README.md');
 interface ShellBlock { line: number; script: string; notRun?: string }
 
 /** The ```sh blocks of a Markdown text, each with the reason from a `<!-- not run: … -->` line just above it. */
-export function shellBlocks(markdown: string): ShellBlock[] {
+function shellBlocks(markdown: string): ShellBlock[] {
   const lines = markdown.split('\n');
   const blocks: ShellBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
