@@ -12,14 +12,15 @@
  *
  *   npm run bench:auth [-- --seconds 3 --rounds 9 --connections 16 --no-pin]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { cpuPinning, freePort, startCairn, waitFor } from './support/process.js';
+import { ratioLine } from './support/ratio.js';
+import { bootstrapFile, readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
+import { median } from './support/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,44 +35,17 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 if (![seconds, rounds, connections].every((n) => Number.isInteger(n) && n > 0)) throw new Error('--seconds, --rounds and --connections take whole numbers above 0.');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const cpus = os.availableParallelism();
-const pin = !values['no-pin'] && cpus >= 2 && process.platform === 'linux' && hasTaskset();
-const serverCpu = cpus - 1;
+const pinning = cpuPinning(!values['no-pin']);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bench-'));
 const port = await freePort();
-const cli = path.resolve(import.meta.dirname, '../packages/server/bin/cairn.js');
-const serverArgv = [process.execPath, cli, 'serve', '--port', String(port), '--data-dir', dataDir];
-const [command, ...argv] = pin ? ['taskset', '-c', String(serverCpu), ...serverArgv] : serverArgv;
-const server = spawn(command!, argv, { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-if (pin) execFileSync('taskset', ['-p', '-c', `0-${serverCpu - 1}`, String(process.pid)], { stdio: 'ignore' });
+const server = startCairn(['serve', '--port', String(port), '--data-dir', dataDir], { cpu: pinning.pinned ? pinning.serverCpu : undefined });
 const stop = () => { server.kill('SIGTERM'); fs.rmSync(dataDir, { recursive: true, force: true }); };
 process.on('exit', stop);
 
-const credentialsFile = path.join(dataDir, 'bootstrap-credentials.json');
-for (let i = 0; !fs.existsSync(credentialsFile); i++) {
-  if (i > 300) throw new Error('The server did not start within 30 s.');
-  await new Promise((r) => setTimeout(r, 100));
-}
+await waitFor('The server start', 30, () => fs.existsSync(bootstrapFile(dataDir)));
 await new Promise((r) => setTimeout(r, 200));
-const { apiUser } = JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as { apiUser: { accessId: string; secret: string } };
+const { apiUser } = readBootstrapCredentials(dataDir);
 
 /** The Node process serving (taskset execs it, so it is the spawned pid either way). */
 const statFile = `/proc/${server.pid}/stat`;
@@ -86,11 +60,7 @@ function serverCpuSeconds(): number | undefined {
   }
 }
 
-function signedHeaders(): Record<string, string> {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = crypto.createHmac('sha256', apiUser.secret).update(`/api/v2/owners:GET:${timestamp}`).digest('base64');
-  return { Timestamp: String(timestamp), Authorization: `TC ${apiUser.accessId}:${signature}` };
-}
+const signedHeaders = (): Record<string, string> => threatConnectHeaders(apiUser, '/api/v2/owners');
 
 interface Load { rps: number; cpuMicrosPerRequest: number | undefined }
 async function load(pathname: string, headers: Record<string, string>, duration: number): Promise<Load> {
@@ -104,7 +74,7 @@ async function load(pathname: string, headers: Record<string, string>, duration:
 }
 
 console.log(`${rounds} rounds of ${seconds} s per endpoint, ${connections} connections; `
-  + (pin ? `server pinned to CPU ${serverCpu}, load generator to CPU 0-${serverCpu - 1}` : 'no CPU pinning'));
+  + pinning.describe());
 
 // Warm-up: JIT, caches, SQLite page cache.
 await load('/healthz', {}, 3);
@@ -128,11 +98,6 @@ for (let round = 1; round <= rounds; round++) {
   const cpu = (l: Load) => (l.cpuMicrosPerRequest === undefined ? '' : ` (${l.cpuMicrosPerRequest.toFixed(1)} µs CPU/request)`);
   console.log(`round ${round}: /healthz ${h.rps.toFixed(0)} req/s${cpu(h)}, signed /api/v2/owners ${o.rps.toFixed(0)} req/s${cpu(o)}, ratio ${ratios.at(-1)!.toFixed(3)}`);
 }
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const cpuMedian = (loads: Load[]) => (loads.every((l) => l.cpuMicrosPerRequest !== undefined) ? median(loads.map((l) => l.cpuMicrosPerRequest!)) : undefined);
 const [healthCpu, ownersCpu] = [cpuMedian(health), cpuMedian(owners)];
 const ratio = median(ratios);
@@ -140,6 +105,6 @@ console.log(`median: /healthz ${median(health.map((l) => l.rps)).toFixed(0)} req
 if (healthCpu !== undefined && ownersCpu !== undefined) {
   console.log(`server CPU per request (median): /healthz ${healthCpu.toFixed(1)} µs, signed /api/v2/owners ${ownersCpu.toFixed(1)} µs (ratio ${(healthCpu / ownersCpu).toFixed(3)})`);
 }
-console.log(`ratio signed/healthz = ${ratio.toFixed(3)} (median of ${rounds} round ratios; target >= 0.85) ${ratio >= 0.85 ? 'PASS' : 'BELOW TARGET'}`);
+console.log(ratioLine('signed/healthz', ratio, { atLeast: 0.85 }, `median of ${rounds} round ratios`));
 stop();
 process.exit(0);

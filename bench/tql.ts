@@ -31,11 +31,9 @@
  * `--cache` keeps the seeded data directory in .bench/tql-<cases>/ and reuses it (pending
  * migrations are applied and new indexes analysed before the server starts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +42,10 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Principal } from '../packages/server/src/auth/principal.js';
 import { ResourceEngine } from '../packages/server/src/resources/engine.js';
 import { CAIRN_RESOURCES, resourceNamed } from '../packages/server/src/resources/registry.js';
+import { exited, freePort, REPOSITORY_ROOT, startCairn, stopChild, waitFor, waitForHealthy } from './support/process.js';
+import { describeTarget, meetsTarget, type RatioTarget } from './support/ratio.js';
+import { bootstrapFile, readBootstrapCredentials, threatConnectHeaders, type BootstrapCredentials } from './support/signing.js';
+import { percentile } from './support/stats.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -61,51 +63,17 @@ if (!Number.isInteger(CASES) || CASES < 1000) throw new Error('--cases takes a w
 const PAGE = 100;
 const SEED_VERSION = 1;
 
-const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'packages/server/bin/cairn.js');
+/** The API's p50 over the hand SQL's p50 that a query must stay within. */
+const RATIO_TARGET: RatioTarget = { atMost: 1.5 };
+const root = REPOSITORY_ROOT;
 
 // ------------------------------------------------------------------ data directory & processes
 
-interface Credentials { organization: { id: number }; apiUser: { id: number; accessId: string; secret: string } }
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const children = new Set<ChildProcess>();
-function run(argv: string[]): ChildProcess {
-  const child = spawn(process.execPath, [cli, ...argv], { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => {
-  if (child.exitCode !== null) resolve(child.exitCode);
-  else child.once('exit', (code) => resolve(code));
-});
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await exited(child);
-}
-
-async function waitFor(what: string, seconds: number, ready: () => boolean | Promise<boolean>): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  while (!(await ready())) {
-    if (Date.now() > until) throw new Error(`${what} did not happen within ${seconds} s.`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+type Credentials = BootstrapCredentials;
 
 const cacheDir = path.join(root, '.bench', `tql-${CASES}`);
 const markerFile = path.join(cacheDir, 'seeded.json');
 const dbFile = (dir: string) => path.join(dir, 'cairn.sqlite');
-const credentialsFile = (dir: string) => path.join(dir, 'bootstrap-credentials.json');
 
 // ------------------------------------------------------------------ seeding
 
@@ -250,19 +218,18 @@ if (cached) {
   dataDir = args.cache ? (fs.mkdirSync(cacheDir, { recursive: true }), cacheDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bench-tql-'));
 }
 process.on('exit', () => {
-  for (const child of children) child.kill('SIGTERM');
   if (!args.cache) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
 
 if (!cached) {
   // First start: migrations and bootstrap (organization, community, users, API credentials).
-  const first = run(['serve', '--port', String(await freePort()), '--data-dir', dataDir]);
-  await waitFor('The first start (migrate + bootstrap)', 60, () => fs.existsSync(credentialsFile(dataDir)));
+  const first = startCairn(['serve', '--port', String(await freePort()), '--data-dir', dataDir]);
+  await waitFor('The first start (migrate + bootstrap)', 60, () => fs.existsSync(bootstrapFile(dataDir)));
   await new Promise((r) => setTimeout(r, 300));
   await stopChild(first);
   const started = performance.now();
-  seed(dbFile(dataDir), CASES, JSON.parse(fs.readFileSync(credentialsFile(dataDir), 'utf8')) as Credentials);
+  seed(dbFile(dataDir), CASES, readBootstrapCredentials(dataDir));
   seedSeconds = (performance.now() - started) / 1000;
   console.log(`seeded in ${seedSeconds.toFixed(1)} s (inserts + ANALYZE)`);
   if (args.cache) fs.writeFileSync(markerFile, JSON.stringify({ version: SEED_VERSION, cases: CASES, seedSeconds }) + '\n');
@@ -271,7 +238,7 @@ if (!cached) {
 // Pending migrations (e.g. new indexes on a cached database) are applied before the measured
 // server starts, and any index without statistics is analysed, so both sides plan alike.
 {
-  const code = await exited(run(['migrate', '--data-dir', dataDir]));
+  const code = await exited(startCairn(['migrate', '--data-dir', dataDir]));
   if (code !== 0) throw new Error(`cairn migrate exited with ${code}.`);
   const db = new Database(dbFile(dataDir));
   const missing = db.prepare(`select name from sqlite_master where type = 'index'
@@ -286,21 +253,19 @@ if (!cached) {
 
 // ------------------------------------------------------------------ the measured server
 
-const credentials = JSON.parse(fs.readFileSync(credentialsFile(dataDir), 'utf8')) as Credentials;
+const credentials = readBootstrapCredentials(dataDir);
 const port = await freePort();
-const server = run(['serve', '--port', String(port), '--data-dir', dataDir]);
+const server = startCairn(['serve', '--port', String(port), '--data-dir', dataDir]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 interface Answer { status: number; text: string; body: { data?: { id: number }[]; next?: string; count?: number; message?: string } }
 
 /** Signed GET of `pathAndQuery` (TC HMAC over exactly the target sent), body read and parsed. */
 function apiGet(pathAndQuery: string): Promise<Answer> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = crypto.createHmac('sha256', credentials.apiUser.secret).update(`${pathAndQuery}:GET:${timestamp}`).digest('base64');
   return new Promise((resolve, reject) => {
     const request = http.request({
       host: '127.0.0.1', port, path: pathAndQuery, method: 'GET', agent,
-      headers: { Timestamp: timestamp, Authorization: `TC ${credentials.apiUser.accessId}:${signature}` },
+      headers: threatConnectHeaders(credentials.apiUser, pathAndQuery),
     }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -319,12 +284,7 @@ function apiGet(pathAndQuery: string): Promise<Answer> {
   });
 }
 
-await waitFor('The measured server start', 120, async () => {
-  if (server.exitCode !== null) throw new Error(`cairn serve exited with ${server.exitCode}.`);
-  return new Promise<boolean>((resolve) => {
-    http.get({ host: '127.0.0.1', port, path: '/healthz' }, (r) => { r.resume(); resolve(r.statusCode === 200); }).on('error', () => resolve(false));
-  });
-});
+await waitForHealthy(server, port, 120);
 
 // ------------------------------------------------------------------ the queries
 
@@ -519,11 +479,6 @@ async function explain(): Promise<void> {
 
 // ------------------------------------------------------------------ run
 
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-
 if (args.explain) await explain();
 
 const roundTrip = await signedRoundTrip();
@@ -563,7 +518,7 @@ const header = ['query', 'rows', 'next', 'matches', 'count=true', 'API p50', 'AP
 const lines = results.map((r) => {
   const [a50, a95, s50, s95] = [percentile(r.api, 50), percentile(r.api, 95), percentile(r.sql, 50), percentile(r.sql, 95)];
   const flags = [
-    ...(a50 / s50 > 1.5 ? ['RATIO>1.5'] : []),
+    ...(meetsTarget(a50 / s50, RATIO_TARGET) ? [] : ['RATIO>1.5']),
     ...(r.q.indexed && a95 > 50 ? ['P95>50ms'] : []),
     ...(r.q.indexed ? [] : ['(not indexed)']),
   ];
@@ -579,7 +534,7 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const l of lines) console.log(format(l));
 const failing = results.filter((r) => !r.idsMatch || !r.countMatch);
 const flagged = lines.filter((l) => /RATIO|P95/.test(l[16]!));
-console.log(`\ntargets: ratio p50 ≤ 1.5; API p95 < 50 ms for indexed predicates. ${flagged.length === 0 ? 'All met.' : `${flagged.length} row(s) flagged.`}`
+console.log(`\ntargets: ratio p50 ${describeTarget(RATIO_TARGET)}; API p95 < 50 ms for indexed predicates. ${flagged.length === 0 ? 'All met.' : `${flagged.length} row(s) flagged.`}`
   + (failing.length ? ` ${failing.length} row(s) returned different ids, next or counts.` : '')
   + '\ncount=true: ms of one API request with count=true (outside the timed loop; what asking for the count costs).'
   + `\nfloor: ${roundTrip.toFixed(2)} ms signed GET /api/v2/owners round trip + JSON.stringify and JSON.parse of the page's body;`

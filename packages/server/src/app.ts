@@ -108,8 +108,6 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     done(null, payload);
   });
 
-  services.credentials.startWatching();
-
   registerBodyParsers(app);
 
   app.setErrorHandler((thrown, request, reply) => {

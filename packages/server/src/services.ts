@@ -65,7 +65,6 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     now,
     masterKeyGenerated: master.generatedAt,
     close: async () => {
-      credentials.stopWatching();
       if (!options.store) await store.close();
     },
   };

@@ -6,43 +6,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { CairnProcess, freePort, oneLineFailure, removeTempDirs, runCairn, tempDir, type CommandResult } from '../support/cli.js';
 
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../bin/cairn.js', import.meta.url));
-const TEMP_DIRS: string[] = [];
+after(removeTempDirs);
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-cli-'));
-  TEMP_DIRS.push(dir);
-  return dir;
-}
-
-after(() => {
-  for (const dir of TEMP_DIRS) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function cairn(dataDir: string, ...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, '--data-dir', dataDir, ...args], {
-      env: { ...process.env, CAIRN_LOG_LEVEL: 'silent' },
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function cairn(dataDir: string, ...args: string[]): Promise<CommandResult> {
+  return runCairn(['--data-dir', dataDir, ...args]);
 }
 
 /** Runs a command that must succeed with --json and returns its parsed output. */
@@ -54,13 +26,7 @@ async function cairnJson<T = any>(dataDir: string, ...args: string[]): Promise<T
 
 /** A failure: exit 1, exactly one line on stderr starting `cairn: `, no stack trace. Returns that line. */
 async function cairnFails(dataDir: string, ...args: string[]): Promise<string> {
-  const result = await cairn(dataDir, ...args);
-  assert.equal(result.code, 1, `expected exit 1 from cairn ${args.join(' ')}; stdout: ${result.stdout}`);
-  assert.doesNotMatch(result.stderr, / {4}at /, 'no stack trace');
-  const lines = result.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got: ${result.stderr}`);
-  assert.match(lines[0]!, /^cairn: \S/);
-  return lines[0]!;
+  return oneLineFailure(await cairn(dataDir, ...args));
 }
 
 /** A failure with --json: exit 1, stdout is one JSON object with `error` and `code`. */
@@ -78,6 +44,15 @@ async function cairnFailsJson(dataDir: string, ...args: string[]): Promise<{ err
 // The groups below use separate data directories, so they run side by side (each CLI start costs ~1 s);
 // the tests inside a group run in order.
 describe('cairn CLI', { concurrency: true }, () => {
+describe('cairn --version', () => {
+  test('prints the package version', async () => {
+    const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const result = await runCairn(['--version']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, `${version}\n`);
+  });
+});
+
 describe('cairn migrate', { concurrency: false }, () => {
   test('applies the migrations on an empty directory, then reports the database up to date', async () => {
     const dir = tempDir();
@@ -229,6 +204,23 @@ describe('cairn api-users', { concurrency: false }, () => {
     assert.equal((await cairnJson(dir, 'api-users', 'websupport-login-window', user.accessId, '--state', 'off')).websupportLoginWindow, false);
   });
 
+  test('reject-replay and websupport-login-window need --state on|off; without it nothing changes', async () => {
+    const [replay, window, replayJson, bad] = await Promise.all([
+      cairnFails(dir, 'api-users', 'reject-replay', user.accessId),
+      cairnFails(dir, 'api-users', 'websupport-login-window', user.accessId),
+      cairnFailsJson(dir, 'api-users', 'reject-replay', user.accessId),
+      cairnFails(dir, 'api-users', 'reject-replay', user.accessId, '--state', 'yes'),
+    ]);
+    assert.match(replay, /^cairn: required option '--state <state>' not specified/);
+    assert.match(window, /^cairn: required option '--state <state>' not specified/);
+    assert.equal(replayJson.code, 'usage');
+    assert.match(bad, /Allowed choices are on, off/);
+    const rows = await cairnJson<Array<{ userName: string; rejectReplay: boolean; websupportLoginWindow: boolean }>>(dir, 'api-users', 'list');
+    const row = rows.find((r) => r.userName === user.accessId)!;
+    assert.equal(row.rejectReplay, false);
+    assert.equal(row.websupportLoginWindow, false);
+  });
+
   test('unknown user id or organization fails with one line', async () => {
     const [unknownUser, unknownJson, unknownOrg] = await Promise.all([
       cairnFails(dir, 'api-users', 'rotate', '99999'),
@@ -242,28 +234,6 @@ describe('cairn api-users', { concurrency: false }, () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, child: ChildProcess, log: () => string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`cairn serve exited (${child.exitCode ?? child.signalCode}) before ${what}:\n${log()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function tcHeaders(accessId: string, secret: string, pathAndQuery: string, method: string): Record<string, string> {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = crypto.createHmac('sha256', secret).update(`${pathAndQuery}:${method}:${timestamp}`).digest('base64');
@@ -271,36 +241,24 @@ function tcHeaders(accessId: string, secret: string, pathAndQuery: string, metho
 }
 
 describe('cairn serve', { concurrency: false }, () => {
-  let child: ChildProcess | undefined;
+  let child: CairnProcess | undefined;
 
   after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child!.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await child?.stop();
   });
 
   test('bootstraps an empty directory, keeps secrets out of the log and answers signed requests', async () => {
     const dir = tempDir();
     const port = await freePort();
-    let output = '';
-    child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data-dir', dir], {
-      env: { ...process.env, CAIRN_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    child = new CairnProcess(['serve', '--port', String(port), '--data-dir', dir]);
     const running = child;
 
     const file = path.join(dir, 'bootstrap-credentials.json');
     // The file may exist a moment before it is completely written; wait until it parses.
-    const credentials = await waitFor('the bootstrap credentials', () => {
+    const credentials = await running.waitFor('the bootstrap credentials', () => {
       try { return JSON.parse(fs.readFileSync(file, 'utf8')); } catch { return undefined; }
-    }, running, () => output);
-    await waitFor('"Cairn is ready"', () => (output.includes('Cairn is ready') ? true : undefined), running, () => output);
+    });
+    await running.waitForLog('Cairn is ready');
 
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     // The database and its WAL are readable by Cairn's user only.
@@ -339,16 +297,15 @@ describe('cairn serve', { concurrency: false }, () => {
     await forged.arrayBuffer();
 
     // The log names the file but none of the secrets in it.
+    const { output } = running;
     assert.ok(output.includes(file), `the log mentions ${file}`);
     for (const secret of [credentials.apiUser.secret, credentials.admin.password, credentials.admin.serviceKey, credentials.organization.contrastApiKey]) {
       assert.ok(!output.includes(secret), 'a secret was logged');
     }
     assert.doesNotMatch(output, / {4}at /);
 
-    const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
-    running.kill('SIGTERM');
-    assert.equal(await exited, 0, output);
-    assert.match(output, /shutting down/);
+    assert.equal(await running.stop('SIGTERM'), 0, running.output);
+    assert.match(running.output, /shutting down/);
   });
 
   test('an invalid --port exits 1 naming CAIRN_PORT', async () => {

@@ -12,6 +12,7 @@ import { CairnClient, type SigningScheme } from '@cairn/client';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { BOOTSTRAP_FILE, bootstrapIfEmpty } from '../../src/core/tenancy/bootstrap.js';
+import { Worker } from '../../src/jobs/worker.js';
 import { createServices, type CairnServices } from '../../src/services.js';
 import { openStore } from '../../src/store/database.js';
 
@@ -71,6 +72,9 @@ export async function startTestServer(dialect: TestDialect, options: TestServerO
   }
   const services = await createServices(config, { store, now: options.now });
   const app = await buildApp(services);
+  // The jobs `cairn serve` runs beside the app (the credential watcher keeps cached look-ups synchronous).
+  const worker = new Worker({ services, log: app.log });
+  await worker.start();
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   await bootstrapIfEmpty(services.tenancy, dataDir, address);
   const bootstrap = JSON.parse(fs.readFileSync(path.join(dataDir, BOOTSTRAP_FILE), 'utf8')) as BootstrapCredentials;
@@ -90,6 +94,7 @@ export async function startTestServer(dialect: TestDialect, options: TestServerO
     }),
     async close() {
       await app.close();
+      await worker.stop();
       await store.close();
       await dropSchema();
       fs.rmSync(dataDir, { recursive: true, force: true });

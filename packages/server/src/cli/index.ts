@@ -1,0 +1,60 @@
+/**
+ * The `cairn` CLI program: the global options and one file per command group. Every command takes
+ * `--json` for scripts; errors print one line (or `{"error":…,"code":…}` with --json) and exit 1,
+ * never a stack trace.
+ */
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config.js';
+import { CairnError } from '../core/errors.js';
+import { CommandError } from './command.js';
+import { registerMigrateCommand } from './migrate.js';
+import { registerRequestCommand } from './request.js';
+import { registerServeCommand } from './serve.js';
+import { registerSettingsCommands } from './settings.js';
+import { registerTenancyCommands } from './tenancy.js';
+import { registerWorkerCommand } from './worker.js';
+
+// Everything Cairn writes (database, WAL, master key, credentials) is for its own user only.
+process.umask(0o077);
+
+const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('cairn')
+  .description('Cairn: self-hosted security intelligence speaking ThreatConnect-, Contrast- and Websupport-style APIs.')
+  .version(version, '-V, --version', 'print the version')
+  .option('--data-dir <dir>', 'data directory (SQLite database, master key, bootstrap credentials) [env CAIRN_DATA_DIR, default ./data]')
+  .option('--database-url <url>', 'postgres:// URL to use PostgreSQL instead of SQLite [env DATABASE_URL]')
+  .option('--json', 'print machine-readable JSON')
+  // Commander's own errors (unknown option, missing argument) go through the one-line report below;
+  // subcommands inherit these settings, so they are made before the commands.
+  .exitOverride()
+  .configureOutput({ outputError: () => undefined });
+
+registerServeCommand(program);
+registerWorkerCommand(program);
+registerMigrateCommand(program);
+registerTenancyCommands(program);
+registerSettingsCommands(program);
+registerRequestCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError && ['commander.version', 'commander.help', 'commander.helpDisplayed'].includes(error.code)) {
+    process.exitCode = error.exitCode;
+  } else {
+    report(error);
+    process.exitCode = 1;
+  }
+}
+
+function report(error: unknown): void {
+  const usage = error instanceof CommanderError;
+  const known = usage || error instanceof CairnError || error instanceof ConfigError || error instanceof CommandError;
+  let message = known ? (error as Error).message : `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  if (usage) message = `${message.replace(/^error: /, '')} (see --help)`;
+  const code = error instanceof CairnError || error instanceof CommandError ? error.code : usage ? 'usage' : 'error';
+  if (process.argv.includes('--json')) console.log(JSON.stringify({ error: message, code }));
+  else console.error(`cairn: ${message}`);
+}
