@@ -58,7 +58,7 @@ program.command('serve')
     const config = configFrom(command, { CAIRN_PORT: options.port, CAIRN_HOST: options.host });
     const services = await createServices(config);
     // Loaded here, not at the top: the HTTP stack is half of every other command's start-up time.
-    const { buildApp } = await import('./app.js');
+    const { buildApp } = await import('./http/app.js');
     const app = await buildApp(services);
     if (services.masterKeyGenerated) app.log.warn({ file: services.masterKeyGenerated }, 'generated a new master key for secrets at rest; back it up with the database');
     const address = await app.listen({ port: config.port, host: config.host });

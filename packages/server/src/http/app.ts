@@ -4,14 +4,14 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
-import type { Principal } from './auth/principal.js';
-import { CairnError } from './core/errors.js';
-import type { CairnServices } from './services.js';
-import { classifyError } from './surfaces/classify-error.js';
-import { contrastSurface } from './surfaces/contrast/index.js';
-import type { Surface } from './surfaces/surface.js';
-import { threatConnectSurface } from './surfaces/threatconnect/index.js';
-import { websupportSurface } from './surfaces/websupport/index.js';
+import type { Principal } from '../auth/principal.js';
+import { CairnError } from '../core/errors.js';
+import type { CairnServices } from '../services.js';
+import { classifyError } from './classify-error.js';
+import { contrastSurface } from '../surfaces/contrast/index.js';
+import type { Surface } from '../surfaces/surface.js';
+import { threatConnectSurface } from '../surfaces/threatconnect/index.js';
+import { websupportSurface } from '../surfaces/websupport/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
