@@ -3,7 +3,7 @@
  * the surfaces, each a plugin answering its own failures in its own envelope. What fails outside
  * every surface (an unknown root, a head Node refuses) finds its surface by the path's prefix.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type onRouteHookHandler } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import type { CairnError } from '../core/errors.js';
 import { collectOpenApi } from '../docs/openapi.js';
@@ -34,7 +34,12 @@ declare module 'fastify' {
  */
 const serializeAsBuilt = () => (data: unknown) => JSON.stringify(data);
 
-export async function buildApp(services: CairnServices): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Called with every route as it is registered (tests enumerate the route table with it). */
+  onRoute?: onRouteHookHandler;
+}
+
+export async function buildApp(services: CairnServices, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     logger: {
@@ -51,6 +56,7 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
 
   app.decorateRequest('principal', null as unknown as Principal);
   app.setSerializerCompiler(serializeAsBuilt);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   await collectOpenApi(app);
 
   // CORS: a preflight is answered before authentication and before any route (v3 has OPTIONS

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRouteHookHandler } from 'fastify';
 import { CairnClient, type SigningScheme } from '@cairn/client';
 import { buildApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -44,6 +44,8 @@ export interface TestServer {
 export interface TestServerOptions {
   env?: Record<string, string>;
   now?: () => number;
+  /** Sees every route as it is registered. */
+  onRoute?: onRouteHookHandler;
 }
 
 export async function startTestServer(dialect: TestDialect, options: TestServerOptions = {}): Promise<TestServer> {
@@ -70,7 +72,7 @@ export async function startTestServer(dialect: TestDialect, options: TestServerO
     store = openStore({ sqlitePath: path.join(dataDir, 'cairn.sqlite') });
   }
   const services = await createServices(config, { store, now: options.now });
-  const app = await buildApp(services);
+  const app = await buildApp(services, { onRoute: options.onRoute });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   await bootstrapIfEmpty(services.tenancy, dataDir, address);
   const bootstrap = JSON.parse(fs.readFileSync(path.join(dataDir, BOOTSTRAP_FILE), 'utf8')) as BootstrapCredentials;

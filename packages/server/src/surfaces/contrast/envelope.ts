@@ -5,7 +5,7 @@ export const ContrastFailure = Type.Object({
   success: Type.Literal(false),
   messages: Type.Array(Type.String()),
   errors: Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
-}, { additionalProperties: false });
+}, { additionalProperties: false, description: 'Failure' });
 export type ContrastFailureBody = Static<typeof ContrastFailure>;
 
 /** A success answer: `{"success":true,"messages":[…], …properties}`. */

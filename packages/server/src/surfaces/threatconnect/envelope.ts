@@ -52,13 +52,13 @@ export function xmlData(type: string, content: Record<string, unknown>): Record<
 }
 
 /** v2 failure: `{"status":"Failure","message":…}`. */
-export const V2Failure = Type.Object({ status: Type.Literal('Failure'), message: Type.String() }, { additionalProperties: false });
+export const V2Failure = Type.Object({ status: Type.Literal('Failure'), message: Type.String() }, { additionalProperties: false, description: 'Failure' });
 /** v3 failure: `{"errCode":"0x…","message":…,"status":"Error"}`. */
 export const V3Failure = Type.Object({
   errCode: Type.String({ pattern: '^0x[0-9]{4}$', description: '0x1001 bad request, 0x1002 401, 0x1003 403, 0x1004 404, 0x1005 405, 0x1006 409, 0x1007 500, 0x2001 TQL, 0x2002 mismatched items, 0x2003 missing data, 0x2005 improper format, 0x2006 has dependents' }),
   message: Type.String(),
   status: Type.Literal('Error'),
-}, { additionalProperties: false });
+}, { additionalProperties: false, description: 'Failure' });
 
 const XmlDocument = Type.String({ description: 'The same answer as an XML document (`Accept: application/xml`)' });
 

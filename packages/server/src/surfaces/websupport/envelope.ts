@@ -5,7 +5,7 @@ export const WebsupportFailure = Type.Object({
   code: Type.Integer(),
   message: Type.String({ description: 'In the language Accept-Language picks (en_us, sk, cs_cz, hu)' }),
   errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Validation messages by field' })),
-}, { additionalProperties: false });
+}, { additionalProperties: false, description: 'Failure' });
 
 /** A list answer: `{"items":[…],"pager":{"page","pagesize","items"}}`. */
 export function websupportList(item: TSchema): TSchema {
