@@ -74,7 +74,7 @@ describe('OpenAPI documents from the route table', () => {
     assert.deepEqual(body.properties.severity!.enum, ['Low', 'Medium', 'High', 'Critical']);
     assert.deepEqual([...(body.required ?? [])].sort(), ['name', 'severity', 'status']);
     assert.equal(body.properties.dateAdded, undefined, 'read-only fields are not written');
-    const failure = (post.responses!['405'] as { content: Record<string, { schema: { properties: Record<string, unknown> } }> }).content['application/json']!.schema;
+    const failure = (post.responses!['400'] as { content: Record<string, { schema: { properties: Record<string, unknown> } }> }).content['application/json']!.schema;
     assert.deepEqual(Object.keys(failure.properties), ['errCode', 'message', 'status']);
   });
 });

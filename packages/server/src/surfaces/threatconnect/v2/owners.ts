@@ -28,7 +28,7 @@ const WhoAmI = Type.Object({
   data: Type.Object({ user: Type.Object({ userName: Type.String(), firstName: Type.String(), lastName: Type.String(), pseudonym: Type.String(), role: Type.String() }) }),
 });
 const OwnerIdParams = Type.Object({ id: Type.String({ description: 'Owner id (digits)' }) });
-const FAILURES = v2Failures(400, 401, 403, 404, 405, 500);
+const FAILURES = v2Failures(400, 401, 404, 500);
 
 const ownerJson = (o: Owner) => ({ id: o.id, name: o.name, type: o.type });
 const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, Name: o.name, Type: o.type });

@@ -92,8 +92,8 @@ export function v3Schemas(resource: ResourceDefinition, resourceNamed: (name: st
   })));
   const updateBody = Type.Object(Object.fromEntries(writable.filter(([, def]) => !def.createOnly && def.kind !== 'parent')
     .map(([name, def]) => [name, Type.Optional(valueSchema(def, false))])));
-  const readFailures = failures(400, 401, 403, 404, 405, 413, 500);
-  const writeFailures = failures(400, 401, 403, 404, 405, 409, 413, 415, 500);
+  const readFailures = failures(400, 401, 403, 404, 413, 500);
+  const writeFailures = failures(400, 401, 403, 404, 409, 413, 415, 500);
   const documented = (schema: FastifySchema): FastifySchema => ({ tags: [resource.name], ...schema });
   return {
     collection: {

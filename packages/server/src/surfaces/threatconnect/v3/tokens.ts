@@ -27,7 +27,7 @@ export function registerV3TokenRoutes(app: FastifyInstance, services: CairnServi
       summary: 'Exchange a signed request for a TC-Token',
       querystring: Type.Object({}, { additionalProperties: true }),
       body: Type.Unknown({ description: 'Ignored' }),
-      response: { 201: Issued, ...v3Failures(400, 401, 403, 405, 413, 415, 500) },
+      response: { 201: Issued, ...v3Failures(400, 401, 403, 413, 415, 500) },
     },
   }, async (request, reply) => {
     if (request.principal.scheme === 'threatconnect-token') {
