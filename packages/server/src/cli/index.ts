@@ -3,10 +3,10 @@
  * `--json` for scripts; errors print one line (or `{"error":…,"code":…}` with --json) and exit 1,
  * never a stack trace.
  */
-import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { CairnError } from '../core/errors.js';
+import { CAIRN_VERSION } from '../version.js';
 import { CommandError } from './command.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerRequestCommand } from './request.js';
@@ -18,11 +18,9 @@ import { registerWorkerCommand } from './worker.js';
 // Everything Cairn writes (database, WAL, master key, credentials) is for its own user only.
 process.umask(0o077);
 
-const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
 const program = new Command('cairn')
   .description('Cairn: self-hosted security intelligence speaking ThreatConnect-, Contrast- and Websupport-style APIs.')
-  .version(version, '-V, --version', 'print the version')
+  .version(CAIRN_VERSION, '-V, --version', 'print the version')
   .option('--data-dir <dir>', 'data directory (SQLite database, master key, bootstrap credentials) [env CAIRN_DATA_DIR, default ./data]')
   .option('--database-url <url>', 'postgres:// URL to use PostgreSQL instead of SQLite [env DATABASE_URL]')
   .option('--json', 'print machine-readable JSON')

@@ -26,7 +26,7 @@ export function registerServeCommand(program: Command): void {
       let app: FastifyInstance | undefined;
       try {
         // Loaded here, not at the top: the HTTP stack is half of every other command's start-up time.
-        const { buildApp } = await import('../app.js');
+        const { buildApp } = await import('../http/app.js');
         app = await buildApp(services);
         if (services.masterKeyGenerated) app.log.warn({ file: services.masterKeyGenerated }, 'generated a new master key for secrets at rest; back it up with the database');
         worker = new Worker({ services, log: app.log });

@@ -4,7 +4,7 @@
  * no such list itself; an `onRoute` hook added before the first route sees every one, including
  * those registered inside plugins.
  */
-import type { FastifyContextConfig, FastifyInstance } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, RouteOptions } from 'fastify';
 
 export interface RegisteredRoute {
   method: string;
@@ -22,10 +22,12 @@ declare module 'fastify' {
 
 /** Call before any route is registered. */
 export function recordRouteTable(app: FastifyInstance): void {
-  const routes: RegisteredRoute[] = [];
-  app.decorate('cairnRoutes', routes);
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routes.push(Object.freeze({ method, url: route.url, config: Object.freeze({ ...route.config }) }));
+  // The route objects themselves: hooks of the plugins added later (a surface's tag, the auth
+  // policy) still change their config after this hook has seen them.
+  const registered: RouteOptions[] = [];
+  app.decorate('cairnRoutes', {
+    getter: () => registered.flatMap((route) => (Array.isArray(route.method) ? route.method : [route.method])
+      .map((method): RegisteredRoute => ({ method, url: route.url, config: route.config ?? {} }))),
   });
+  app.addHook('onRoute', (route) => { registered.push(route); });
 }

@@ -1,12 +1,34 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CairnError } from '../core/errors.js';
 import type { CairnServices } from '../services.js';
 
-/** One wire dialect: its routes, and how it words a failure. */
+export type SurfaceName = 'threatconnect' | 'contrast' | 'websupport';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The surface a route belongs to (set on every route a surface registers; the docs group by it). */
+    surface?: SurfaceName;
+  }
+}
+
+/** Turns anything thrown while serving a request into a CairnError (the HTTP layer knows its sources). */
+export type ErrorClassifier = (thrown: unknown) => { error: CairnError; unexpected: boolean };
+
+export type FailureRenderer = (request: FastifyRequest, reply: FastifyReply, error: CairnError) => FastifyReply;
+
+export interface SurfaceOptions {
+  services: CairnServices;
+  classifyError: ErrorClassifier;
+}
+
+/** One wire dialect: a Fastify plugin with its routes and its own failure answers. */
 export interface Surface {
-  name: 'threatconnect' | 'websupport' | 'contrast';
-  /** True when a request path belongs to this surface (used for 404s and early failures). */
-  owns(path: string): boolean;
-  register(app: FastifyInstance, services: CairnServices): void;
-  renderFailure(request: FastifyRequest, reply: FastifyReply, error: CairnError): FastifyReply;
+  name: SurfaceName;
+  /** Leading path segments the surface serves (`/api` covers `/api/…`); consulted only where no route matched. */
+  prefixes: readonly string[];
+  /** Registered without a prefix: it registers its own prefixed scopes, each answering unknown routes. */
+  plugin: FastifyPluginAsync<SurfaceOptions>;
+  renderFailure: FailureRenderer;
+  /** The failure body for an answer written before routing (Node refused the head), knowing only the path. */
+  earlyFailureBody(path: string, error: CairnError): unknown;
 }

@@ -33,7 +33,7 @@ export interface CrossOwnerRequest {
 export interface RouteFixture {
   /** The request a tenant's caller makes to use the route on its own data (made once per scheme: writes get fresh objects). */
   own(world: MatrixWorld, tenant: Tenant, scheme: SchemeName): Promise<OwnRequest>;
-  /** What that request answers: 2xx, 405 for a write on a read-only catalogue, 403 where a scheme is refused by design. */
+  /** What that request answers: 2xx, or 403 where a scheme is refused by design. */
   status(scheme: SchemeName): number;
   /** Checks the JSON of that request's 2xx answer. */
   checkOwn?(body: Json): void;
@@ -112,7 +112,7 @@ function foreignRefs(world: MatrixWorld, resource: ResourceDefinition): { label:
   ];
 }
 
-/** The nine routes the v3 router registers per resource and API root. */
+/** The routes the v3 router registers per resource and API root: writes only where the resource takes them, bulk delete only where it is offered. */
 function v3ResourceFixtures(): Map<string, RouteFixture> {
   const fixtures = new Map<string, RouteFixture>();
   const q = encodeURIComponent;
@@ -121,9 +121,8 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
       const path = `${base}/v3/${resource.name}`;
       const writable = !resource.readOnly;
       const owned = resource.ownerColumn !== null;
-      const unlessReadOnly = (code: number) => (writable ? code : 405);
-      /** A fresh object to change or delete; the planted one (or a catalogue item) where nothing can be created. */
-      const target = async (world: MatrixWorld, tenant: Tenant) => (writable ? (await world.plant(tenant, resource)).id : ownId(tenant, resource));
+      /** A fresh object to change or delete. */
+      const target = async (world: MatrixWorld, tenant: Tenant) => (await world.plant(tenant, resource)).id;
       const foreignOwner = (world: MatrixWorld) => `owner=${world.foreign.organization.id}`;
 
       for (const suffix of ['', '/fields', '/tql']) fixtures.set(`OPTIONS ${path}${suffix}`, readsOwn(`${path}${suffix}`, false));
@@ -135,46 +134,48 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
       fixtures.set(`GET ${path}/:id`, readsOwn((tenant) => `${path}/${ownId(tenant, resource)}`, owned, (world) =>
         foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: 404 }))));
 
-      fixtures.set(`POST ${path}`, {
-        own: async (world, tenant) => ({ target: path, body: world.createBody(tenant, resource) }),
-        status: always(unlessReadOnly(201)),
-        showsOwnData: writable,
-        crossOwner: (world) => [
-          { label: '?owner= the foreign organization', target: `${path}?${foreignOwner(world)}`, body: world.createBody(world.home, resource), status: unlessReadOnly(404) },
-          ...(resource.parents && writable ? [{
-            label: `a foreign ${resource.parents[0]!.resource} as the parent`,
-            target: path,
-            body: world.createBody(world.home, resource, world.foreign),
-            status: 400,
-            message: /visible to you/,
-          }] : []),
-        ],
-      });
+      if (writable) {
+        fixtures.set(`POST ${path}`, {
+          own: async (world, tenant) => ({ target: path, body: world.createBody(tenant, resource) }),
+          status: always(201),
+          showsOwnData: true,
+          crossOwner: (world) => [
+            { label: '?owner= the foreign organization', target: `${path}?${foreignOwner(world)}`, body: world.createBody(world.home, resource), status: 404 },
+            ...(resource.parents ? [{
+              label: `a foreign ${resource.parents[0]!.resource} as the parent`,
+              target: path,
+              body: world.createBody(world.home, resource, world.foreign),
+              status: 400,
+              message: /visible to you/,
+            }] : []),
+          ],
+        });
 
-      fixtures.set(`PUT ${path}/:id`, {
-        own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}`, body: world.updateBody(tenant, resource) }),
-        status: always(unlessReadOnly(200)),
-        showsOwnData: writable,
-        crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) =>
-          ({ label, target: `${path}/${q(String(ref))}`, body: world.updateBody(world.home, resource), status: unlessReadOnly(404) })),
-      });
+        fixtures.set(`PUT ${path}/:id`, {
+          own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}`, body: world.updateBody(tenant, resource) }),
+          status: always(200),
+          showsOwnData: true,
+          crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) =>
+            ({ label, target: `${path}/${q(String(ref))}`, body: world.updateBody(world.home, resource), status: 404 })),
+        });
 
-      fixtures.set(`DELETE ${path}/:id`, {
-        own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}` }),
-        status: always(unlessReadOnly(200)),
-        showsOwnData: false,
-        crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: unlessReadOnly(404) })),
-      });
+        fixtures.set(`DELETE ${path}/:id`, {
+          own: async (world, tenant) => ({ target: `${path}/${await target(world, tenant)}` }),
+          status: always(200),
+          showsOwnData: false,
+          crossOwner: (world) => foreignRefs(world, resource).map(({ label, ref }) => ({ label, target: `${path}/${q(String(ref))}`, status: 404 })),
+        });
+      }
 
       const bulk = writable && resource.bulkDelete === true;
-      fixtures.set(`DELETE ${path}`, {
+      if (bulk) fixtures.set(`DELETE ${path}`, {
         own: async (world, tenant) => ({ target: `${path}?tql=${q(`id = ${await target(world, tenant)}`)}` }),
-        status: always(bulk ? 200 : 405),
+        status: always(200),
         checkOwn: (body) => assert.equal(body.count, 1, 'deleted the one object named'),
         showsOwnData: false,
         crossOwner: (world) => foreignRefs(world, resource).filter(({ ref }) => typeof ref === 'number').flatMap(({ label, ref }) => [
-          { label: `tql naming ${label}`, target: `${path}?tql=${q(`id = ${ref}`)}`, status: bulk ? 200 : 405, check: (body: Json) => assert.equal(body.count, 0, 'deleted nothing') },
-          { label: `?owner= the foreign organization, tql naming ${label}`, target: `${path}?${foreignOwner(world)}&tql=${q(`id = ${ref}`)}`, status: bulk ? 404 : 405 },
+          { label: `tql naming ${label}`, target: `${path}?tql=${q(`id = ${ref}`)}`, status: 200, check: (body: Json) => assert.equal(body.count, 0, 'deleted nothing') },
+          { label: `?owner= the foreign organization, tql naming ${label}`, target: `${path}?${foreignOwner(world)}&tql=${q(`id = ${ref}`)}`, status: 404 },
         ]),
       });
     }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { CairnClient, type SigningScheme } from '@cairn/client';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { loadConfig } from '../../src/config.js';
 import { BOOTSTRAP_FILE, bootstrapIfEmpty } from '../../src/core/tenancy/bootstrap.js';
 import { Worker } from '../../src/jobs/worker.js';

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, HTTP_STATUS, type CairnError, type ErrorCode } from '../../core/errors.js';
-import { sendJson, sendXml, wantsXml } from './render.js';
+import { sendJson, sendXml, wantsXml } from './envelope.js';
 
 const V3_CODE: Record<ErrorCode, string> = {
   'bad-request': '0x1001', 'payload-too-large': '0x1001', 'headers-too-large': '0x1001', 'rate-limited': '0x1001',
@@ -30,7 +30,7 @@ function authMessage(error: AuthError): string {
   }
 }
 
-export function isV3Path(path: string): boolean {
+function isV3Path(path: string): boolean {
   return /^(\/api)?\/v3(\/|$)/.test(path);
 }
 
@@ -44,11 +44,15 @@ function messageFor(error: CairnError, path: string): string {
   return error.message;
 }
 
+/** The JSON failure body for a path: the v3 envelope under `/v3`, the v2 one elsewhere. */
+export function threatConnectFailureBody(path: string, error: CairnError): Record<string, unknown> {
+  const message = messageFor(error, path);
+  return isV3Path(path) ? { errCode: V3_CODE[error.code], message, status: 'Error' } : { status: 'Failure', message };
+}
+
 export function renderThreatConnectFailure(request: FastifyRequest, reply: FastifyReply, error: CairnError): FastifyReply {
   const path = request.url.split('?', 1)[0] ?? '';
   const status = HTTP_STATUS[error.code];
-  const message = messageFor(error, path);
-  if (isV3Path(path)) return sendJson(reply, status, { errCode: V3_CODE[error.code], message, status: 'Error' });
-  if (wantsXml(request)) return sendXml(reply, status, { errorResponse: { Status: 'Failure', Message: message } });
-  return sendJson(reply, status, { status: 'Failure', message });
+  if (!isV3Path(path) && wantsXml(request)) return sendXml(reply, status, { errorResponse: { Status: 'Failure', Message: messageFor(error, path) } });
+  return sendJson(reply, status, threatConnectFailureBody(path, error));
 }

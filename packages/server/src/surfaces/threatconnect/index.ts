@@ -2,23 +2,45 @@
  * ThreatConnect-style surface: v2 and v3 at `/api/v2`, `/api/v3` and the same without `/api`
  * (the old public host and the official clients' defaults use no `/api`). `/api/v1` is gone.
  */
-import type { Surface } from '../surface.js';
-import { renderThreatConnectFailure } from './failure.js';
-import { registerV2OwnerRoutes } from './v2-owners.js';
-import { registerV3ResourceRoutes } from './v3-resources.js';
-import { registerV3TokenRoutes } from './v3-tokens.js';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { CairnServices } from '../../services.js';
+import { failureHandler, notFoundHandler, tagRoutes } from '../failure-handlers.js';
+import type { Surface, SurfaceOptions } from '../surface.js';
+import { renderThreatConnectFailure, threatConnectFailureBody } from './failure.js';
+import { registerV2OwnerRoutes } from './v2/owners.js';
+import { registerV3ResourceRoutes } from './v3/resources.js';
+import { registerV3TokenRoutes } from './v3/tokens.js';
 
-export const THREATCONNECT_BASES = ['', '/api'] as const;
+const THREATCONNECT_BASES = ['', '/api'] as const;
+
+type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
+
+const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
+  v2: [registerV2OwnerRoutes],
+  v3: [registerV3TokenRoutes, registerV3ResourceRoutes],
+};
+
+const threatConnect: FastifyPluginAsync<SurfaceOptions> = async (tc, { services, classifyError }) => {
+  tagRoutes(tc, 'threatconnect');
+  tc.setErrorHandler(failureHandler(renderThreatConnectFailure, classifyError));
+  for (const base of THREATCONNECT_BASES) {
+    tc.register(async (api) => {
+      // `/api/…` outside v2 and v3 (v1 is retired) is still this surface's; the bare root is everyone's.
+      if (base !== '') api.setNotFoundHandler(notFoundHandler(renderThreatConnectFailure));
+      for (const [version, groups] of Object.entries(VERSIONS)) {
+        api.register(async (scope) => {
+          scope.setNotFoundHandler(notFoundHandler(renderThreatConnectFailure));
+          for (const group of groups) group(scope, services);
+        }, { prefix: `/${version}` });
+      }
+    }, { prefix: base });
+  }
+};
 
 export const threatConnectSurface: Surface = {
   name: 'threatconnect',
-  owns: (path) => /^\/api(\/|$)/.test(path) || /^\/v[23](\/|$)/.test(path),
-  register(app, services) {
-    for (const base of THREATCONNECT_BASES) {
-      registerV2OwnerRoutes(app, base, services);
-      registerV3TokenRoutes(app, base, services);
-      registerV3ResourceRoutes(app, base, services);
-    }
-  },
+  prefixes: ['/api', '/v2', '/v3'],
+  plugin: threatConnect,
   renderFailure: renderThreatConnectFailure,
+  earlyFailureBody: threatConnectFailureBody,
 };

@@ -1,13 +1,13 @@
-/** `/v2/owners`, `/v2/owners/mine`, `/v2/owners/{id}` and `/v2/whoami`, JSON or XML. */
+/** `GET /v2/owners`, `/v2/owners/mine`, `/v2/owners/{id}` and `/v2/whoami`, JSON or XML (registered under the `/v2` prefix). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { LRUCache } from 'lru-cache';
-import type { Principal } from '../../auth/principal.js';
-import { CairnError } from '../../core/errors.js';
-import type { Owner } from '../../core/tenancy/tenancy-service.js';
-import type { CairnServices } from '../../services.js';
-import { sendJson, sendSerializedJson, sendV2, sendXml, wantsXml, xmlData } from './render.js';
+import type { Principal } from '../../../auth/principal.js';
+import { CairnError } from '../../../core/errors.js';
+import type { Owner } from '../../../core/tenancy/tenancy-service.js';
+import type { CairnServices } from '../../../services.js';
+import { sendSerializedJson, sendV2, sendXml, v2Failures, v2Response, wantsXml, xmlData } from '../envelope.js';
 
 /** Paging parameters every v2 list takes; clients also send them to single-object routes, where they are ignored. */
 export const V2ListQuery = Type.Object({
@@ -15,6 +15,21 @@ export const V2ListQuery = Type.Object({
   resultLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   owner: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 50 })])),
 }, { additionalProperties: true });
+
+const OwnerJson = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  type: Type.Union([Type.Literal('Organization'), Type.Literal('Community')]),
+}, { additionalProperties: false });
+const Success = Type.Literal('Success');
+const OwnerList = Type.Object({ status: Success, data: Type.Object({ resultCount: Type.Integer({ description: 'All owners visible, whatever the page' }), owner: Type.Array(OwnerJson) }) });
+const OneOwner = Type.Object({ status: Success, data: Type.Object({ resultCount: Type.Literal(1), owner: OwnerJson }) });
+const WhoAmI = Type.Object({
+  status: Success,
+  data: Type.Object({ user: Type.Object({ userName: Type.String(), firstName: Type.String(), lastName: Type.String(), pseudonym: Type.String(), role: Type.String() }) }),
+});
+const OwnerIdParams = Type.Object({ id: Type.String({ description: 'Owner id (digits)' }) });
+const FAILURES = v2Failures(400, 401, 404, 500);
 
 const ownerJson = (o: Owner) => ({ id: o.id, name: o.name, type: o.type });
 const ownerXml = (o: Owner) => ({ '@_xsi:type': o.type.toLowerCase(), Id: o.id, Name: o.name, Type: o.type });
@@ -41,10 +56,12 @@ function ownersJson(principal: Principal, start: number, limit: number): string 
   return text;
 }
 
-export function registerV2OwnerRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
+export function registerV2OwnerRoutes(app: FastifyInstance, _services: CairnServices): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  routes.get(`${base}/v2/owners`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+  routes.get('/owners', {
+    schema: { summary: 'The owners the caller can see', querystring: V2ListQuery, response: { 200: v2Response(OwnerList, 'A page of owners'), ...FAILURES } },
+  }, async (request, reply) => {
     const owners = request.principal.visibleOwners;
     const start = request.query.resultStart ?? 0;
     const limit = request.query.resultLimit ?? 100;
@@ -60,14 +77,18 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
     xml: () => ({ ownerResponse: { Status: 'Success', Data: xmlData('ownerResponseData', { Owner: ownerXml(owner) }) } }),
   });
 
-  routes.get(`${base}/v2/owners/mine`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+  routes.get('/owners/mine', {
+    schema: { summary: 'The caller\'s organization', querystring: V2ListQuery, response: { 200: v2Response(OneOwner, 'One owner'), ...FAILURES } },
+  }, async (request, reply) => {
     const owner = request.principal.visibleOwners.find((o) => o.id === request.principal.organizationId)!;
     const { json, xml } = sendOwner(owner);
     return sendV2(request, reply, 200, json, xml);
   });
 
-  routes.get(`${base}/v2/owners/:id`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
-    const raw = (request.params as { id: string }).id;
+  routes.get('/owners/:id', {
+    schema: { summary: 'One owner the caller can see', params: OwnerIdParams, querystring: V2ListQuery, response: { 200: v2Response(OneOwner, 'One owner'), ...FAILURES } },
+  }, async (request, reply) => {
+    const raw = request.params.id;
     if (!/^\d{1,10}$/.test(raw)) throw new CairnError('bad-request', `Owner id must be a number; got "${raw.slice(0, 64)}".`);
     const id = Number(raw);
     const owner = request.principal.visibleOwners.find((o) => o.id === id);
@@ -76,7 +97,9 @@ export function registerV2OwnerRoutes(app: FastifyInstance, base: string, servic
     return sendV2(request, reply, 200, json, xml);
   });
 
-  routes.get(`${base}/v2/whoami`, { schema: { querystring: V2ListQuery } }, async (request, reply) => {
+  routes.get('/whoami', {
+    schema: { summary: 'The caller', querystring: V2ListQuery, response: { 200: v2Response(WhoAmI, 'The calling user'), ...FAILURES } },
+  }, async (request, reply) => {
     const p = request.principal;
     const user = { userName: p.userName, firstName: p.firstName, lastName: p.lastName, pseudonym: p.pseudonym, role: p.role };
     return sendV2(request, reply, 200, { status: 'Success', data: { user } },

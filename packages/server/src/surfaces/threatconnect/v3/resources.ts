@@ -6,15 +6,16 @@
  *   DELETE /v3/{type}?tql=…               bulk delete, when v3ApiBulkDeleteAllowed is on
  * Parameters may also come in a GET/DELETE body `{"data":{…}}` (tcex does that for long queries).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CairnError } from '../../core/errors.js';
-import { readBooleanSetting } from '../../core/settings.js';
-import { DEFAULT_RESULT_LIMIT, MAX_RESULT_LIMIT, type ListOptions } from '../../resources/engine.js';
-import { RESOURCES } from '../../resources/registry.js';
-import type { FieldDefinition, ResourceDefinition } from '../../resources/types.js';
-import type { CairnServices } from '../../services.js';
-import { DEFAULT_TQL_LIMITS } from '../../tql/ast.js';
-import { sendJson } from '../send-json.js';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import { CairnError } from '../../../core/errors.js';
+import { readBooleanSetting } from '../../../core/settings.js';
+import { DEFAULT_RESULT_LIMIT, MAX_RESULT_LIMIT, type ListOptions } from '../../../resources/engine.js';
+import { RESOURCES } from '../../../resources/registry.js';
+import type { FieldDefinition, ResourceDefinition } from '../../../resources/types.js';
+import type { CairnServices } from '../../../services.js';
+import { DEFAULT_TQL_LIMITS } from '../../../tql/ast.js';
+import { sendJson } from '../../send-json.js';
+import { documentedOnly, v3Schemas } from './schemas.js';
 
 type Params = Map<string, string[]>;
 
@@ -178,30 +179,34 @@ function tqlList(resource: ResourceDefinition) {
   ];
 }
 
-export function registerV3ResourceRoutes(app: FastifyInstance, base: string, services: CairnServices): void {
+/**
+ * Routes for every declared resource, under the `/v3` prefix. A read-only resource has no write
+ * routes and one without bulk delete no collection DELETE: the router answers those methods with
+ * 405 and the methods the path offers.
+ */
+export function registerV3ResourceRoutes(app: FastifyInstance, services: CairnServices): void {
   const engine = services.resources;
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const getBody = (request: FastifyRequest) => readGetBody(request, parseJson, services.config.bodyLimitBytes);
   for (const resource of RESOURCES.values()) {
-    const path = `${base}/v3/${resource.name}`;
-    const writable = () => {
-      if (resource.readOnly) throw new CairnError('method-not-allowed', `${resource.name} is read-only.`);
-    };
+    const path = `/${resource.name}`;
+    const schemas = v3Schemas(resource, (name) => RESOURCES.get(name));
+    const route = (schema: FastifySchema) => ({ schema, validatorCompiler: documentedOnly });
 
-    app.options(path, async (request, reply) => {
+    app.options(path, route(schemas.collection.options), async (request, reply) => {
       const show = single(readParams(request).params, 'show');
       return sendJson(reply, 200, descriptor(resource, show !== undefined && show.toLowerCase() === 'readonly'));
     });
-    app.options(`${path}/fields`, async (_request, reply) => {
+    app.options(`${path}/fields`, route(schemas.collection.fields), async (_request, reply) => {
       const data = fieldsList(resource);
       return sendJson(reply, 200, { data, count: data.length, status: 'Success' });
     });
-    app.options(`${path}/tql`, async (_request, reply) => {
+    app.options(`${path}/tql`, route(schemas.collection.tql), async (_request, reply) => {
       const data = tqlList(resource);
       return sendJson(reply, 200, { data, count: data.length, status: 'Success' });
     });
 
-    app.get(path, async (request, reply) => {
+    app.get(path, route(schemas.collection.list), async (request, reply) => {
       await getBody(request);
       const { params, fromBody } = readParams(request);
       const options = listOptions(params);
@@ -215,37 +220,35 @@ export function registerV3ResourceRoutes(app: FastifyInstance, base: string, ser
       return sendJson(reply, 200, body);
     });
 
-    app.get(`${path}/:id`, async (request, reply) => {
+    app.get(`${path}/:id`, route(schemas.item.get), async (request, reply) => {
       await getBody(request);
       const { params } = readParams(request);
       const data = await engine.get(resource, request.principal, (request.params as { id: string }).id, fieldsParam(params), params.get('owner'));
       return sendJson(reply, 200, { data, status: 'Success' });
     });
 
-    app.post(path, async (request, reply) => {
-      writable();
+    if (resource.readOnly) continue;
+
+    app.post(path, route(schemas.collection.create), async (request, reply) => {
       const { params } = readParams(request);
       const data = await engine.create(resource, request.principal, request.body, fieldsParam(params), params.get('owner'));
       return sendJson(reply, 201, { data, message: 'Created', status: 'Success' });
     });
 
-    app.put(`${path}/:id`, async (request, reply) => {
-      writable();
+    app.put(`${path}/:id`, route(schemas.item.update), async (request, reply) => {
       const { params } = readParams(request);
       const data = await engine.update(resource, request.principal, (request.params as { id: string }).id, request.body, fieldsParam(params), params.get('owner'));
       return sendJson(reply, 200, { data, message: 'Updated', status: 'Success' });
     });
 
-    app.delete(`${path}/:id`, async (request, reply) => {
-      writable();
+    app.delete(`${path}/:id`, route(schemas.item.remove), async (request, reply) => {
       const { params } = readParams(request);
       await engine.remove(resource, request.principal, (request.params as { id: string }).id, params.get('owner'));
       return sendJson(reply, 200, { message: 'Deleted', status: 'Success' });
     });
 
-    app.delete(path, async (request, reply) => {
-      writable();
-      if (!resource.bulkDelete) throw new CairnError('method-not-allowed', `Bulk delete is not offered for ${resource.name}.`);
+    if (!resource.bulkDelete) continue;
+    app.delete(path, route(schemas.collection.bulkDelete), async (request, reply) => {
       if (!(await readBooleanSetting(services.store.db, 'v3ApiBulkDeleteAllowed'))) {
         throw new CairnError('forbidden', 'Bulk delete is disabled; an administrator can enable it with `cairn settings set v3ApiBulkDeleteAllowed true`.');
       }

@@ -1,0 +1,106 @@
+/**
+ * Builds the Fastify instance: CORS preflight, authentication, body parsers, health routes, then
+ * the surfaces, each a plugin answering its own failures in its own envelope. What fails outside
+ * every surface (an unknown root, a head Node refuses) finds its surface by the path's prefix.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/principal.js';
+import type { CairnError } from '../core/errors.js';
+import { collectOpenApi } from '../docs/openapi.js';
+import type { CairnServices } from '../services.js';
+import { failureHandler, notFoundHandler } from '../surfaces/failure-handlers.js';
+import { SURFACES, surfaceForPath } from '../surfaces/registry.js';
+import type { ErrorClassifier } from '../surfaces/surface.js';
+import { registerBodyParsers } from './body-parsers.js';
+import { classifyError } from './classify-error.js';
+import { answerClientError, MAX_HEADER_BYTES } from './client-error.js';
+import { answerPreflight, echoOrigin } from './cors.js';
+import { registerHealthRoutes } from './health.js';
+import { recordRouteTable } from './route-table.js';
+import { SIGN_WHOLE_TARGET_POLICY, WEBSUPPORT_SURFACE_POLICY, type AuthPolicy } from '../auth/scheme.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on every route that is not `config.public`. */
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** No authentication (health checks, documentation). */
+    public?: boolean;
+    /** How requests to this route may be signed: the rule of the route's surface (set when the route is added). */
+    authPolicy?: AuthPolicy;
+  }
+}
+
+/**
+ * Response schemas document what a route sends; they never reshape it (fast-json-stringify would
+ * drop every property a schema does not list). Routes send JSON they serialized themselves.
+ */
+const serializeAsBuilt = () => (data: unknown) => JSON.stringify(data);
+
+export async function buildApp(services: CairnServices): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  });
+
+  recordRouteTable(app);
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.setSerializerCompiler(serializeAsBuilt);
+  await collectOpenApi(app);
+
+  // Each route carries its surface's signing rule, worked out once here rather than per request.
+  app.addHook('onRoute', (route) => {
+    const authPolicy = surfaceForPath(route.url).name === 'websupport' ? WEBSUPPORT_SURFACE_POLICY : SIGN_WHOLE_TARGET_POLICY;
+    route.config = { ...route.config, authPolicy };
+  });
+
+  // CORS: a preflight is answered before authentication and before any route (v3 has OPTIONS
+  // routes). Callback-style hooks: authentication of a cached credential completes without a
+  // single promise on this hot path.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (answerPreflight(request, reply)) return;
+    const routeConfig = request.routeOptions.config;
+    if (request.is404 || routeConfig?.public) return done();
+    let outcome: Principal | Promise<Principal>;
+    try {
+      outcome = services.authenticator.authenticate({ method: request.method, rawUrl: request.raw.url ?? request.url, headers: request.headers }, routeConfig?.authPolicy ?? SIGN_WHOLE_TARGET_POLICY);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (!(outcome instanceof Promise)) {
+      request.principal = outcome;
+      return done();
+    }
+    outcome.then((principal) => {
+      request.principal = principal;
+      done();
+    }, (error: Error) => done(error));
+  });
+
+  app.addHook('onSend', echoOrigin);
+
+  registerBodyParsers(app);
+
+  // Each surface answers its own failures; these two serve what lies under no surface.
+  const classify: ErrorClassifier = (thrown) => classifyError(thrown, config.bodyLimitBytes);
+  const renderByPath = (request: FastifyRequest, reply: FastifyReply, error: CairnError) => surfaceForPath(request.url).renderFailure(request, reply, error);
+  app.setErrorHandler(failureHandler(renderByPath, classify));
+  app.setNotFoundHandler(notFoundHandler(renderByPath));
+
+  registerHealthRoutes(app, services);
+
+  for (const surface of SURFACES) app.register(surface.plugin, { services, classifyError: classify });
+  return app;
+}
+
+export type { FastifyReply, FastifyRequest };
