@@ -59,7 +59,7 @@ describe('defineResource', () => {
         const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${resource.table})`.execute(store.db);
         const columns = new Set(rows.map((r) => r.name));
         assert.ok(resource.tql.length > 0 && resource.sortable.id === 'id', resource.name);
-        // Keywords on computed values (a user's name) have no column; test/v3/tcex-keywords runs each of them.
+        // Keywords on computed values (a user's name) have no column; test/resources/tcex-keywords runs each of them.
         for (const k of resource.tql) if (k.column !== undefined) assert.ok(columns.has(k.column), `${resource.name} keyword ${k.keyword}: no column ${k.column}`);
         for (const [key, column] of Object.entries(resource.sortable)) assert.ok(columns.has(column), `${resource.name} sort key ${key}: no column ${column}`);
       }

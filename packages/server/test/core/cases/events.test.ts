@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CairnClient } from '@cairn/client';
-import { startTestServer, testDialects, type TestServer } from '../support/server.js';
-import { call } from '../support/v3.js';
+import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
+import { call } from '../../support/v3.js';
 
 for (const dialect of testDialects()) {
   describe(`case events in the outbox (${dialect})`, () => {

@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import {
   DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
 } from 'kysely';
-import { compileTql } from '../../src/resources/engine/tql.js';
-import { resourceNamed } from '../../src/resources/registry.js';
-import { TqlError } from '../../src/tql/errors.js';
-import { formatTql } from '../../src/tql/format.js';
-import { parseTql } from '../../src/tql/parser.js';
-import type { TqlNode, TqlValue } from '../../src/tql/ast.js';
+import { compileTql } from '../../../src/resources/engine/tql.js';
+import { resourceNamed } from '../../../src/resources/registry.js';
+import { TqlError } from '../../../src/tql/errors.js';
+import { formatTql } from '../../../src/tql/format.js';
+import { parseTql } from '../../../src/tql/parser.js';
+import type { TqlNode, TqlValue } from '../../../src/tql/ast.js';
 
 const cases = resourceNamed('cases');
 const tasks = resourceNamed('tasks');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { contrastHeaders, rawRequest, tcHeaders } from '../support/http.js';
-import { startTestServer, testDialects, type TestServer } from '../support/server.js';
+import { contrastHeaders, rawRequest, tcHeaders } from '../../support/http.js';
+import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 
 for (const dialect of testDialects()) {
   describe(`Contrast surface (${dialect})`, () => {

@@ -10,7 +10,7 @@ import {
   translate,
   type MessageKey,
   type WebsupportLanguage,
-} from '../../src/surfaces/websupport/messages.js';
+} from '../../../src/surfaces/websupport/messages.js';
 
 const ENGLISH: Record<MessageKey, string> = {
   missingDate: 'Missing date header.',

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CairnClient } from '@cairn/client';
-import { startTestServer, testDialects, type TestServer } from '../support/server.js';
-import { call, type Json } from '../support/v3.js';
+import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
+import { call, type Json } from '../../support/v3.js';
 
 const BASE_CASE = { name: 'A case', severity: 'Low', status: 'Open' };
 const PARALLEL = 16;

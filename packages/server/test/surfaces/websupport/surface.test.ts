@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 
 // The server runs in this process: a child must be awaited, never run synchronously.
 const run = promisify(execFile);
-import { nowSeconds, rawRequest, tcHeaders, websupportHeaders } from '../support/http.js';
-import { startTestServer, testDialects, type TestServer } from '../support/server.js';
+import { nowSeconds, rawRequest, tcHeaders, websupportHeaders } from '../../support/http.js';
+import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 
 for (const dialect of testDialects()) {
   describe(`Websupport surface v1 (${dialect})`, () => {
