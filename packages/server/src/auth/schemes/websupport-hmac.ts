@@ -51,24 +51,34 @@ export class WebsupportHmacScheme implements AuthenticationScheme {
     const credential = await this.context.credentials.byUserName(parsed.user);
     const secret = credential?.secret ?? DECOY_SECRET;
     const given = parsed.password.toLowerCase();
-    const queryAt = request.rawUrl.indexOf('?');
-    const signedWhole = constantTimeEqual(this.#sign(secret, request.method, request.rawUrl, date.unixSeconds), given);
-    const signedPath = policy.websupportPathOnly && queryAt !== -1
-      && constantTimeEqual(this.#sign(secret, request.method, request.rawUrl.slice(0, queryAt), date.unixSeconds), given);
+    // The seed document's own shell example reads the clock for the signature, then again for the
+    // Date header: when a second ticks in between, it signed the second before the one it sends.
+    let signedAt = date.unixSeconds;
+    let signed = this.#signs(secret, given, request, policy, signedAt);
+    if (!signed) signed = this.#signs(secret, given, request, policy, (signedAt = date.unixSeconds - 1));
     if (!credential) throw new AuthError('unknown-access-id', 'Unknown api key.');
     const loginWindow = policy.websupportPathOnly && credential.websupportLoginWindow;
     const loginKey = `${credential.principal.userId}:${given}:${date.unixSeconds}`;
-    if (!signedWhole && !signedPath) {
+    if (!signed) {
       if (loginWindow && this.#inLoginWindow(loginKey, credential)) return this.context.admit(credential, 'websupport-hmac');
       throw new AuthError('bad-signature', 'The signature does not match the request.');
     }
-    const principal = this.context.admit(credential, 'websupport-hmac', given, date.unixSeconds);
+    const principal = this.context.admit(credential, 'websupport-hmac', given, signedAt);
     if (loginWindow) this.#openLoginWindow(loginKey, credential);
     return principal;
   }
 
   cacheStats(): CacheStats {
     return { entries: this.#loginWindows.size, hits: this.#hits };
+  }
+
+  /** Whether `given` signs this request at `unixSeconds`: its path and query, or (where the policy allows) its bare path. */
+  #signs(secret: string, given: string, request: RequestFacts, policy: AuthPolicy, unixSeconds: number): boolean {
+    const queryAt = request.rawUrl.indexOf('?');
+    const signedWhole = constantTimeEqual(this.#sign(secret, request.method, request.rawUrl, unixSeconds), given);
+    const signedPath = policy.websupportPathOnly && queryAt !== -1
+      && constantTimeEqual(this.#sign(secret, request.method, request.rawUrl.slice(0, queryAt), unixSeconds), given);
+    return signedWhole || signedPath;
   }
 
   #sign(secret: string, method: string, target: string, unixSeconds: number): string {

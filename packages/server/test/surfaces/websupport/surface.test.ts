@@ -136,6 +136,14 @@ for (const dialect of testDialects()) {
       assert.equal(response.status, 200);
     });
 
+    it('a signature made in the second before its Date (the seed\'s shell example reads the clock twice) is accepted; two seconds before is not', async () => {
+      const now = nowSeconds();
+      const dated = (signedAt: number) => websupportHeaders(key, secret, 'GET', '/v1/user/self', signedAt, new Date(now * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, ''));
+      assert.equal((await get('/v1/user/self', dated(now - 1))).status, 200);
+      assert.equal((await get('/v1/user/self', dated(now - 2))).status, 401);
+      assert.equal((await get('/v1/user/self', dated(now + 1))).status, 401);
+    });
+
     it('the seed document\'s shell example (openssl dgst + curl) runs as written', async () => {
       const script = `#!/bin/bash
 function hash_hmac {
