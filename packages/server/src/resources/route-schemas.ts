@@ -5,11 +5,13 @@
  * numbers, "true" for booleans) and knows which fields are required. So the body and query
  * schemas are permissive: every property typed with each form the engine accepts (and null),
  * constraints (lengths, ranges, allowed values) stated in descriptions rather than enforced,
- * no `required`, other properties allowed. Attach them for documentation; if a route validates
+ * other properties allowed; a create body lists the fields the engine requires. Attach them for documentation; if a route validates
  * with them, turn ajv's type coercion off for them, or a wrongly typed value (name: 5) would be
  * coerced ("5") instead of refused by the engine.
  */
 import { kindOf, type JsonSchema } from './kinds/index.js';
+
+export type { JsonSchema };
 import type { FieldDefinition, ResourceDefinition } from './types.js';
 
 export interface V3RouteSchemas {
@@ -68,10 +70,20 @@ const OWNER_CHOICE: Record<string, JsonSchema> = {
   ownerName: { description: 'The name of the owner to create the item in', type: 'string' },
 };
 
-function body(resource: ResourceDefinition, include: (def: FieldDefinition) => boolean, extra: Record<string, JsonSchema>, title: string): JsonSchema {
+function body(resource: ResourceDefinition, include: (def: FieldDefinition) => boolean, extra: Record<string, JsonSchema>, title: string, creating: boolean): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
-  for (const [name, def] of Object.entries(resource.fields)) if (!def.readOnly && include(def)) properties[name] = permissive(schemaOf(def), def);
-  return { type: 'object', title, description: `Fields of ${resource.name} a client may send (OPTIONS /v3/${resource.name} describes them); unknown ones are refused by the engine with a field message.`, properties: { ...properties, ...extra } };
+  const required: string[] = [];
+  for (const [name, def] of Object.entries(resource.fields)) {
+    if (def.readOnly || !include(def)) continue;
+    properties[name] = permissive(schemaOf(def), def);
+    if (creating && def.required && def.defaultValue === undefined && kindOf(def.kind).write === 'column') required.push(name);
+  }
+  return {
+    type: 'object', title,
+    description: `Fields of ${resource.name} a client may send (OPTIONS /v3/${resource.name} describes them); unknown ones are refused by the engine with a field message.`,
+    properties: { ...properties, ...extra },
+    ...(required.length > 0 ? { required } : {}),
+  };
 }
 
 /** A query parameter: one value or, repeated, several. */
@@ -88,9 +100,9 @@ export function v3Schemas(resource: ResourceDefinition): V3RouteSchemas {
   const sortKeys = [...resource.sortKeys.values()].map((k) => k.name);
   return {
     item: { type: 'object', title: resource.itemType, properties: itemProperties },
-    createBody: body(resource, () => true, OWNER_CHOICE, `New ${resource.itemType}`),
+    createBody: body(resource, () => true, OWNER_CHOICE, `New ${resource.itemType}`, true),
     // Create-only fields and parents may be repeated with their current value, nothing else.
-    updateBody: body(resource, (def) => !def.createOnly && kindOf(def.kind).write !== 'parent', { id: { description: 'The ID of the item (ignored)' } }, `${resource.itemType} changes`),
+    updateBody: body(resource, (def) => !def.createOnly && kindOf(def.kind).write !== 'parent', { id: { description: 'The ID of the item (ignored)' } }, `${resource.itemType} changes`, false),
     listQuery: {
       type: 'object',
       properties: {

@@ -10,7 +10,6 @@ import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { CairnError } from '../../../core/errors.js';
 import { readBooleanSetting } from '../../../core/settings.js';
 import { DEFAULT_RESULT_LIMIT, MAX_RESULT_LIMIT, type ListOptions } from '../../../resources/engine.js';
-import { RESOURCES } from '../../../resources/registry.js';
 import type { FieldDefinition, ResourceDefinition } from '../../../resources/types.js';
 import type { CairnServices } from '../../../services.js';
 import { DEFAULT_TQL_LIMITS } from '../../../tql/ast.js';
@@ -188,9 +187,9 @@ export function registerV3ResourceRoutes(app: FastifyInstance, services: CairnSe
   const engine = services.resources;
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const getBody = (request: FastifyRequest) => readGetBody(request, parseJson, services.config.bodyLimitBytes);
-  for (const resource of RESOURCES.values()) {
+  for (const resource of engine.registry.resources.values()) {
     const path = `/${resource.name}`;
-    const schemas = v3Schemas(resource, (name) => RESOURCES.get(name));
+    const schemas = v3Schemas(resource);
     const route = (schema: FastifySchema) => ({ schema, validatorCompiler: documentedOnly });
 
     app.options(path, route(schemas.collection.options), async (request, reply) => {
