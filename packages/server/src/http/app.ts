@@ -4,7 +4,7 @@
  * every surface (an unknown root, a head Node refuses) finds its surface by the path's prefix.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { CairnError } from '../core/errors.js';
 import { collectOpenApi } from '../docs/openapi.js';
 import type { CairnServices } from '../services.js';

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { formatContrastAuthorization } from '@cairn/client/signing';
-import type { Principal } from '../../../auth/principal.js';
+import type { Principal } from '../../../core/principal.js';
 import { CairnError } from '../../../core/errors.js';
 import type { CairnServices } from '../../../services.js';
 import { sendJson } from '../../send-json.js';

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { LRUCache } from 'lru-cache';
-import type { Principal } from '../../../auth/principal.js';
+import type { Principal } from '../../../core/principal.js';
 import { CairnError } from '../../../core/errors.js';
 import type { Owner } from '../../../core/tenancy/tenancy-service.js';
 import type { CairnServices } from '../../../services.js';

@@ -2,7 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import type { Principal } from '../../../auth/principal.js';
+import type { Principal } from '../../../core/principal.js';
 import { CairnError } from '../../../core/errors.js';
 import type { CairnServices } from '../../../services.js';
 import { sendJson } from '../../send-json.js';
