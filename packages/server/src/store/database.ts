@@ -1,10 +1,11 @@
 /** Kysely over better-sqlite3 (embedded default) or pg (DATABASE_URL). */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,8 +24,16 @@ export interface StoreOptions {
   pgSchema?: string;
 }
 
+/** `pg`, loaded on first use: an embedded (SQLite) Cairn never pays for parsing it at start-up. */
+let postgresModule: typeof pg | undefined;
+function loadPg(): typeof pg {
+  postgresModule ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return postgresModule;
+}
+
 export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
+    const pg = loadPg();
     const schema = options.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid PostgreSQL schema name "${schema}".`);
     const pool = new pg.Pool({
