@@ -33,6 +33,9 @@ if (force || !compiledCliIsCurrent()) {
     external: ['better-sqlite3', 'pg', 'pg-native'],
     // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
     banner: { js: "import { createRequire as __cairnCreateRequire } from 'node:module'; const require = __cairnCreateRequire(import.meta.url);" },
+    // Less to parse at every start; names are kept, so stack traces and class names read as in the sources.
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: 'linked',
     legalComments: 'linked',
     logLevel: 'warning',
