@@ -1,8 +1,9 @@
-// Builds what `npm start` and bin/cairn.js run: @cairn/client (tsc: .js and .d.ts in
-// packages/client/dist), then the server and CLI bundled by esbuild into packages/server/dist
-// (cairn.js and the chunks it loads on demand, e.g. the HTTP stack only for `serve`). One bundle
-// instead of ~1,500 module files is most of the start-up time saved. Skips the bundle when it is
-// newer than every source; `--force` rebuilds it anyway.
+// Builds @cairn/client for its users (tsc: .js and .d.ts in packages/client/dist), then what
+// `npm start` and bin/cairn.js run: the server and CLI bundled by esbuild into packages/server/dist
+// (cairn.js and the chunks it loads on demand, e.g. the HTTP stack only for `serve`; the client's
+// code comes from its sources through the root tsconfig's paths). One bundle instead of ~1,500
+// module files is most of the start-up time saved. Skips the bundle when it is newer than every
+// source; `--force` rebuilds it anyway.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
