@@ -15,6 +15,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { call } from '../support/v3.js';
 
 const SECOND_WRITER = path.resolve(import.meta.dirname, '../support/second-writer.ts');
+const REPOSITORY_ROOT = path.resolve(import.meta.dirname, '../../../..');
 const CASES = 200;
 const PARALLEL = 8;
 
@@ -28,7 +29,7 @@ describe('SQLite: two processes writing one database file', () => {
   after(() => server.close());
 
   it(`${CASES} nested POST /v3/cases while another process writes: every one 201 and stored, no failure on either side`, async () => {
-    const writer = spawn(process.execPath, ['--import', 'tsx', SECOND_WRITER, path.join(server.dataDir, 'cairn.sqlite')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const writer = spawn(process.execPath, ['--import', 'tsx', SECOND_WRITER, path.join(server.dataDir, 'cairn.sqlite')], { cwd: REPOSITORY_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     let errors = '';
     writer.stdout.on('data', (chunk) => { output += chunk; });
