@@ -1,4 +1,4 @@
-// Whether the compiled CLI is current: dist/cairn.js exists and no file of the sources it is built
+// Whether the compiled CLI is current: dist/cairn.cjs exists and no file of the sources it is built
 // from (packages/server/src, packages/client/src) is newer. Read by bin/cairn.js on every start,
 // so it only stats files (about 150, a few milliseconds), and by build.js.
 import fs from 'node:fs';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SERVER_PACKAGE = fileURLToPath(new URL('..', import.meta.url));
-export const COMPILED_CLI = path.join(SERVER_PACKAGE, 'dist', 'cairn.js');
+export const COMPILED_CLI = path.join(SERVER_PACKAGE, 'dist', 'cairn.cjs');
 export const SOURCE_DIRECTORIES = [path.join(SERVER_PACKAGE, 'src'), path.join(SERVER_PACKAGE, '..', 'client', 'src')];
 
 /** True when the build exists and no source is newer (where the sources are absent, as deployed: true). */
