@@ -36,16 +36,15 @@ registerTenancyCommands(program);
 registerSettingsCommands(program);
 registerRequestCommand(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
+// No top-level await: the compiled CLI is a CommonJS bundle (bin/cairn.js loads it with a V8 code cache).
+program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError && ['commander.version', 'commander.help', 'commander.helpDisplayed'].includes(error.code)) {
     process.exitCode = error.exitCode;
   } else {
     report(error);
     process.exitCode = 1;
   }
-}
+});
 
 function report(error: unknown): void {
   const usage = error instanceof CommanderError;

@@ -1,10 +1,11 @@
 /** Kysely over better-sqlite3 (embedded default) or pg (DATABASE_URL). */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,8 +24,16 @@ export interface StoreOptions {
   pgSchema?: string;
 }
 
+/** `pg`, loaded on first use: an embedded (SQLite) Cairn never pays for parsing it at start-up. */
+let postgresModule: typeof pg | undefined;
+function loadPg(): typeof pg {
+  postgresModule ??= createRequire(import.meta.url)('pg') as typeof pg;
+  return postgresModule;
+}
+
 export function openStore(options: StoreOptions): Store {
   if (options.databaseUrl) {
+    const pg = loadPg();
     const schema = options.pgSchema;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid PostgreSQL schema name "${schema}".`);
     const pool = new pg.Pool({
@@ -47,8 +56,33 @@ export function openStore(options: StoreOptions): Store {
   // SQLite's own lower() folds only ASCII; TQL's case-insensitive matching must fold Cyrillic,
   // Greek and accented Latin as PostgreSQL does, so both dialects return the same rows.
   sqlite.function('lower', { deterministic: true }, unicodeLower);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite dialect, except that a transaction begins with BEGIN IMMEDIATE: it takes the
+ * database's write lock at once, waiting (busy_timeout) while another process holds it. A plain
+ * (deferred) BEGIN that reads first holds a read snapshot; if another process commits before the
+ * transaction's first write, SQLite cannot upgrade that snapshot and fails at once with "database
+ * is locked" instead of waiting. Every Cairn transaction writes, so none loses by taking the lock
+ * first; reads outside transactions are unchanged.
+ */
+export class ImmediateTransactionSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateTransactionSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateTransactionSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 /** Text made only of ASCII characters. */
