@@ -364,8 +364,8 @@ function load(side: Side, endpoint: Endpoint, connections: number, seconds: numb
 }
 
 const MODES = [{ name: 'sequential', connections: 1 }, { name: `${CONNECTIONS} connections`, connections: CONNECTIONS }];
-console.log(`warming up (1 s per endpoint and server at ${CONNECTIONS} connections), then ${ROUNDS} rounds of ${SECONDS} s per side, query and mode …`);
-for (const endpoint of ENDPOINTS) for (const side of SIDES) await load(side, endpoint, CONNECTIONS, 1);
+console.log(`warming up (0.5 s per endpoint and server at ${CONNECTIONS} connections), then ${ROUNDS} rounds of ${SECONDS} s per side, query and mode …`);
+for (const endpoint of ENDPOINTS) for (const side of SIDES) await load(side, endpoint, CONNECTIONS, 0.5);
 
 const samples = new Map<string, Record<Side, Sample>>();
 for (const endpoint of ENDPOINTS) {
