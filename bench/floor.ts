@@ -158,7 +158,7 @@ function copyDataDir(name: string): string {
   const target = path.join(workDir, name);
   fs.mkdirSync(target);
   for (const file of fs.readdirSync(seededDir)) {
-    if (file === 'seeded.json') continue;
+    if (file === 'seeded.json' || file.endsWith('-shm')) continue; // the marker; a shared-memory index SQLite rebuilds
     const from = path.join(seededDir, file);
     if (fs.statSync(from).isFile()) fs.copyFileSync(from, path.join(target, file), fs.constants.COPYFILE_FICLONE);
   }
@@ -178,7 +178,7 @@ seeded.close();
 const baselineBundle = path.join(workDir, 'baseline.mjs');
 await build({
   entryPoints: [path.join(REPOSITORY_ROOT, 'bench/baseline/server.ts')], outfile: baselineBundle, bundle: true, platform: 'node', format: 'esm',
-  target: 'node20', packages: 'external', nodePaths: [path.join(REPOSITORY_ROOT, 'node_modules')], logLevel: 'warning',
+  target: 'node20', packages: 'external', logLevel: 'warning',
 });
 // Bare imports of the bundle resolve from the repository's node_modules.
 fs.symlinkSync(path.join(REPOSITORY_ROOT, 'node_modules'), path.join(workDir, 'node_modules'));
