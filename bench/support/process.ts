@@ -83,12 +83,12 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited(child);
 }
 
-/** Polls `ready` every 100 ms; throws naming `what` after `seconds`. */
-export async function waitFor(what: string, seconds: number, ready: () => boolean | Promise<boolean>): Promise<void> {
+/** Polls `ready` every `intervalMs` (100 ms); throws naming `what` after `seconds`. */
+export async function waitFor(what: string, seconds: number, ready: () => boolean | Promise<boolean>, intervalMs = 100): Promise<void> {
   const until = Date.now() + seconds * 1000;
   while (!(await ready())) {
     if (Date.now() > until) throw new Error(`${what} did not happen within ${seconds} s.`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
