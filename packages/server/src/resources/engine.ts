@@ -12,6 +12,7 @@ import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
 import { getItem, listItems, type ListOptions, type ListResult } from './engine/read.js';
 import { createItem, removeItem, removeMatching, updateItem } from './engine/write.js';
+import { QueryShapes } from './engine/shapes.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceDefinition } from './types.js';
 
@@ -24,7 +25,7 @@ export class ResourceEngine {
   readonly #engine: EngineContext;
 
   constructor(db: Kysely<any>, dialect: Dialect, readonly registry: ResourceRegistry) {
-    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite' };
+    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite', shapes: new QueryShapes() };
   }
 
   list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {
