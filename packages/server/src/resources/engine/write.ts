@@ -15,6 +15,7 @@ import { convertField, fieldError, problem, requireObject } from './convert.js';
 import { findRow } from './ids.js';
 import { ownerCondition, readOwners, writeOwner } from './owners.js';
 import { listCondition } from './query.js';
+import { slot } from './shapes.js';
 
 /** Items accepted in one nested collection of a POST or PUT. */
 const MAX_NESTED_WRITE_ITEMS = 1000;
@@ -39,7 +40,13 @@ export async function createItem(engine: EngineContext, resource: ResourceDefini
   });
 }
 
-async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: { field: string; id: number }, whenTaken: WhenTaken = 'conflict'): Promise<number> {
+/**
+ * The parent a nested item is created under: its field, id and, when the engine itself has just
+ * written it in this transaction, its stored columns (read again otherwise).
+ */
+interface GivenParent { field: string; id: number; row?: Row }
+
+async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: GivenParent, whenTaken: WhenTaken = 'conflict'): Promise<number> {
   const problems: FieldProblem[] = [];
   const values: Row = {};
   const pending: [string, CollectionDefinition, unknown][] = [];
@@ -76,14 +83,17 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
     if (kindOf(def.kind).write === 'computed' && !def.readOnly) delete values[name];
   }
   stamp(resource, values, ctx.now, true);
-  const inserted = await insertRow(ctx.db, resource, values);
+  const inserted = await insertRow(engine, ctx.db, resource, values);
   if ('takenId' in inserted) {
     if (whenTaken === 'take') return inserted.takenId;
     throw new CairnError('conflict', inserted.message);
   }
   const id = inserted.id;
   await resource.afterCreate?.(id, values, rowCtx);
-  for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, rowCtx, path);
+  // The children find their parent in what was just written: every column they read from it
+  // (its id, owner and inherited columns such as case_id) is one the engine set.
+  const written = { ...values, id };
+  for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, rowCtx, path, written);
   return id;
 }
 
@@ -93,14 +103,21 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
  * inserted the same key, so the row found is the committed one, and no statement fails (a failed
  * statement would abort the whole transaction).
  */
-async function insertRow(db: Kysely<any>, resource: ResourceDefinition, values: Row): Promise<{ id: number } | { takenId: number; message: string }> {
-  if (!resource.uniqueKeys?.length) {
-    const inserted = await db.insertInto(resource.table).values(values).returning('id').executeTakeFirstOrThrow();
+async function insertRow(engine: EngineContext, db: Kysely<any>, resource: ResourceDefinition, values: Row): Promise<{ id: number } | { takenId: number; message: string }> {
+  // Compiled once per (table, columns set): the values are bound into the cached statement.
+  const columns = Object.keys(values).filter((column) => values[column] !== undefined);
+  const claimsKeys = (resource.uniqueKeys?.length ?? 0) > 0;
+  const compiled = engine.shapes.compiled(JSON.stringify(['insert', resource.table, columns, claimsKeys]), () => {
+    const query = db.insertInto(resource.table).values(Object.fromEntries(columns.map((column) => [column, slot(column)])));
+    return { query: (claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query).returning('id'), reusable: true };
+  }, values);
+  const inserted = (await db.executeQuery(compiled)).rows[0] as { id: unknown } | undefined;
+  if (!claimsKeys) {
+    if (!inserted) throw new Error(`The insert into ${resource.table} returned no row.`);
     return { id: Number(inserted.id) };
   }
-  const inserted = await db.insertInto(resource.table).values(values).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
   if (inserted) return { id: Number(inserted.id) };
-  for (const key of resource.uniqueKeys) {
+  for (const key of resource.uniqueKeys!) {
     let query = db.selectFrom(resource.table).select('id');
     for (const column of key.columns) query = query.where(column, '=', values[column] as never);
     const taken = await query.executeTakeFirst();
@@ -117,7 +134,7 @@ function stamp(resource: ResourceDefinition, values: Row, now: string, creating:
 }
 
 /** Finds the named parent (by id or xid) among the caller's visible owners. */
-async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: { field: string; id: number }): Promise<{ values: Row; ownerId?: number }> {
+async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: GivenParent): Promise<{ values: Row; ownerId?: number }> {
   if (!resource.parents) return { values: {} };
   const named = resource.parents.filter((p) => (given?.field === p.idField) || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined));
   const names = resource.parents.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
@@ -129,7 +146,7 @@ async function resolveParents(engine: EngineContext, resource: ResourceDefinitio
     const target = engine.registry.named(reference.resource);
     let row: Row | undefined;
     if (given?.field === reference.idField) {
-      row = await ctx.db.selectFrom(target.table).selectAll().where('id', '=', given.id).executeTakeFirst();
+      row = given.row ?? await ctx.db.selectFrom(target.table).selectAll().where('id', '=', given.id).executeTakeFirst();
     } else {
       const byId = body[reference.idField];
       const byXid = reference.xidField ? body[reference.xidField] : undefined;
@@ -157,7 +174,7 @@ async function resolveParents(engine: EngineContext, resource: ResourceDefinitio
   return { values, ownerId };
 }
 
-async function applyCollection(engine: EngineContext, resource: ResourceDefinition, parentId: number, name: string, collection: CollectionDefinition, raw: unknown, ctx: WriteContext, path: string): Promise<void> {
+async function applyCollection(engine: EngineContext, resource: ResourceDefinition, parentId: number, name: string, collection: CollectionDefinition, raw: unknown, ctx: WriteContext, path: string, parentRow?: Row): Promise<void> {
   const wrapper = Array.isArray(raw) ? { data: raw } : raw as { data?: unknown; mode?: unknown };
   if (typeof wrapper !== 'object' || wrapper === null || !Array.isArray(wrapper.data)) {
     throw fieldError([problem(path + name, 'must be {"data":[…], "mode":"append|replace|delete"}')], resource);
@@ -169,11 +186,11 @@ async function applyCollection(engine: EngineContext, resource: ResourceDefiniti
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fieldError([problem(`${path}${name}[${i}]`, 'must be an object')], resource);
     return item as Row;
   });
-  if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path);
+  if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path, parentRow);
   else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
 }
 
-async function applyChildren(engine: EngineContext, collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string): Promise<void> {
+async function applyChildren(engine: EngineContext, collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string, parentRow?: Row): Promise<void> {
   const target = engine.registry.named(collection.target);
   const column = childParent(target, collection).column;
   if (mode === 'delete') {
@@ -188,7 +205,7 @@ async function applyChildren(engine: EngineContext, collection: ChildCollection,
   if (mode === 'replace') await ctx.db.deleteFrom(target.table).where(column, '=', parentId).execute();
   for (const [i, item] of items.entries()) {
     if (item.id !== undefined) throw fieldError([problem(`${path}${name}[${i}].id`, `${collection.itemType} items are created here; leave out id (to change one, PUT /v3/${target.name}/{id})`)], target);
-    await insertItem(engine, target, item, ctx, `${path}${name}[${i}].`, { field: collection.parentField, id: parentId });
+    await insertItem(engine, target, item, ctx, `${path}${name}[${i}].`, { field: collection.parentField, id: parentId, row: parentRow });
   }
 }
 
@@ -196,19 +213,37 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   const target = engine.registry.named(collection.target);
   const ids: number[] = [];
   const byName = collection.byName;
+  const labelOf = (item: Row) => byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+  const namesLabel = (label: unknown): label is string => byName !== undefined && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength;
+  // The items named (not given by id) are looked up in one statement; each is then taken in order as before.
+  const named = byName ? [...new Set(items.filter((item) => item.id === undefined).map(labelOf).filter(namesLabel).map((label) => byName.normalize(label)))] : [];
+  const idsByName = new Map<unknown, number>();
+  if (byName && named.length > 0) {
+    const compiled = engine.shapes.compiled(JSON.stringify(['names', target.table, byName.column, named.length]), () => ({
+      query: ctx.db.selectFrom(target.table).select(['id', `${byName.column} as name`]).where(target.ownerColumn!, '=', slot<number>('owner'))
+        .where(byName.column, 'in', named.map((_, i) => slot<string>(`n${i}`))),
+      reusable: true,
+    }), { owner: ctx.ownerId, ...Object.fromEntries(named.map((name, i) => [`n${i}`, name])) });
+    for (const row of (await ctx.db.executeQuery(compiled)).rows as { id: unknown; name: unknown }[]) idsByName.set(row.name, Number(row.id));
+  }
   for (const [i, item] of items.entries()) {
-    const label = byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+    const label = labelOf(item);
     if (item.id !== undefined) {
       if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
       const linkId = asId(item.id);
       const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
       if (!row) throw new CairnError('not-found', `${path}${name}[${i}]: no ${target.itemType.toLowerCase()} ${String(item.id)} in this owner.`);
       ids.push(Number(row.id));
-    } else if (byName && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength) {
-      const row = await ctx.db.selectFrom(target.table).select('id').where(target.ownerColumn!, '=', ctx.ownerId).where(byName.column, '=', byName.normalize(label)).executeTakeFirst();
-      if (row) ids.push(Number(row.id));
+    } else if (byName && namesLabel(label)) {
+      const normalized = byName.normalize(label);
+      const found = idsByName.get(normalized);
+      if (found !== undefined) ids.push(found);
       // Found or created: a concurrent request creating the same name links the same row.
-      else if (mode !== 'delete') ids.push(await insertItem(engine, target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`, undefined, 'take'));
+      else if (mode !== 'delete') {
+        const id = await insertItem(engine, target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`, undefined, 'take');
+        idsByName.set(normalized, id);
+        ids.push(id);
+      }
     } else {
       throw fieldError([problem(`${path}${name}[${i}]`, byName ? `needs an id or a ${byName.keys[0]} of at most ${byName.maxLength} characters` : 'needs an id')], target);
     }
@@ -218,9 +253,10 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
     if (ids.length > 0) await ctx.db.deleteFrom(collection.table).where(collection.parentColumn, '=', parentId).where(collection.targetColumn, 'in', ids).execute();
     return;
   }
-  for (const id of new Set(ids)) {
-    // Linking twice (or two requests linking at once) keeps one link.
-    await ctx.db.insertInto(collection.table).values({ [collection.parentColumn]: parentId, [collection.targetColumn]: id }).onConflict((oc) => oc.doNothing()).execute();
+  // One statement for every link; linking twice (or two requests linking at once) keeps one link.
+  const linked = [...new Set(ids)];
+  if (linked.length > 0) {
+    await ctx.db.insertInto(collection.table).values(linked.map((id) => ({ [collection.parentColumn]: parentId, [collection.targetColumn]: id }))).onConflict((oc) => oc.doNothing()).execute();
   }
   if (collection.touchColumn && ids.length > 0) await ctx.db.updateTable(target.table).set({ [collection.touchColumn]: ctx.now }).where('id', 'in', ids).execute();
 }
