@@ -63,7 +63,8 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
     if (write === 'collection') { pending.push([name, resource.collections![name]!, value]); continue; }
     if (write === 'parent') continue;
     if (write === 'computed') { values[name] = value; continue; }
-    await convertField(def, value, path + name, values, problems, ctx);
+    const converting = convertField(def, value, path + name, values, problems, ctx);
+    if (converting) await converting;
   }
   for (const [name, def] of Object.entries(resource.fields)) {
     if (def.required && body[name] === undefined && def.defaultValue === undefined) problems.push(problem(path + name, 'is required'));
@@ -255,10 +256,19 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   }
   // One statement for every link; linking twice (or two requests linking at once) keeps one link.
   const linked = [...new Set(ids)];
-  if (linked.length > 0) {
-    await ctx.db.insertInto(collection.table).values(linked.map((id) => ({ [collection.parentColumn]: parentId, [collection.targetColumn]: id }))).onConflict((oc) => oc.doNothing()).execute();
+  if (linked.length === 0) return;
+  const slots = Object.fromEntries(linked.map((id, i) => [`t${i}`, id]));
+  await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['link', collection.table, linked.length]), () => ({
+    query: ctx.db.insertInto(collection.table).values(linked.map((_, i) => ({ [collection.parentColumn]: slot('parent'), [collection.targetColumn]: slot(`t${i}`) }))).onConflict((oc) => oc.doNothing()),
+    reusable: true,
+  }), { parent: parentId, ...slots }));
+  const touch = collection.touchColumn;
+  if (touch) {
+    await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['touch', target.table, touch, linked.length]), () => ({
+      query: ctx.db.updateTable(target.table).set({ [touch]: slot('now') }).where('id', 'in', linked.map((_, i) => slot<number>(`t${i}`))),
+      reusable: true,
+    }), { now: ctx.now, ...slots }));
   }
-  if (collection.touchColumn && ids.length > 0) await ctx.db.updateTable(target.table).set({ [collection.touchColumn]: ctx.now }).where('id', 'in', ids).execute();
 }
 
 /** Changes the fields and collections the body names; returns the item's id. */
@@ -288,7 +298,8 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
         continue;
       }
       if (write === 'collection') { pending.push([name, resource.collections![name]!, value]); continue; }
-      await convertField(def, value, name, values, problems, ctx);
+      const converting = convertField(def, value, name, values, problems, ctx);
+      if (converting) await converting;
     }
     if (problems.length > 0) throw fieldError(problems, resource);
     await resource.onUpdate?.(values, existing, ctx);
