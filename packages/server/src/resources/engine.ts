@@ -25,7 +25,7 @@ export class ResourceEngine {
   readonly #engine: EngineContext;
 
   constructor(db: Kysely<any>, dialect: Dialect, readonly registry: ResourceRegistry) {
-    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite', shapes: new QueryShapes() };
+    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite', backslashEscapesLike: dialect === 'postgres', shapes: new QueryShapes() };
   }
 
   list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {

@@ -42,7 +42,7 @@ describe('query shapes', () => {
 
   it('marks a TQL condition that reads the clock (a relative date), and only such a one', async () => {
     const db = open();
-    const engine = { db, registry: CAIRN_RESOURCES, likeIgnoresAsciiCase: true, shapes: new QueryShapes() };
+    const engine = { db, registry: CAIRN_RESOURCES, likeIgnoresAsciiCase: true, backslashEscapesLike: false, shapes: new QueryShapes() };
     const reads = (tql: string) => listConditionShape(engine, resourceNamed('cases'), [1], tql).readsClock;
     assert.equal(reads('dateAdded > "NOW() - 1 DAY"'), true);
     assert.equal(reads('severity = "High" and hasTask(dueDate < "NOW()")'), true);

@@ -10,6 +10,8 @@ export interface EngineContext {
   registry: ResourceRegistry;
   /** SQLite's LIKE ignores ASCII case by itself: TQL then needs no lower() for ASCII patterns. */
   likeIgnoresAsciiCase: boolean;
+  /** PostgreSQL's LIKE escapes with a backslash by default; TQL's LIKE has no escape character. */
+  backslashEscapesLike: boolean;
   /** Statements compiled once per shape, for this database's dialect. */
   shapes: QueryShapes;
 }

@@ -29,7 +29,7 @@ export function listConditionShape(engine: EngineContext, resource: ResourceDefi
   if (tql === undefined || tql.trim() === '') return { condition: owned, readsClock: false };
   const ast = parseTql(tql);
   const now = new RequestClock();
-  const condition = compileTql(ast, { resource, resourceNamed: engine.registry.named, ownerIds, now, likeIgnoresAsciiCase: engine.likeIgnoresAsciiCase });
+  const condition = compileTql(ast, { resource, resourceNamed: engine.registry.named, ownerIds, now, likeIgnoresAsciiCase: engine.likeIgnoresAsciiCase, backslashEscapesLike: engine.backslashEscapesLike });
   return { condition: sql<SqlBool>`${owned} and ${condition}`, readsClock: now.read };
 }
 
