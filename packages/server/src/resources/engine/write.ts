@@ -66,9 +66,8 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
     const converting = convertField(def, value, path + name, values, problems, ctx);
     if (converting) await converting;
   }
-  for (const [name, def] of Object.entries(resource.fields)) {
-    if (def.required && body[name] === undefined && def.defaultValue === undefined) problems.push(problem(path + name, 'is required'));
-  }
+  const plan = createPlan(resource);
+  for (const name of plan.required) if (body[name] === undefined) problems.push(problem(path + name, 'is required'));
   const parentInfo = await resolveParents(engine, resource, body, ctx, path, problems, parent);
   if (problems.length > 0) throw fieldError(problems, resource);
   Object.assign(values, parentInfo.values);
@@ -76,13 +75,10 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   const rowCtx = { ...ctx, ownerId };
   if (resource.ownerColumn) values[resource.ownerColumn] = ownerId;
   for (const [column, generate] of Object.entries(resource.generated ?? {})) values[column] ??= generate();
-  for (const def of Object.values(resource.fields)) {
-    if (def.defaultValue !== undefined && def.column && values[def.column] === undefined) values[def.column] = def.defaultValue;
-  }
-  await resource.onCreate?.(values, rowCtx);
-  for (const [name, def] of Object.entries(resource.fields)) {
-    if (kindOf(def.kind).write === 'computed' && !def.readOnly) delete values[name];
-  }
+  for (const [column, value] of plan.defaults) if (values[column] === undefined) values[column] = value;
+  const created = resource.onCreate?.(values, rowCtx);
+  if (created) await created;
+  for (const name of plan.handedToHooks) delete values[name];
   stamp(resource, values, ctx.now, true);
   const inserted = await insertRow(engine, ctx.db, resource, values);
   if ('takenId' in inserted) {
@@ -127,11 +123,41 @@ async function insertRow(engine: EngineContext, db: Kysely<any>, resource: Resou
   throw new CairnError('conflict', `The ${resource.itemType.toLowerCase()} conflicts with one written at the same time; try again.`);
 }
 
+/** What creating an item of a resource reads from its declaration, worked out once per resource. */
+interface CreatePlan {
+  /** Fields a body must name (required, with no default). */
+  required: readonly string[];
+  /** Column defaults of fields the body left out. */
+  defaults: readonly (readonly [column: string, value: unknown])[];
+  /** Writable computed fields: handed to onCreate, never stored as they are. */
+  handedToHooks: readonly string[];
+  /** The time columns the server stamps. */
+  stamps: { dateAdded: boolean; lastUpdated: boolean; lastModified: boolean };
+}
+
+const createPlans = new WeakMap<ResourceDefinition, CreatePlan>();
+
+function createPlan(resource: ResourceDefinition): CreatePlan {
+  let plan = createPlans.get(resource);
+  if (plan === undefined) {
+    const fields = Object.entries(resource.fields);
+    const columns = new Set(fields.map(([, f]) => f.column));
+    plan = {
+      required: fields.filter(([, def]) => def.required && def.defaultValue === undefined).map(([name]) => name),
+      defaults: fields.filter(([, def]) => def.defaultValue !== undefined && def.column).map(([, def]) => [def.column!, def.defaultValue] as const),
+      handedToHooks: fields.filter(([, def]) => kindOf(def.kind).write === 'computed' && !def.readOnly).map(([name]) => name),
+      stamps: { dateAdded: columns.has('date_added'), lastUpdated: columns.has('last_updated'), lastModified: columns.has('last_modified') },
+    };
+    createPlans.set(resource, plan);
+  }
+  return plan;
+}
+
 function stamp(resource: ResourceDefinition, values: Row, now: string, creating: boolean): void {
-  const columns = new Set(Object.values(resource.fields).map((f) => f.column));
-  if (creating && columns.has('date_added')) values.date_added = now;
-  if (columns.has('last_updated')) values.last_updated = now;
-  if (columns.has('last_modified')) values.last_modified = now;
+  const { stamps } = createPlan(resource);
+  if (creating && stamps.dateAdded) values.date_added = now;
+  if (stamps.lastUpdated) values.last_updated = now;
+  if (stamps.lastModified) values.last_modified = now;
 }
 
 /** Finds the named parent (by id or xid) among the caller's visible owners. */
