@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
-import { getItem, listItems, type ListOptions, type ListResult } from './engine/read.js';
+import { getItem, listItems, renderItem, type ListOptions, type ListResult } from './engine/read.js';
 import { createItem, removeItem, removeMatching, updateItem } from './engine/write.js';
 import { QueryShapes } from './engine/shapes.js';
 import type { ResourceRegistry } from './registry.js';
@@ -37,8 +37,8 @@ export class ResourceEngine {
   }
 
   async create(resource: ResourceDefinition, principal: Principal, body: unknown, fields: string[], owner?: string[]): Promise<Row> {
-    const id = await createItem(this.#engine, resource, principal, body, owner);
-    return this.get(resource, principal, String(id), fields);
+    const { id, row } = await createItem(this.#engine, resource, principal, body, owner);
+    return row ? renderItem(this.#engine, resource, principal, row, fields) : this.get(resource, principal, String(id), fields);
   }
 
   async update(resource: ResourceDefinition, principal: Principal, ref: string, body: unknown, fields: string[], owner?: string[]): Promise<Row> {

@@ -281,6 +281,18 @@ for (const dialect of testDialects()) {
         assert.deepEqual(byText, { 'on the task': [id, tasks.data[0].id], 'on the case': [id, undefined] });
       });
 
+      it('a create answers exactly what a read by id then shows, defaults and server-set columns included', async () => {
+        for (const query of ['', '?fields=tags&fields=tasks&fields=notes']) {
+          const created = await tc('POST', `/v3/cases${query}`, { ...BASE_CASE, name: `Answered as read ${query}`, description: 'd', status: 'Closed', tasks: { data: [{ name: 't' }] }, tags: { data: [{ name: 'answered' }] } });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          const read = await tc('GET', `/v3/cases/${created.body.data.id}${query}`);
+          assert.deepEqual(created.body.data, read.body.data);
+          const task = await tc('POST', `/v3/tasks${query.replace(/&.*/, '').replace('tags', 'notes')}`, { caseId: created.body.data.id, name: 'later task', status: 'Closed' });
+          assert.equal(task.status, 201, JSON.stringify(task.body));
+          assert.deepEqual(task.body.data, (await tc('GET', `/v3/tasks/${task.body.data.id}${query.replace(/&.*/, '').replace('tags', 'notes')}`)).body.data);
+        }
+      });
+
       it('wrongly typed values are 400s, never 500s', async () => {
         const bodies: Record<string, unknown>[] = [
           { ...BASE_CASE, name: 5 }, { ...BASE_CASE, severity: null }, { ...BASE_CASE, caseOpenTime: 'yesterday' },

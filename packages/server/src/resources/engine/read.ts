@@ -53,6 +53,11 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
   return { data, hasMore, ...(count !== undefined ? { count } : {}) };
 }
 
+/** An item already read (a row just created), shown as a read by id would show it. */
+export async function renderItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, row: Row, fields: string[]): Promise<Row> {
+  return (await render(engine, resource, [row], fields, readOwners(principal, undefined), principal))[0]!;
+}
+
 export async function getItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {
   const ownerIds = readOwners(principal, owner);
   const row = await findRow(engine, resource, ref, ownerIds);

@@ -30,14 +30,21 @@ const fieldNamed = (resource: ResourceDefinition, name: string) => (Object.hasOw
 /** What to do when a unique key of the new row is taken: a 409, or take the stored row (find-or-create). */
 type WhenTaken = 'conflict' | 'take';
 
-/** Creates the item in one transaction; returns its id. */
-export async function createItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, body: unknown, owner?: string[]): Promise<number> {
+/**
+ * Creates the item in one transaction; returns its id and, where the stored row is all its answer
+ * reads (no extra columns), that row as the insert returned it: nothing later in the transaction
+ * changes an item's own row (its children, links and events are other rows), so reading it
+ * again would find the same.
+ */
+export async function createItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, body: unknown, owner?: string[]): Promise<{ id: number; row?: Row }> {
   const input = requireObject(body);
   const ownerId = writeOwner(principal, owner, input);
-  return engine.db.transaction().execute(async (trx) => {
+  const stored: { row?: Row } = {};
+  const id = await engine.db.transaction().execute(async (trx) => {
     const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
-    return insertItem(engine, resource, input, ctx, '');
+    return insertItem(engine, resource, input, ctx, '', undefined, 'conflict', resource.extraColumns === undefined ? stored : undefined);
   });
+  return { id, ...stored };
 }
 
 /**
@@ -46,7 +53,7 @@ export async function createItem(engine: EngineContext, resource: ResourceDefini
  */
 interface GivenParent { field: string; id: number; row?: Row }
 
-async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: GivenParent, whenTaken: WhenTaken = 'conflict'): Promise<number> {
+async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: GivenParent, whenTaken: WhenTaken = 'conflict', stored?: { row?: Row }): Promise<number> {
   const problems: FieldProblem[] = [];
   const values: Row = {};
   const pending: [string, CollectionDefinition, unknown][] = [];
@@ -80,12 +87,13 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   if (created) await created;
   for (const name of plan.handedToHooks) delete values[name];
   stamp(resource, values, ctx.now, true);
-  const inserted = await insertRow(engine, ctx.db, resource, values);
+  const inserted = await insertRow(engine, ctx.db, resource, values, stored !== undefined);
   if ('takenId' in inserted) {
     if (whenTaken === 'take') return inserted.takenId;
     throw new CairnError('conflict', inserted.message);
   }
   const id = inserted.id;
+  if (stored) stored.row = inserted.row;
   await resource.afterCreate?.(id, values, rowCtx);
   // The children find their parent in what was just written: every column they read from it
   // (its id, owner and inherited columns such as case_id) is one the engine set.
@@ -100,20 +108,21 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
  * inserted the same key, so the row found is the committed one, and no statement fails (a failed
  * statement would abort the whole transaction).
  */
-async function insertRow(engine: EngineContext, db: Kysely<any>, resource: ResourceDefinition, values: Row): Promise<{ id: number } | { takenId: number; message: string }> {
+async function insertRow(engine: EngineContext, db: Kysely<any>, resource: ResourceDefinition, values: Row, wholeRow: boolean): Promise<{ id: number; row: Row } | { takenId: number; message: string }> {
   // Compiled once per (table, columns set): the values are bound into the cached statement.
   const columns = Object.keys(values).filter((column) => values[column] !== undefined);
   const claimsKeys = (resource.uniqueKeys?.length ?? 0) > 0;
-  const compiled = engine.shapes.compiled(JSON.stringify(['insert', resource.table, columns, claimsKeys]), () => {
+  const compiled = engine.shapes.compiled(JSON.stringify(['insert', resource.table, columns, claimsKeys, wholeRow]), () => {
     const query = db.insertInto(resource.table).values(Object.fromEntries(columns.map((column) => [column, slot(column)])));
-    return { query: (claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query).returning('id'), reusable: true };
+    const claiming = claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query;
+    return { query: wholeRow ? claiming.returningAll() : claiming.returning('id'), reusable: true };
   }, values);
-  const inserted = (await db.executeQuery(compiled)).rows[0] as { id: unknown } | undefined;
+  const inserted = (await db.executeQuery(compiled)).rows[0] as Row | undefined;
   if (!claimsKeys) {
     if (!inserted) throw new Error(`The insert into ${resource.table} returned no row.`);
-    return { id: Number(inserted.id) };
+    return { id: Number(inserted.id), row: inserted };
   }
-  if (inserted) return { id: Number(inserted.id) };
+  if (inserted) return { id: Number(inserted.id), row: inserted };
   for (const key of resource.uniqueKeys!) {
     let query = db.selectFrom(resource.table).select('id');
     for (const column of key.columns) query = query.where(column, '=', values[column] as never);
