@@ -66,10 +66,11 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     route.config = { ...route.config, authPolicy };
   });
 
-  // CORS: a preflight is answered before authentication and before any route (v3 has OPTIONS
-  // routes). Callback-style hooks: authentication of a cached credential completes without a
+  // CORS: the Origin is echoed on every answer, and a preflight is answered before authentication
+  // and before any route (v3 has OPTIONS routes). Callback-style hooks: authentication of a cached credential completes without a
   // single promise on this hot path.
   app.addHook('onRequest', (request, reply, done) => {
+    echoOrigin(request, reply);
     if (answerPreflight(request, reply)) return;
     const routeConfig = request.routeOptions.config;
     if (request.is404 || routeConfig?.public) return done();
@@ -88,8 +89,6 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
       done();
     }, (error: Error) => done(error));
   });
-
-  app.addHook('onSend', echoOrigin);
 
   registerBodyParsers(app);
 

@@ -10,8 +10,9 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/principal.js';
 import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
-import { getItem, listItems, type ListOptions, type ListResult } from './engine/read.js';
+import { getItem, listItems, renderItem, type ListOptions, type ListResult } from './engine/read.js';
 import { createItem, removeItem, removeMatching, updateItem } from './engine/write.js';
+import { QueryShapes } from './engine/shapes.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceDefinition } from './types.js';
 
@@ -24,7 +25,7 @@ export class ResourceEngine {
   readonly #engine: EngineContext;
 
   constructor(db: Kysely<any>, dialect: Dialect, readonly registry: ResourceRegistry) {
-    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite' };
+    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite', backslashEscapesLike: dialect === 'postgres', shapes: new QueryShapes() };
   }
 
   list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {
@@ -36,8 +37,8 @@ export class ResourceEngine {
   }
 
   async create(resource: ResourceDefinition, principal: Principal, body: unknown, fields: string[], owner?: string[]): Promise<Row> {
-    const id = await createItem(this.#engine, resource, principal, body, owner);
-    return this.get(resource, principal, String(id), fields);
+    const { id, row } = await createItem(this.#engine, resource, principal, body, owner);
+    return row ? renderItem(this.#engine, resource, principal, row, fields) : this.get(resource, principal, String(id), fields);
   }
 
   async update(resource: ResourceDefinition, principal: Principal, ref: string, body: unknown, fields: string[], owner?: string[]): Promise<Row> {

@@ -262,6 +262,37 @@ for (const dialect of testDialects()) {
         assert.ok(tagged.body.data.tags.data[0].lastUsed, 'linking stamps the tag\'s lastUsed');
       });
 
+      it('a nested create links each named tag once (found, created or repeated) and its tasks\' notes inherit the new case', async () => {
+        const existing = (await tc('POST', '/v3/cases?fields=tags', { ...BASE_CASE, name: 'Tag source', tags: { data: [{ name: 'Known tag' }] } })).body.data.tags.data[0];
+        const answer = await tc('POST', '/v3/cases?fields=tags&fields=tasks', {
+          ...BASE_CASE, name: 'Nested in one request',
+          tasks: { data: [{ name: 'with a note', notes: { data: [{ text: 'on the task' }] } }, { name: 'plain' }] },
+          notes: { data: [{ text: 'on the case' }] },
+          tags: { data: [{ name: 'Pair tag' }, { name: 'known tag' }, { name: 'PAIR TAG' }, { id: existing.id }, { name: 'Other new tag' }] },
+        });
+        assert.equal(answer.status, 201, JSON.stringify(answer.body));
+        const { id, tags, tasks } = answer.body.data;
+        assert.deepEqual(tags.data.map((t: { name: string }) => t.name).sort(), ['Known tag', 'Other new tag', 'Pair tag']);
+        assert.equal(tags.data.find((t: { name: string }) => t.name === 'Known tag').id, existing.id);
+        assert.deepEqual(tasks.data.map((t: { name: string; caseId: number }) => [t.name, t.caseId]), [['with a note', id], ['plain', id]]);
+        const notes = await tc('GET', `/v3/notes?tql=${encodeURIComponent(`caseId = ${id}`)}&fields=taskId`);
+        assert.equal(notes.status, 200, JSON.stringify(notes.body));
+        const byText = Object.fromEntries(notes.body.data.map((n: { text: string; caseId: number; taskId?: number }) => [n.text, [n.caseId, n.taskId]]));
+        assert.deepEqual(byText, { 'on the task': [id, tasks.data[0].id], 'on the case': [id, undefined] });
+      });
+
+      it('a create answers exactly what a read by id then shows, defaults and server-set columns included', async () => {
+        for (const query of ['', '?fields=tags&fields=tasks&fields=notes']) {
+          const created = await tc('POST', `/v3/cases${query}`, { ...BASE_CASE, name: `Answered as read ${query}`, description: 'd', status: 'Closed', tasks: { data: [{ name: 't' }] }, tags: { data: [{ name: 'answered' }] } });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          const read = await tc('GET', `/v3/cases/${created.body.data.id}${query}`);
+          assert.deepEqual(created.body.data, read.body.data);
+          const task = await tc('POST', `/v3/tasks${query.replace(/&.*/, '').replace('tags', 'notes')}`, { caseId: created.body.data.id, name: 'later task', status: 'Closed' });
+          assert.equal(task.status, 201, JSON.stringify(task.body));
+          assert.deepEqual(task.body.data, (await tc('GET', `/v3/tasks/${task.body.data.id}${query.replace(/&.*/, '').replace('tags', 'notes')}`)).body.data);
+        }
+      });
+
       it('wrongly typed values are 400s, never 500s', async () => {
         const bodies: Record<string, unknown>[] = [
           { ...BASE_CASE, name: 5 }, { ...BASE_CASE, severity: null }, { ...BASE_CASE, caseOpenTime: 'yesterday' },

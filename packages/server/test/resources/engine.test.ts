@@ -200,6 +200,12 @@ for (const dialect of testDialects()) {
       await expectCases('name LIKE "insider threat"', (m) => lower(m.name) === 'insider threat');
     });
 
+    it('a backslash in a LIKE pattern is an ordinary character on every dialect (PostgreSQL\'s default escape is not TQL\'s)', async () => {
+      await expectCases('name LIKE "%\\\\%"', (m) => m.name.includes('\\'));
+      await expectCases('description NOT LIKE "\\\\"', (m) => m.description !== '\\');
+      await expectCases('name LIKE "100\\\\% match_case"', () => false);
+    });
+
     it('IS NULL and IS NOT NULL', async () => {
       await expectCases('caseDetectionTime IS NULL', (m) => m.detected === undefined);
       await expectCases('caseDetectionTime IS NOT NULL', (m) => m.detected !== undefined);

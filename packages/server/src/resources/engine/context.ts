@@ -1,6 +1,7 @@
 /** What every engine concern works with: the database, the resources served and the dialect's traits. */
 import type { Kysely } from 'kysely';
 import type { ResourceRegistry } from '../registry.js';
+import type { QueryShapes } from './shapes.js';
 
 export type Row = Record<string, unknown>;
 
@@ -9,4 +10,8 @@ export interface EngineContext {
   registry: ResourceRegistry;
   /** SQLite's LIKE ignores ASCII case by itself: TQL then needs no lower() for ASCII patterns. */
   likeIgnoresAsciiCase: boolean;
+  /** PostgreSQL's LIKE escapes with a backslash by default; TQL's LIKE has no escape character. */
+  backslashEscapesLike: boolean;
+  /** Statements compiled once per shape, for this database's dialect. */
+  shapes: QueryShapes;
 }

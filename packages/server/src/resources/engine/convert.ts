@@ -1,6 +1,6 @@
 /** Body values → column values through the fields' kinds, and the validation errors they raise. */
 import { CairnError, type FieldProblem } from '../../core/errors.js';
-import { kindOf, type ConvertContext } from '../kinds/index.js';
+import { kindOf, type ConvertContext, type Converted } from '../kinds/index.js';
 import type { FieldDefinition, ResourceDefinition } from '../types.js';
 import type { Row } from './context.js';
 
@@ -8,19 +8,28 @@ export function problem(field: string, message: string): FieldProblem {
   return { field, message };
 }
 
-/** Validates one plain field (`name` is its path in the body) and writes its column value. */
-export async function convertField(def: FieldDefinition, value: unknown, name: string, values: Row, problems: FieldProblem[], ctx: ConvertContext): Promise<void> {
+/**
+ * Validates one plain field (`name` is its path in the body) and writes its column value; a
+ * promise only when the field's kind looks something up (an assignee), so plain fields cost no
+ * turn of the event loop.
+ */
+export function convertField(def: FieldDefinition, value: unknown, name: string, values: Row, problems: FieldProblem[], ctx: ConvertContext): Promise<void> | undefined {
   const column = def.column!;
   if (value === null) {
     if (def.required) problems.push(problem(name, 'is required and cannot be null'));
     else values[column] = null;
-    return;
+    return undefined;
   }
   const kind = kindOf(def.kind);
   if (kind.write !== 'column' || !kind.convert) return void problems.push(problem(name, 'cannot be set'));
-  const converted = await kind.convert(def, value, ctx);
-  if ('problem' in converted) problems.push(problem(name, converted.problem));
-  else values[column] = converted.value;
+  const take = (converted: Converted) => {
+    if ('problem' in converted) problems.push(problem(name, converted.problem));
+    else values[column] = converted.value;
+  };
+  const converted = kind.convert(def, value, ctx);
+  if (converted instanceof Promise) return converted.then(take);
+  take(converted);
+  return undefined;
 }
 
 export function requireObject(body: unknown): Row {

@@ -16,11 +16,34 @@ export function selectRows(db: Kysely<any>, resource: ResourceDefinition) {
 
 /** Rows of `ownerIds` that the TQL (if any) matches, over the row aliased t0. */
 export function listCondition(engine: EngineContext, resource: ResourceDefinition, ownerIds: readonly number[], tql: string | undefined): RawBuilder<SqlBool> {
+  return listConditionShape(engine, resource, ownerIds, tql).condition;
+}
+
+/**
+ * listCondition, and whether it read the clock (a relative date such as `NOW() - 1 DAY`): such a
+ * condition holds for this request only, any other is the same for every request that sends
+ * the same TQL (QueryShapes may keep its compiled statement).
+ */
+export function listConditionShape(engine: EngineContext, resource: ResourceDefinition, ownerIds: readonly number[], tql: string | undefined): { condition: RawBuilder<SqlBool>; readsClock: boolean } {
   const owned = ownerCondition(resource, 't0', ownerIds);
-  if (tql === undefined || tql.trim() === '') return owned;
+  if (tql === undefined || tql.trim() === '') return { condition: owned, readsClock: false };
   const ast = parseTql(tql);
-  const condition = compileTql(ast, { resource, resourceNamed: engine.registry.named, ownerIds, now: new Date(), likeIgnoresAsciiCase: engine.likeIgnoresAsciiCase });
-  return sql<SqlBool>`${owned} and ${condition}`;
+  const now = new RequestClock();
+  const condition = compileTql(ast, { resource, resourceNamed: engine.registry.named, ownerIds, now, likeIgnoresAsciiCase: engine.likeIgnoresAsciiCase, backslashEscapesLike: engine.backslashEscapesLike });
+  return { condition: sql<SqlBool>`${owned} and ${condition}`, readsClock: now.read };
+}
+
+/** The request's time, noting whether a relative date read it (parseTqlDate reads `now` only for those, through getTime). */
+class RequestClock extends Date {
+  read = false;
+  override getTime(): number {
+    this.read = true;
+    return super.getTime();
+  }
+  override valueOf(): number {
+    this.read = true;
+    return super.valueOf();
+  }
 }
 
 /** `sorting` directions: NULL counts as lowest for asc/desc; nullsfirst/nullslast sort ascending. */

@@ -5,8 +5,9 @@ import type { ResourceDefinition } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { findRow } from './ids.js';
 import { readOwners } from './owners.js';
-import { listCondition, ordering, selectRows } from './query.js';
+import { listConditionShape, ordering, selectRows } from './query.js';
 import { render } from './render.js';
+import { slot } from './shapes.js';
 
 export interface ListOptions {
   tql?: string;
@@ -23,21 +24,38 @@ export interface ListResult { data: Row[]; hasMore: boolean; count?: number }
 
 export async function listItems(engine: EngineContext, resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {
   const ownerIds = readOwners(principal, options.owner);
-  const where = listCondition(engine, resource, ownerIds, options.tql);
-  let query = selectRows(engine.db, resource).where(where);
-  for (const [column, direction, nulls] of ordering(resource, options.sorting)) {
-    query = query.orderBy(sql.ref(`t0.${column}`), (ob) => (direction === 'desc' ? ob.desc() : ob.asc())[nulls === 'first' ? 'nullsFirst' : 'nullsLast']());
-  }
+  // One compiled statement per (resource, owners, TQL, sorting): the page's limit and offset are
+  // bound per request; a TQL that reads the clock is compiled anew each time.
+  const key = JSON.stringify(['page', resource.name, ownerIds, options.tql ?? '', options.sorting ?? '']);
+  const pageQuery = () => {
+    const { condition, readsClock } = listConditionShape(engine, resource, ownerIds, options.tql);
+    let query = selectRows(engine.db, resource).where(condition);
+    for (const [column, direction, nulls] of ordering(resource, options.sorting)) {
+      query = query.orderBy(sql.ref(`t0.${column}`), (ob) => (direction === 'desc' ? ob.desc() : ob.asc())[nulls === 'first' ? 'nullsFirst' : 'nullsLast']());
+    }
+    return { query: query.limit(slot<number>('limit')).offset(slot<number>('offset')), reusable: !readsClock };
+  };
   // One row more than the page tells whether there is a next page without counting every match;
   // the (costly) count runs only when the client asks for it, on the first page.
-  const rows = await query.limit(options.resultLimit + 1).offset(options.resultStart).execute() as Row[];
+  const rows = (await engine.db.executeQuery(engine.shapes.compiled(key, pageQuery, { limit: options.resultLimit + 1, offset: options.resultStart }))).rows as Row[];
   const hasMore = rows.length > options.resultLimit;
   if (hasMore) rows.pop();
-  const count = options.count && options.resultStart === 0
-    ? Number((await engine.db.selectFrom(`${resource.table} as t0`).select(sql<number>`count(*)`.as('n')).where(where).executeTakeFirstOrThrow()).n)
-    : undefined;
+  let count: number | undefined;
+  if (options.count && options.resultStart === 0) {
+    const countQuery = () => {
+      const { condition, readsClock } = listConditionShape(engine, resource, ownerIds, options.tql);
+      return { query: engine.db.selectFrom(`${resource.table} as t0`).select(sql<number>`count(*)`.as('n')).where(condition), reusable: !readsClock };
+    };
+    const counted = await engine.db.executeQuery(engine.shapes.compiled(JSON.stringify(['count', resource.name, ownerIds, options.tql ?? '']), countQuery));
+    count = Number((counted.rows[0] as { n: unknown }).n);
+  }
   const data = await render(engine, resource, rows, options.fields, ownerIds, principal);
   return { data, hasMore, ...(count !== undefined ? { count } : {}) };
+}
+
+/** An item already read (a row just created), shown as a read by id would show it. */
+export async function renderItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, row: Row, fields: string[]): Promise<Row> {
+  return (await render(engine, resource, [row], fields, readOwners(principal, undefined), principal))[0]!;
 }
 
 export async function getItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {

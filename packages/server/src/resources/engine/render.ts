@@ -5,31 +5,63 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import { childParent } from '../define.js';
+import { LRUCache } from 'lru-cache';
 import { kindOf, type RenderLookups } from '../kinds/index.js';
+import { storedValue } from '../kinds/kind.js';
 import type { CollectionDefinition, FieldDefinition, ResourceDefinition, UserRef } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { ownerCondition } from './owners.js';
 import { selectRows } from './query.js';
+import { slot } from './shapes.js';
 
 /** Items rendered per nested collection of one item (`fields=tasks`). */
 const MAX_COLLECTION_ITEMS = 1000;
 
-type Shown = readonly (readonly [string, FieldDefinition])[];
+/** One shown field: its name and how a row (with the page's look-ups) gives its value. */
+type Shown = readonly (readonly [name: string, value: (row: Row, found: RenderLookups) => unknown])[];
 
-/** The fields a response shows, chosen once per request rather than once per row. */
+/** The fields a response shows, chosen and bound to their kinds once per (resource, choice) rather than per request. */
 function shownFields(resource: ResourceDefinition, include: (name: string, def: FieldDefinition) => boolean): Shown {
-  return Object.entries(resource.fields).filter(([name, def]) => !def.writeOnly && def.kind !== 'collection' && include(name, def));
+  return Object.entries(resource.fields).filter(([name, def]) => !def.writeOnly && def.kind !== 'collection' && include(name, def)).map(([name, def]) => {
+    const kind = kindOf(def.kind);
+    const column = def.column;
+    // A stored value shown as it is (text, dates, enums) needs no call through its kind.
+    if (kind.render === storedValue && column !== undefined) return [name, (row: Row) => row[column]] as const;
+    return [name, (row: Row, found: RenderLookups) => kind.render(def, row, found)] as const;
+  });
+}
+
+/** What a response shows of a resource for one `fields` choice: its own fields and the collections it nests. */
+interface Renderer { shown: Shown; collections: [name: string, collection: CollectionDefinition, target: ResourceDefinition, childFields: Shown][] }
+
+/** Choices kept per resource; `fields` comes from the client, so the set is bounded. */
+const RENDERERS_PER_RESOURCE = 100;
+const renderers = new WeakMap<ResourceDefinition, LRUCache<string, Renderer>>();
+
+function rendererFor(engine: EngineContext, resource: ResourceDefinition, requested: string[]): Renderer {
+  const wanted = new Set(requested.map((f) => f.split('.')[0]!.toLowerCase()));
+  const key = [...wanted].sort().join(',');
+  let cache = renderers.get(resource);
+  if (cache === undefined) renderers.set(resource, cache = new LRUCache({ max: RENDERERS_PER_RESOURCE }));
+  let renderer = cache.get(key);
+  if (renderer === undefined) {
+    const all = wanted.has('_all_');
+    const collections = Object.entries(resource.collections ?? {}).filter(([name]) => all || wanted.has(name.toLowerCase())).map(([name, collection]) => {
+      const target = engine.registry.named(collection.target);
+      return [name, collection, target, shownFields(target, (_n, def) => def.includedByDefault === true)] as [string, CollectionDefinition, ResourceDefinition, Shown];
+    });
+    renderer = { shown: shownFields(resource, (name, def) => def.includedByDefault === true || all || wanted.has(name.toLowerCase())), collections };
+    cache.set(key, renderer);
+  }
+  return renderer;
 }
 
 export async function render(engine: EngineContext, resource: ResourceDefinition, rows: Row[], requested: string[], ownerIds: readonly number[], principal: Principal): Promise<Row[]> {
-  const wanted = new Set(requested.map((f) => f.split('.')[0]!.toLowerCase()));
-  const all = wanted.has('_all_');
-  const collections = Object.entries(resource.collections ?? {}).filter(([name]) => all || wanted.has(name.toLowerCase()));
+  const { shown, collections } = rendererFor(engine, resource, requested);
   const nested = new Map<string, Map<number, Row[]>>();
   const nestedRows: [ResourceDefinition, Row[]][] = [];
-  const ids = rows.map((r) => Number(r.id));
-  for (const [name, collection] of collections) {
-    const target = engine.registry.named(collection.target);
+  const ids = collections.length === 0 ? [] : rows.map((r) => Number(r.id));
+  for (const [name, collection, target] of collections) {
     const childRows = ids.length === 0 ? [] : await collectionRows(engine, collection, target, ids, ownerIds);
     const byParent = new Map<number, Row[]>();
     for (const child of childRows) {
@@ -42,16 +74,10 @@ export async function render(engine: EngineContext, resource: ResourceDefinition
     nestedRows.push([target, childRows]);
   }
   const found = await lookups(engine, [[resource, rows], ...nestedRows], principal);
-  const shown = shownFields(resource, (name, def) => def.includedByDefault === true || all || wanted.has(name.toLowerCase()));
-  const shownChildren = new Map(collections.map(([name, collection]) => {
-    const target = engine.registry.named(collection.target);
-    return [name, shownFields(target, (_n, def) => def.includedByDefault === true)] as const;
-  }));
   return rows.map((row) => {
     const item = toApi(shown, row, found);
-    for (const [name] of collections) {
+    for (const [name, , , childFields] of collections) {
       const children = nested.get(name)!.get(Number(row.id)) ?? [];
-      const childFields = shownChildren.get(name)!;
       item[name] = { data: children.map((child) => toApi(childFields, child, found)) };
     }
     return item;
@@ -83,9 +109,14 @@ async function lookups(engine: EngineContext, sets: [ResourceDefinition, Row[]][
       for (const column of resource.userColumns) if (row[column] !== null && row[column] !== undefined) userIds.add(Number(row[column]));
     }
   }
-  const users = userIds.size === 0 ? [] : await engine.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id')
-    .select(['users.id', 'users.user_name', 'users.first_name', 'users.last_name', 'users.pseudonym', 'owners.name as owner'])
-    .where('users.id', 'in', [...userIds]).execute();
+  // One compiled statement per number of users (a page names few): the ids are its only parameters.
+  const ids = [...userIds];
+  const users = ids.length === 0 ? [] : (await engine.db.executeQuery(engine.shapes.compiled(JSON.stringify(['users', ids.length]), () => ({
+    query: engine.db.selectFrom('users').innerJoin('owners', 'owners.id', 'users.organization_id')
+      .select(['users.id', 'users.user_name', 'users.first_name', 'users.last_name', 'users.pseudonym', 'owners.name as owner'])
+      .where('users.id', 'in', ids.map((_, i) => slot<number>(`u${i}`))),
+    reusable: true,
+  }), Object.fromEntries(ids.map((id, i) => [`u${i}`, id]))))).rows;
   const userMap = new Map<number, UserRef>(users.map((u: any) => [Number(u.id), { id: Number(u.id), userName: u.user_name, firstName: u.first_name, lastName: u.last_name, pseudonym: u.pseudonym, owner: u.owner }]));
   const ownerMap = new Map(principal.visibleOwners.map((o) => [o.id, o.name]));
   return {
@@ -97,9 +128,9 @@ async function lookups(engine: EngineContext, sets: [ResourceDefinition, Row[]][
 /** One row as the API shows it, field by field in declaration order (`shown` from shownFields). */
 function toApi(shown: Shown, row: Row, found: RenderLookups): Row {
   const item: Row = {};
-  for (const [name, def] of shown) {
-    const value = kindOf(def.kind).render(def, row, found);
-    if (value !== undefined && value !== null) item[name] = value;
+  for (const [name, value] of shown) {
+    const shownValue = value(row, found);
+    if (shownValue !== undefined && shownValue !== null) item[name] = shownValue;
   }
   return item;
 }

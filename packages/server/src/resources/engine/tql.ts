@@ -26,6 +26,11 @@ export interface TqlScope {
   now: Date;
   /** The dialect's LIKE ignores the case of ASCII letters (SQLite), so an ASCII pattern needs no lower(). */
   likeIgnoresAsciiCase?: boolean;
+  /**
+   * The dialect's LIKE takes a backslash as its escape character unless told otherwise (PostgreSQL).
+   * TQL's LIKE has no escape character, as on SQLite: the pattern says `escape ''` there.
+   */
+  backslashEscapesLike?: boolean;
 }
 
 type Condition = RawBuilder<SqlBool>;
@@ -170,7 +175,10 @@ class TqlCompiler {
           if (item.kind !== 'string' && item.kind !== 'number') throw new TqlError(`${op} needs text at position ${item.position + 1}.`, item.position);
           const text = item.kind === 'string' ? item.value : item.raw;
           const plain = this.scope.likeIgnoresAsciiCase === true && ASCII_ONLY.test(text);
-          if (kind === 'LIKE') return plain ? sql<SqlBool>`${ref} like ${text}` : sql<SqlBool>`${lowered} like lower(${text})`;
+          if (kind === 'LIKE') {
+            if (plain) return sql<SqlBool>`${ref} like ${text}`;
+            return this.scope.backslashEscapesLike === true ? sql<SqlBool>`${lowered} like lower(${text}) escape ''` : sql<SqlBool>`${lowered} like lower(${text})`;
+          }
           const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
           const pattern = kind === 'CONTAINS' ? `%${escaped}%` : kind === 'STARTSWITH' ? `${escaped}%` : `%${escaped}`;
           return plain ? sql<SqlBool>`${ref} like ${pattern} escape '\\'` : sql<SqlBool>`${lowered} like lower(${pattern}) escape '\\'`;

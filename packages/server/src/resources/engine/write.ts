@@ -15,6 +15,7 @@ import { convertField, fieldError, problem, requireObject } from './convert.js';
 import { findRow } from './ids.js';
 import { ownerCondition, readOwners, writeOwner } from './owners.js';
 import { listCondition } from './query.js';
+import { slot } from './shapes.js';
 
 /** Items accepted in one nested collection of a POST or PUT. */
 const MAX_NESTED_WRITE_ITEMS = 1000;
@@ -29,17 +30,30 @@ const fieldNamed = (resource: ResourceDefinition, name: string) => (Object.hasOw
 /** What to do when a unique key of the new row is taken: a 409, or take the stored row (find-or-create). */
 type WhenTaken = 'conflict' | 'take';
 
-/** Creates the item in one transaction; returns its id. */
-export async function createItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, body: unknown, owner?: string[]): Promise<number> {
+/**
+ * Creates the item in one transaction; returns its id and, where the stored row is all its answer
+ * reads (no extra columns), that row as the insert returned it: nothing later in the transaction
+ * changes an item's own row (its children, links and events are other rows), so reading it
+ * again would find the same.
+ */
+export async function createItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, body: unknown, owner?: string[]): Promise<{ id: number; row?: Row }> {
   const input = requireObject(body);
   const ownerId = writeOwner(principal, owner, input);
-  return engine.db.transaction().execute(async (trx) => {
+  const stored: { row?: Row } = {};
+  const id = await engine.db.transaction().execute(async (trx) => {
     const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
-    return insertItem(engine, resource, input, ctx, '');
+    return insertItem(engine, resource, input, ctx, '', undefined, 'conflict', resource.extraColumns === undefined ? stored : undefined);
   });
+  return { id, ...stored };
 }
 
-async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: { field: string; id: number }, whenTaken: WhenTaken = 'conflict'): Promise<number> {
+/**
+ * The parent a nested item is created under: its field, id and, when the engine itself has just
+ * written it in this transaction, its stored columns (read again otherwise).
+ */
+interface GivenParent { field: string; id: number; row?: Row }
+
+async function insertItem(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, parent?: GivenParent, whenTaken: WhenTaken = 'conflict', stored?: { row?: Row }): Promise<number> {
   const problems: FieldProblem[] = [];
   const values: Row = {};
   const pending: [string, CollectionDefinition, unknown][] = [];
@@ -56,11 +70,11 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
     if (write === 'collection') { pending.push([name, resource.collections![name]!, value]); continue; }
     if (write === 'parent') continue;
     if (write === 'computed') { values[name] = value; continue; }
-    await convertField(def, value, path + name, values, problems, ctx);
+    const converting = convertField(def, value, path + name, values, problems, ctx);
+    if (converting) await converting;
   }
-  for (const [name, def] of Object.entries(resource.fields)) {
-    if (def.required && body[name] === undefined && def.defaultValue === undefined) problems.push(problem(path + name, 'is required'));
-  }
+  const plan = createPlan(resource);
+  for (const name of plan.required) if (body[name] === undefined) problems.push(problem(path + name, 'is required'));
   const parentInfo = await resolveParents(engine, resource, body, ctx, path, problems, parent);
   if (problems.length > 0) throw fieldError(problems, resource);
   Object.assign(values, parentInfo.values);
@@ -68,22 +82,23 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   const rowCtx = { ...ctx, ownerId };
   if (resource.ownerColumn) values[resource.ownerColumn] = ownerId;
   for (const [column, generate] of Object.entries(resource.generated ?? {})) values[column] ??= generate();
-  for (const def of Object.values(resource.fields)) {
-    if (def.defaultValue !== undefined && def.column && values[def.column] === undefined) values[def.column] = def.defaultValue;
-  }
-  await resource.onCreate?.(values, rowCtx);
-  for (const [name, def] of Object.entries(resource.fields)) {
-    if (kindOf(def.kind).write === 'computed' && !def.readOnly) delete values[name];
-  }
+  for (const [column, value] of plan.defaults) if (values[column] === undefined) values[column] = value;
+  const created = resource.onCreate?.(values, rowCtx);
+  if (created) await created;
+  for (const name of plan.handedToHooks) delete values[name];
   stamp(resource, values, ctx.now, true);
-  const inserted = await insertRow(ctx.db, resource, values);
+  const inserted = await insertRow(engine, ctx.db, resource, values, stored !== undefined);
   if ('takenId' in inserted) {
     if (whenTaken === 'take') return inserted.takenId;
     throw new CairnError('conflict', inserted.message);
   }
   const id = inserted.id;
+  if (stored) stored.row = inserted.row;
   await resource.afterCreate?.(id, values, rowCtx);
-  for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, rowCtx, path);
+  // The children find their parent in what was just written: every column they read from it
+  // (its id, owner and inherited columns such as case_id) is one the engine set.
+  const written = { ...values, id };
+  for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, rowCtx, path, written);
   return id;
 }
 
@@ -93,14 +108,22 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
  * inserted the same key, so the row found is the committed one, and no statement fails (a failed
  * statement would abort the whole transaction).
  */
-async function insertRow(db: Kysely<any>, resource: ResourceDefinition, values: Row): Promise<{ id: number } | { takenId: number; message: string }> {
-  if (!resource.uniqueKeys?.length) {
-    const inserted = await db.insertInto(resource.table).values(values).returning('id').executeTakeFirstOrThrow();
-    return { id: Number(inserted.id) };
+async function insertRow(engine: EngineContext, db: Kysely<any>, resource: ResourceDefinition, values: Row, wholeRow: boolean): Promise<{ id: number; row: Row } | { takenId: number; message: string }> {
+  // Compiled once per (table, columns set): the values are bound into the cached statement.
+  const columns = Object.keys(values).filter((column) => values[column] !== undefined);
+  const claimsKeys = (resource.uniqueKeys?.length ?? 0) > 0;
+  const compiled = engine.shapes.compiled(JSON.stringify(['insert', resource.table, columns, claimsKeys, wholeRow]), () => {
+    const query = db.insertInto(resource.table).values(Object.fromEntries(columns.map((column) => [column, slot(column)])));
+    const claiming = claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query;
+    return { query: wholeRow ? claiming.returningAll() : claiming.returning('id'), reusable: true };
+  }, values);
+  const inserted = (await db.executeQuery(compiled)).rows[0] as Row | undefined;
+  if (!claimsKeys) {
+    if (!inserted) throw new Error(`The insert into ${resource.table} returned no row.`);
+    return { id: Number(inserted.id), row: inserted };
   }
-  const inserted = await db.insertInto(resource.table).values(values).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
-  if (inserted) return { id: Number(inserted.id) };
-  for (const key of resource.uniqueKeys) {
+  if (inserted) return { id: Number(inserted.id), row: inserted };
+  for (const key of resource.uniqueKeys!) {
     let query = db.selectFrom(resource.table).select('id');
     for (const column of key.columns) query = query.where(column, '=', values[column] as never);
     const taken = await query.executeTakeFirst();
@@ -109,15 +132,45 @@ async function insertRow(db: Kysely<any>, resource: ResourceDefinition, values: 
   throw new CairnError('conflict', `The ${resource.itemType.toLowerCase()} conflicts with one written at the same time; try again.`);
 }
 
+/** What creating an item of a resource reads from its declaration, worked out once per resource. */
+interface CreatePlan {
+  /** Fields a body must name (required, with no default). */
+  required: readonly string[];
+  /** Column defaults of fields the body left out. */
+  defaults: readonly (readonly [column: string, value: unknown])[];
+  /** Writable computed fields: handed to onCreate, never stored as they are. */
+  handedToHooks: readonly string[];
+  /** The time columns the server stamps. */
+  stamps: { dateAdded: boolean; lastUpdated: boolean; lastModified: boolean };
+}
+
+const createPlans = new WeakMap<ResourceDefinition, CreatePlan>();
+
+function createPlan(resource: ResourceDefinition): CreatePlan {
+  let plan = createPlans.get(resource);
+  if (plan === undefined) {
+    const fields = Object.entries(resource.fields);
+    const columns = new Set(fields.map(([, f]) => f.column));
+    plan = {
+      required: fields.filter(([, def]) => def.required && def.defaultValue === undefined).map(([name]) => name),
+      defaults: fields.filter(([, def]) => def.defaultValue !== undefined && def.column).map(([, def]) => [def.column!, def.defaultValue] as const),
+      handedToHooks: fields.filter(([, def]) => kindOf(def.kind).write === 'computed' && !def.readOnly).map(([name]) => name),
+      stamps: { dateAdded: columns.has('date_added'), lastUpdated: columns.has('last_updated'), lastModified: columns.has('last_modified') },
+    };
+    createPlans.set(resource, plan);
+  }
+  return plan;
+}
+
 function stamp(resource: ResourceDefinition, values: Row, now: string, creating: boolean): void {
-  const columns = new Set(Object.values(resource.fields).map((f) => f.column));
-  if (creating && columns.has('date_added')) values.date_added = now;
-  if (columns.has('last_updated')) values.last_updated = now;
-  if (columns.has('last_modified')) values.last_modified = now;
+  const { stamps } = createPlan(resource);
+  if (creating && stamps.dateAdded) values.date_added = now;
+  if (stamps.lastUpdated) values.last_updated = now;
+  if (stamps.lastModified) values.last_modified = now;
 }
 
 /** Finds the named parent (by id or xid) among the caller's visible owners. */
-async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: { field: string; id: number }): Promise<{ values: Row; ownerId?: number }> {
+async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: GivenParent): Promise<{ values: Row; ownerId?: number }> {
   if (!resource.parents) return { values: {} };
   const named = resource.parents.filter((p) => (given?.field === p.idField) || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined));
   const names = resource.parents.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
@@ -129,7 +182,7 @@ async function resolveParents(engine: EngineContext, resource: ResourceDefinitio
     const target = engine.registry.named(reference.resource);
     let row: Row | undefined;
     if (given?.field === reference.idField) {
-      row = await ctx.db.selectFrom(target.table).selectAll().where('id', '=', given.id).executeTakeFirst();
+      row = given.row ?? await ctx.db.selectFrom(target.table).selectAll().where('id', '=', given.id).executeTakeFirst();
     } else {
       const byId = body[reference.idField];
       const byXid = reference.xidField ? body[reference.xidField] : undefined;
@@ -157,7 +210,7 @@ async function resolveParents(engine: EngineContext, resource: ResourceDefinitio
   return { values, ownerId };
 }
 
-async function applyCollection(engine: EngineContext, resource: ResourceDefinition, parentId: number, name: string, collection: CollectionDefinition, raw: unknown, ctx: WriteContext, path: string): Promise<void> {
+async function applyCollection(engine: EngineContext, resource: ResourceDefinition, parentId: number, name: string, collection: CollectionDefinition, raw: unknown, ctx: WriteContext, path: string, parentRow?: Row): Promise<void> {
   const wrapper = Array.isArray(raw) ? { data: raw } : raw as { data?: unknown; mode?: unknown };
   if (typeof wrapper !== 'object' || wrapper === null || !Array.isArray(wrapper.data)) {
     throw fieldError([problem(path + name, 'must be {"data":[…], "mode":"append|replace|delete"}')], resource);
@@ -169,11 +222,11 @@ async function applyCollection(engine: EngineContext, resource: ResourceDefiniti
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fieldError([problem(`${path}${name}[${i}]`, 'must be an object')], resource);
     return item as Row;
   });
-  if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path);
+  if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path, parentRow);
   else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
 }
 
-async function applyChildren(engine: EngineContext, collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string): Promise<void> {
+async function applyChildren(engine: EngineContext, collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string, parentRow?: Row): Promise<void> {
   const target = engine.registry.named(collection.target);
   const column = childParent(target, collection).column;
   if (mode === 'delete') {
@@ -188,7 +241,7 @@ async function applyChildren(engine: EngineContext, collection: ChildCollection,
   if (mode === 'replace') await ctx.db.deleteFrom(target.table).where(column, '=', parentId).execute();
   for (const [i, item] of items.entries()) {
     if (item.id !== undefined) throw fieldError([problem(`${path}${name}[${i}].id`, `${collection.itemType} items are created here; leave out id (to change one, PUT /v3/${target.name}/{id})`)], target);
-    await insertItem(engine, target, item, ctx, `${path}${name}[${i}].`, { field: collection.parentField, id: parentId });
+    await insertItem(engine, target, item, ctx, `${path}${name}[${i}].`, { field: collection.parentField, id: parentId, row: parentRow });
   }
 }
 
@@ -196,19 +249,37 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   const target = engine.registry.named(collection.target);
   const ids: number[] = [];
   const byName = collection.byName;
+  const labelOf = (item: Row) => byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+  const namesLabel = (label: unknown): label is string => byName !== undefined && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength;
+  // The items named (not given by id) are looked up in one statement; each is then taken in order as before.
+  const named = byName ? [...new Set(items.filter((item) => item.id === undefined).map(labelOf).filter(namesLabel).map((label) => byName.normalize(label)))] : [];
+  const idsByName = new Map<unknown, number>();
+  if (byName && named.length > 0) {
+    const compiled = engine.shapes.compiled(JSON.stringify(['names', target.table, byName.column, named.length]), () => ({
+      query: ctx.db.selectFrom(target.table).select(['id', `${byName.column} as name`]).where(target.ownerColumn!, '=', slot<number>('owner'))
+        .where(byName.column, 'in', named.map((_, i) => slot<string>(`n${i}`))),
+      reusable: true,
+    }), { owner: ctx.ownerId, ...Object.fromEntries(named.map((name, i) => [`n${i}`, name])) });
+    for (const row of (await ctx.db.executeQuery(compiled)).rows as { id: unknown; name: unknown }[]) idsByName.set(row.name, Number(row.id));
+  }
   for (const [i, item] of items.entries()) {
-    const label = byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+    const label = labelOf(item);
     if (item.id !== undefined) {
       if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
       const linkId = asId(item.id);
       const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
       if (!row) throw new CairnError('not-found', `${path}${name}[${i}]: no ${target.itemType.toLowerCase()} ${String(item.id)} in this owner.`);
       ids.push(Number(row.id));
-    } else if (byName && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength) {
-      const row = await ctx.db.selectFrom(target.table).select('id').where(target.ownerColumn!, '=', ctx.ownerId).where(byName.column, '=', byName.normalize(label)).executeTakeFirst();
-      if (row) ids.push(Number(row.id));
+    } else if (byName && namesLabel(label)) {
+      const normalized = byName.normalize(label);
+      const found = idsByName.get(normalized);
+      if (found !== undefined) ids.push(found);
       // Found or created: a concurrent request creating the same name links the same row.
-      else if (mode !== 'delete') ids.push(await insertItem(engine, target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`, undefined, 'take'));
+      else if (mode !== 'delete') {
+        const id = await insertItem(engine, target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`, undefined, 'take');
+        idsByName.set(normalized, id);
+        ids.push(id);
+      }
     } else {
       throw fieldError([problem(`${path}${name}[${i}]`, byName ? `needs an id or a ${byName.keys[0]} of at most ${byName.maxLength} characters` : 'needs an id')], target);
     }
@@ -218,11 +289,21 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
     if (ids.length > 0) await ctx.db.deleteFrom(collection.table).where(collection.parentColumn, '=', parentId).where(collection.targetColumn, 'in', ids).execute();
     return;
   }
-  for (const id of new Set(ids)) {
-    // Linking twice (or two requests linking at once) keeps one link.
-    await ctx.db.insertInto(collection.table).values({ [collection.parentColumn]: parentId, [collection.targetColumn]: id }).onConflict((oc) => oc.doNothing()).execute();
+  // One statement for every link; linking twice (or two requests linking at once) keeps one link.
+  const linked = [...new Set(ids)];
+  if (linked.length === 0) return;
+  const slots = Object.fromEntries(linked.map((id, i) => [`t${i}`, id]));
+  await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['link', collection.table, linked.length]), () => ({
+    query: ctx.db.insertInto(collection.table).values(linked.map((_, i) => ({ [collection.parentColumn]: slot('parent'), [collection.targetColumn]: slot(`t${i}`) }))).onConflict((oc) => oc.doNothing()),
+    reusable: true,
+  }), { parent: parentId, ...slots }));
+  const touch = collection.touchColumn;
+  if (touch) {
+    await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['touch', target.table, touch, linked.length]), () => ({
+      query: ctx.db.updateTable(target.table).set({ [touch]: slot('now') }).where('id', 'in', linked.map((_, i) => slot<number>(`t${i}`))),
+      reusable: true,
+    }), { now: ctx.now, ...slots }));
   }
-  if (collection.touchColumn && ids.length > 0) await ctx.db.updateTable(target.table).set({ [collection.touchColumn]: ctx.now }).where('id', 'in', ids).execute();
 }
 
 /** Changes the fields and collections the body names; returns the item's id. */
@@ -252,7 +333,8 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
         continue;
       }
       if (write === 'collection') { pending.push([name, resource.collections![name]!, value]); continue; }
-      await convertField(def, value, name, values, problems, ctx);
+      const converting = convertField(def, value, name, values, problems, ctx);
+      if (converting) await converting;
     }
     if (problems.length > 0) throw fieldError(problems, resource);
     await resource.onUpdate?.(values, existing, ctx);

@@ -218,6 +218,18 @@ for (const dialect of testDialects()) {
         assert.equal((await signedGet('/v2/owners', { Origin: 'null' })).headers['access-control-allow-origin'], 'null');
         assert.equal((await get('/v2/owners', { Origin: 'https://a.example' })).headers['access-control-allow-origin'], 'https://a.example');
       });
+      it('echoes the origin on failures past authentication (unknown route, unparsable body) and on none without one', async () => {
+        const missing = await rawRequest(server.baseUrl, 'GET', '/api/v3/nowhere', { ...tcHeaders(id, secret, 'GET', '/api/v3/nowhere'), Origin: 'https://b.example' });
+        assert.equal(missing.status, 404);
+        assert.equal(missing.headers['access-control-allow-origin'], 'https://b.example');
+        assert.equal(missing.headers.vary, 'Origin');
+        const broken = await rawRequest(server.baseUrl, 'POST', '/api/v3/cases', { ...tcHeaders(id, secret, 'POST', '/api/v3/cases'), Origin: 'null', 'Content-Type': 'application/json' }, '{"name":');
+        assert.equal(broken.status, 400);
+        assert.equal(broken.headers['access-control-allow-origin'], 'null');
+        const plain = await signedGet('/v2/owners');
+        assert.equal(plain.headers['access-control-allow-origin'], undefined);
+        assert.equal(plain.headers.vary, undefined);
+      });
     });
 
     describe('TC-Token', () => {
