@@ -36,7 +36,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { Principal } from '../packages/server/src/auth/principal.js';
+import type { Principal } from '../packages/server/src/core/principal.js';
 import { ResourceEngine } from '../packages/server/src/resources/engine.js';
 import { CAIRN_RESOURCES, resourceNamed } from '../packages/server/src/resources/registry.js';
 import { freePort, startCairn, stopChild, waitForHealthy } from './support/process.js';

@@ -7,7 +7,7 @@
  * surface wraps them.
  */
 import type { Kysely } from 'kysely';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
 import { getItem, listItems, renderItem, type ListOptions, type ListResult } from './engine/read.js';

@@ -5,7 +5,7 @@
  * object. Column and table names come only from declarations, never from a request.
  */
 import type { Kysely, RawBuilder, SqlBool } from 'kysely';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { FieldKind } from './kinds/index.js';
 
 export type { FieldKind };

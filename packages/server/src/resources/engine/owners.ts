@@ -3,7 +3,7 @@
  * every statement (sub-queries and nested references included) to them.
  */
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import { CairnError } from '../../core/errors.js';
 import { asId } from '../kinds/index.js';
 import type { ResourceDefinition } from '../types.js';

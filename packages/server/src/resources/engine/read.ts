@@ -1,6 +1,6 @@
 /** Reads: a page of a list (TQL, paging, sorting, count) and one item. */
 import { sql } from 'kysely';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import type { ResourceDefinition } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { findRow } from './ids.js';

@@ -3,7 +3,7 @@
  * rendered by its field's kind. The users a page names are read in one query.
  */
 import { sql, type SqlBool } from 'kysely';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import { childParent } from '../define.js';
 import { LRUCache } from 'lru-cache';
 import { kindOf, type RenderLookups } from '../kinds/index.js';

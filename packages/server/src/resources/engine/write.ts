@@ -4,7 +4,7 @@
  * unique keys are claimed with INSERT … ON CONFLICT DO NOTHING, never looked up first.
  */
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import { CairnError, type FieldProblem } from '../../core/errors.js';
 import { toStoredTime } from '../../store/database.js';
 import { childParent } from '../define.js';

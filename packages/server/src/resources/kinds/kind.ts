@@ -4,7 +4,7 @@
  * defineResource and the route schemas read kinds only through this interface (kinds/index.ts).
  */
 import type { Kysely } from 'kysely';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import type { FieldDefinition, TqlType, UserRef } from '../types.js';
 
 /** A JSON-schema fragment (what TypeBox produces): for the OpenAPI documents. */
