@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuPinning, freePort, startCairn, waitFor } from './support/process.js';
+import { cpuPinning, freePort, processCpuSeconds, startCairn, waitFor } from './support/process.js';
 import { ratioLine } from './support/ratio.js';
 import { bootstrapFile, readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
 import { median } from './support/stats.js';
@@ -47,18 +47,8 @@ await waitFor('The server start', 30, () => fs.existsSync(bootstrapFile(dataDir)
 await new Promise((r) => setTimeout(r, 200));
 const { apiUser } = readBootstrapCredentials(dataDir);
 
-/** The Node process serving (taskset execs it, so it is the spawned pid either way). */
-const statFile = `/proc/${server.pid}/stat`;
-const clockTicks = 100; // USER_HZ on Linux
-/** User + system CPU seconds of the server so far, or undefined where /proc is not there. */
-function serverCpuSeconds(): number | undefined {
-  try {
-    const fields = fs.readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime (fields 14, 15)
-  } catch {
-    return undefined;
-  }
-}
+/** User + system CPU seconds of the server so far (taskset execs it, so the spawned pid is the server's). */
+const serverCpuSeconds = () => processCpuSeconds(server.pid!);
 
 const signedHeaders = (): Record<string, string> => threatConnectHeaders(apiUser, '/api/v2/owners');
 

@@ -37,7 +37,7 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
-import { exited, freePort, REPOSITORY_ROOT, waitFor } from './support/process.js';
+import { exited, freePort, hasTaskset, processCpuSeconds, REPOSITORY_ROOT, waitFor } from './support/process.js';
 import { describeTarget, meetsTarget, type RatioTarget } from './support/ratio.js';
 import { databaseFile, seededDataDirectory } from './support/seed.js';
 import { readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
@@ -76,15 +76,6 @@ const TARGETS = {
 
 const serverCpu = os.availableParallelism() >= 2 && process.platform === 'linux' && hasTaskset() ? 1 : undefined;
 if (serverCpu !== undefined) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => { for (const child of children) child.kill('SIGTERM'); });
@@ -134,8 +125,9 @@ function serverPid(pid: number): number {
 
 /** utime + stime of a process, in seconds. */
 function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+  const seconds = processCpuSeconds(pid);
+  if (seconds === undefined) throw new Error(`bench:floor reads CPU time from /proc/${pid}/stat, which is not there.`);
+  return seconds;
 }
 
 /** VmRSS or VmHWM in MiB. */

@@ -4,6 +4,7 @@
  * condition. Every child started here is sent SIGTERM when the benchmark exits.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -41,7 +42,7 @@ export function cpuPinning(wanted: boolean): CpuPinning {
   };
 }
 
-function hasTaskset(): boolean {
+export function hasTaskset(): boolean {
   try {
     execFileSync('taskset', ['--version'], { stdio: 'ignore' });
     return true;
@@ -100,4 +101,14 @@ export async function waitForHealthy(server: ChildProcess, port: number, seconds
       http.get({ host: '127.0.0.1', port, path: '/healthz' }, (r) => { r.resume(); resolve(r.statusCode === 200); }).on('error', () => resolve(false));
     });
   });
+}
+
+/** User + system CPU seconds a process has used (utime + stime from /proc/<pid>/stat; USER_HZ 100), or undefined where /proc is not there. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // fields 14 and 15
+  } catch {
+    return undefined;
+  }
 }
