@@ -12,7 +12,7 @@ import type { CollectionDefinition, FieldDefinition, ResourceDefinition, UserRef
 import type { EngineContext, Row } from './context.js';
 import { ownerCondition } from './owners.js';
 import { selectRows } from './query.js';
-import { slot } from './shapes.js';
+import { slot } from '../../store/query-shapes.js';
 
 /** Items rendered per nested collection of one item (`fields=tasks`). */
 const MAX_COLLECTION_ITEMS = 1000;

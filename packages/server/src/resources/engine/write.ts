@@ -15,7 +15,7 @@ import { convertField, fieldError, problem, requireObject } from './convert.js';
 import { findRow } from './ids.js';
 import { ownerCondition, readOwners, writeOwner } from './owners.js';
 import { listCondition } from './query.js';
-import { slot } from './shapes.js';
+import { slot } from '../../store/query-shapes.js';
 
 /** Items accepted in one nested collection of a POST or PUT. */
 const MAX_NESTED_WRITE_ITEMS = 1000;
