@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../auth/principal.js';
 import { CairnError, type FieldProblem } from '../../core/errors.js';
+import { recordEvents } from '../../core/outbox.js';
 import { toStoredTime } from '../../store/database.js';
 import { childParent } from '../define.js';
 import { asId, isIdLike, kindOf } from '../kinds/index.js';
@@ -41,8 +42,10 @@ export async function createItem(engine: EngineContext, resource: ResourceDefini
   const ownerId = writeOwner(principal, owner, input);
   const stored: { row?: Row } = {};
   const id = await engine.db.transaction().execute(async (trx) => {
-    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
-    return insertItem(engine, resource, input, ctx, '', undefined, 'conflict', resource.extraColumns === undefined ? stored : undefined);
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
+    const created = await insertItem(engine, resource, input, ctx, '', undefined, 'conflict', resource.extraColumns === undefined ? stored : undefined);
+    if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
+    return created;
   });
   return { id, ...stored };
 }
@@ -314,7 +317,7 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
   const id = Number(existing.id);
   await engine.db.transaction().execute(async (trx) => {
     const ownerId = resource.ownerColumn ? Number(existing[resource.ownerColumn]) : principal.organizationId;
-    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
     const problems: FieldProblem[] = [];
     const values: Row = {};
     const pending: [string, CollectionDefinition, unknown][] = [];
@@ -343,6 +346,7 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
     if (Object.keys(values).length > 0) await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
     await resource.afterUpdate?.(id, values, existing, ctx);
     for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, ctx, '');
+    if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
   });
   return id;
 }
