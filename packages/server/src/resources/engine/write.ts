@@ -82,9 +82,9 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   if (problems.length > 0) throw fieldError(problems, resource);
   Object.assign(values, parentInfo.values);
   const ownerId = parentInfo.ownerId ?? ctx.ownerId;
-  const rowCtx = { ...ctx, ownerId };
+  const rowCtx = ownerId === ctx.ownerId ? ctx : { ...ctx, ownerId };
   if (resource.ownerColumn) values[resource.ownerColumn] = ownerId;
-  for (const [column, generate] of Object.entries(resource.generated ?? {})) values[column] ??= generate();
+  for (const [column, generate] of plan.generated) values[column] ??= generate();
   for (const [column, value] of plan.defaults) if (values[column] === undefined) values[column] = value;
   const created = resource.onCreate?.(values, rowCtx);
   if (created) await created;
@@ -97,7 +97,9 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   }
   const id = inserted.id;
   if (stored) stored.row = inserted.row;
-  await resource.afterCreate?.(id, values, rowCtx);
+  const after = resource.afterCreate?.(id, values, rowCtx);
+  if (after) await after;
+  if (pending.length === 0) return id;
   // The children find their parent in what was just written: every column they read from it
   // (its id, owner and inherited columns such as case_id) is one the engine set.
   const written = { ...values, id };
@@ -112,10 +114,16 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
  * statement would abort the whole transaction).
  */
 async function insertRow(engine: EngineContext, db: Kysely<any>, resource: ResourceDefinition, values: Row, wholeRow: boolean): Promise<{ id: number; row: Row } | { takenId: number; message: string }> {
-  // Compiled once per (table, columns set): the values are bound into the cached statement.
-  const columns = Object.keys(values).filter((column) => values[column] !== undefined);
   const claimsKeys = (resource.uniqueKeys?.length ?? 0) > 0;
-  const compiled = engine.shapes.compiled(JSON.stringify(['insert', resource.table, columns, claimsKeys, wholeRow]), () => {
+  // Compiled once per (table, columns set): the values are bound into the cached statement.
+  const columns: string[] = [];
+  let key = `insert\0${resource.table}\0${claimsKeys ? 'claims' : ''}\0${wholeRow ? 'all' : 'id'}`;
+  for (const column in values) {
+    if (values[column] === undefined) continue;
+    columns.push(column);
+    key += `\0${column}`;
+  }
+  const compiled = engine.shapes.compiled(key, () => {
     const query = db.insertInto(resource.table).values(Object.fromEntries(columns.map((column) => [column, slot(column)])));
     const claiming = claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query;
     return { query: wholeRow ? claiming.returningAll() : claiming.returning('id'), reusable: true };
@@ -141,6 +149,8 @@ interface CreatePlan {
   required: readonly string[];
   /** Column defaults of fields the body left out. */
   defaults: readonly (readonly [column: string, value: unknown])[];
+  /** Columns the server generates (an xid) when the body left them out. */
+  generated: readonly (readonly [column: string, generate: () => unknown])[];
   /** Writable computed fields: handed to onCreate, never stored as they are. */
   handedToHooks: readonly string[];
   /** The time columns the server stamps. */
@@ -157,6 +167,7 @@ function createPlan(resource: ResourceDefinition): CreatePlan {
     plan = {
       required: fields.filter(([, def]) => def.required && def.defaultValue === undefined).map(([name]) => name),
       defaults: fields.filter(([, def]) => def.defaultValue !== undefined && def.column).map(([, def]) => [def.column!, def.defaultValue] as const),
+      generated: Object.entries(resource.generated ?? {}),
       handedToHooks: fields.filter(([, def]) => kindOf(def.kind).write === 'computed' && !def.readOnly).map(([name]) => name),
       stamps: { dateAdded: columns.has('date_added'), lastUpdated: columns.has('last_updated'), lastModified: columns.has('last_modified') },
     };
@@ -176,9 +187,9 @@ function stamp(resource: ResourceDefinition, values: Row, now: string, creating:
 async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: GivenParent): Promise<{ values: Row; ownerId?: number }> {
   if (!resource.parents) return { values: {} };
   const named = resource.parents.filter((p) => (given?.field === p.idField) || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined));
-  const names = resource.parents.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
-  if (named.length === 0) { problems.push(problem(path + resource.parents[0]!.idField, `is required: name the parent with one of ${names}`)); return { values: {} }; }
-  if (resource.oneParentOf && named.length > 1) { problems.push(problem(path + named[1]!.idField, `name exactly one parent (${names})`)); return { values: {} }; }
+  const names = () => resource.parents!.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
+  if (named.length === 0) { problems.push(problem(path + resource.parents[0]!.idField, `is required: name the parent with one of ${names()}`)); return { values: {} }; }
+  if (resource.oneParentOf && named.length > 1) { problems.push(problem(path + named[1]!.idField, `name exactly one parent (${names()})`)); return { values: {} }; }
   const values: Row = {};
   let ownerId: number | undefined;
   for (const reference of named) {
@@ -199,7 +210,7 @@ async function resolveParents(engine: EngineContext, resource: ResourceDefinitio
     }
     if (!row) continue;
     values[reference.column] = Number(row.id);
-    for (const [column, from] of Object.entries(reference.inherit ?? {})) values[column] ??= row[from];
+    if (reference.inherit) for (const column in reference.inherit) values[column] ??= row[reference.inherit[column]!];
     const rowOwner = target.ownerColumn ? Number(row[target.ownerColumn]) : undefined;
     if (ownerId !== undefined && rowOwner !== undefined && rowOwner !== ownerId) {
       throw new CairnError('mismatched-items', `The parents named belong to different owners.`);
@@ -252,17 +263,30 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   const target = engine.registry.named(collection.target);
   const ids: number[] = [];
   const byName = collection.byName;
-  const labelOf = (item: Row) => byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+  const labelOf = (item: Row) => {
+    if (byName) for (const key of byName.keys) if (item[key] !== undefined) return item[key];
+    return undefined;
+  };
   const namesLabel = (label: unknown): label is string => byName !== undefined && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength;
   // The items named (not given by id) are looked up in one statement; each is then taken in order as before.
-  const named = byName ? [...new Set(items.filter((item) => item.id === undefined).map(labelOf).filter(namesLabel).map((label) => byName.normalize(label)))] : [];
+  const named = new Set<string>();
+  if (byName) {
+    for (const item of items) {
+      if (item.id !== undefined) continue;
+      const label = labelOf(item);
+      if (namesLabel(label)) named.add(byName.normalize(label));
+    }
+  }
   const idsByName = new Map<unknown, number>();
-  if (byName && named.length > 0) {
-    const compiled = engine.shapes.compiled(JSON.stringify(['names', target.table, byName.column, named.length]), () => ({
+  if (byName && named.size > 0) {
+    const lookup: Row = { owner: ctx.ownerId };
+    let count = 0;
+    for (const name of named) lookup[`n${count++}`] = name;
+    const compiled = engine.shapes.compiled(`names\0${target.table}\0${byName.column}\0${count}`, () => ({
       query: ctx.db.selectFrom(target.table).select(['id', `${byName.column} as name`]).where(target.ownerColumn!, '=', slot<number>('owner'))
-        .where(byName.column, 'in', named.map((_, i) => slot<string>(`n${i}`))),
+        .where(byName.column, 'in', Array.from({ length: count }, (_, i) => slot<string>(`n${i}`))),
       reusable: true,
-    }), { owner: ctx.ownerId, ...Object.fromEntries(named.map((name, i) => [`n${i}`, name])) });
+    }), lookup);
     for (const row of (await ctx.db.executeQuery(compiled)).rows as { id: unknown; name: unknown }[]) idsByName.set(row.name, Number(row.id));
   }
   for (const [i, item] of items.entries()) {
@@ -295,17 +319,19 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   // One statement for every link; linking twice (or two requests linking at once) keeps one link.
   const linked = [...new Set(ids)];
   if (linked.length === 0) return;
-  const slots = Object.fromEntries(linked.map((id, i) => [`t${i}`, id]));
-  await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['link', collection.table, linked.length]), () => ({
+  // The link and the touch bind from the same values (each statement reads the slots it has).
+  const slots: Row = { parent: parentId, now: ctx.now };
+  for (let i = 0; i < linked.length; i++) slots[`t${i}`] = linked[i];
+  await ctx.db.executeQuery(engine.shapes.compiled(`link\0${collection.table}\0${linked.length}`, () => ({
     query: ctx.db.insertInto(collection.table).values(linked.map((_, i) => ({ [collection.parentColumn]: slot('parent'), [collection.targetColumn]: slot(`t${i}`) }))).onConflict((oc) => oc.doNothing()),
     reusable: true,
-  }), { parent: parentId, ...slots }));
+  }), slots));
   const touch = collection.touchColumn;
   if (touch) {
-    await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['touch', target.table, touch, linked.length]), () => ({
+    await ctx.db.executeQuery(engine.shapes.compiled(`touch\0${target.table}\0${touch}\0${linked.length}`, () => ({
       query: ctx.db.updateTable(target.table).set({ [touch]: slot('now') }).where('id', 'in', linked.map((_, i) => slot<number>(`t${i}`))),
       reusable: true,
-    }), { now: ctx.now, ...slots }));
+    }), slots));
   }
 }
 
