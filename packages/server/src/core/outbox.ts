@@ -46,13 +46,17 @@ export async function recordEvents(trx: Kysely<any>, events: readonly DomainEven
   for (let start = 0; start < events.length; start += EVENTS_PER_INSERT) {
     const count = Math.min(EVENTS_PER_INSERT, events.length - start);
     const values: Record<string, unknown> = { now };
+    // Events raised together may share one payload (case.created and case.assigned): written once.
+    let payload: Record<string, unknown> | undefined;
+    let payloadJson = '';
     for (let i = 0; i < count; i++) {
       const event = events[start + i]!;
+      if (event.payload !== payload) payloadJson = JSON.stringify(payload = event.payload);
       values[`o${i}`] = event.ownerId;
       values[`e${i}`] = event.type;
       values[`t${i}`] = event.subjectType;
       values[`s${i}`] = event.subjectId;
-      values[`p${i}`] = JSON.stringify(event.payload);
+      values[`p${i}`] = payloadJson;
     }
     await trx.executeQuery(shapesFor(trx).compiled(`outbox:${count}`, () => ({ query: insertOf(trx, count), reusable: true }), values));
   }
