@@ -10,7 +10,7 @@ import { recordEvents } from '../../core/outbox.js';
 import { toStoredTime } from '../../store/database.js';
 import { childParent } from '../define.js';
 import { asId, isIdLike, kindOf } from '../kinds/index.js';
-import type { ChildCollection, CollectionDefinition, LinkedCollection, ResourceDefinition, WriteContext } from '../types.js';
+import type { ChildCollection, CollectionDefinition, LinkedCollection, ParentReference, ResourceDefinition, WriteContext } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { convertField, fieldError, problem, requireObject } from './convert.js';
 import { findRow } from './ids.js';
@@ -20,6 +20,9 @@ import { slot } from '../../store/query-shapes.js';
 
 /** Items accepted in one nested collection of a POST or PUT. */
 const MAX_NESTED_WRITE_ITEMS = 1000;
+
+/** How a nested collection of a write changes the stored one. */
+const COLLECTION_MODES = new Set(['append', 'replace', 'delete']);
 
 const BODY_META_KEYS = new Set(['ownerId', 'ownerName', 'owner']);
 /** Body keys that name the owner a POST writes to (read by writeOwner), also where a resource shows them read-only. */
@@ -89,7 +92,7 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   const created = resource.onCreate?.(values, rowCtx);
   if (created) await created;
   for (const name of plan.handedToHooks) delete values[name];
-  stamp(resource, values, ctx.now, true);
+  stamp(plan, values, ctx.now, true);
   const inserted = await insertRow(engine, ctx.db, resource, values, stored !== undefined);
   if ('takenId' in inserted) {
     if (whenTaken === 'take') return inserted.takenId;
@@ -176,8 +179,8 @@ function createPlan(resource: ResourceDefinition): CreatePlan {
   return plan;
 }
 
-function stamp(resource: ResourceDefinition, values: Row, now: string, creating: boolean): void {
-  const { stamps } = createPlan(resource);
+function stamp(plan: CreatePlan, values: Row, now: string, creating: boolean): void {
+  const { stamps } = plan;
   if (creating && stamps.dateAdded) values.date_added = now;
   if (stamps.lastUpdated) values.last_updated = now;
   if (stamps.lastModified) values.last_modified = now;
@@ -186,7 +189,10 @@ function stamp(resource: ResourceDefinition, values: Row, now: string, creating:
 /** Finds the named parent (by id or xid) among the caller's visible owners. */
 async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: GivenParent): Promise<{ values: Row; ownerId?: number }> {
   if (!resource.parents) return { values: {} };
-  const named = resource.parents.filter((p) => (given?.field === p.idField) || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined));
+  const named: ParentReference[] = [];
+  for (const p of resource.parents) {
+    if (given?.field === p.idField || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined)) named.push(p);
+  }
   const names = () => resource.parents!.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
   if (named.length === 0) { problems.push(problem(path + resource.parents[0]!.idField, `is required: name the parent with one of ${names()}`)); return { values: {} }; }
   if (resource.oneParentOf && named.length > 1) { problems.push(problem(path + named[1]!.idField, `name exactly one parent (${names()})`)); return { values: {} }; }
@@ -230,12 +236,13 @@ async function applyCollection(engine: EngineContext, resource: ResourceDefiniti
     throw fieldError([problem(path + name, 'must be {"data":[…], "mode":"append|replace|delete"}')], resource);
   }
   const mode = wrapper.mode === undefined ? 'append' : String(wrapper.mode).toLowerCase();
-  if (!['append', 'replace', 'delete'].includes(mode)) throw fieldError([problem(`${path}${name}.mode`, 'must be append, replace or delete')], resource);
+  if (!COLLECTION_MODES.has(mode)) throw fieldError([problem(`${path}${name}.mode`, 'must be append, replace or delete')], resource);
   if (wrapper.data.length > MAX_NESTED_WRITE_ITEMS) throw fieldError([problem(`${path}${name}.data`, `takes at most ${MAX_NESTED_WRITE_ITEMS} items per request`)], resource);
-  const items = wrapper.data.map((item, i) => {
+  const items = wrapper.data as Row[];
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fieldError([problem(`${path}${name}[${i}]`, 'must be an object')], resource);
-    return item as Row;
-  });
+  }
   if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path, parentRow);
   else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
 }
@@ -367,7 +374,7 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
     }
     if (problems.length > 0) throw fieldError(problems, resource);
     await resource.onUpdate?.(values, existing, ctx);
-    stamp(resource, values, ctx.now, false);
+    stamp(createPlan(resource), values, ctx.now, false);
     // Some resources stamp no time (workflow events, labels): a PUT of {} or of collections only sets nothing.
     if (Object.keys(values).length > 0) await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
     await resource.afterUpdate?.(id, values, existing, ctx);
