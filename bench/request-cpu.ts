@@ -4,7 +4,7 @@
  * server is bench:floor's job). `--profile dir` writes a V8 CPU profile of the server; with the
  * data directory on tmpfs (TMPDIR=/dev/shm) the profile's wall time is close to CPU time.
  *
- * Copies the data directory seeded by `npm run bench:tql -- --cases <n> --cache` to a temporary
+ * Copies the data directory seeded by `npm run bench:floor -- --cases <n> --cache` to a temporary
  * one (the POSTs then change nothing later runs read), starts `cairn serve` on it, and for each
  * request runs autocannon (TC-signed once: the signature stays valid for the clock window) for
  * `--seconds`, reading the server's user+system CPU time from /proc/<pid>/stat around the run.
@@ -18,7 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { freePort, REPOSITORY_ROOT, startCairn, stopChild, waitForHealthy } from './support/process.js';
+import { freePort, processCpuSeconds, REPOSITORY_ROOT, startCairn, stopChild, waitForHealthy } from './support/process.js';
 import { readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
 
 const { values: args } = parseArgs({
@@ -27,15 +27,15 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
     only: { type: 'string' },
-    /** A seeded data directory to copy (default: .bench/tql-<cases>, what `bench:tql --cache` keeps). */
+    /** A seeded data directory to copy (default: .bench/cases-<cases>, what bench/support/seed.ts keeps with `--cache`). */
     data: { type: 'string' },
     /** Writes a V8 CPU profile of the server into this directory. */
     profile: { type: 'string' },
   },
 });
 
-const seeded = args.data ? path.resolve(args.data) : path.join(REPOSITORY_ROOT, '.bench', `tql-${args.cases}`);
-if (!fs.existsSync(path.join(seeded, 'cairn.sqlite'))) throw new Error(`No seeded database in ${seeded}: npm run bench:tql -- --cases ${args.cases} --cache, or name one with --data.`);
+const seeded = args.data ? path.resolve(args.data) : path.join(REPOSITORY_ROOT, '.bench', `cases-${args.cases}`);
+if (!fs.existsSync(path.join(seeded, 'cairn.sqlite'))) throw new Error(`No seeded database in ${seeded}: npm run bench:floor -- --cases ${args.cases} --cache, or name one with --data.`);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-request-cpu-'));
 for (const file of fs.readdirSync(seeded)) fs.cpSync(path.join(seeded, file), path.join(dataDir, file), { recursive: true });
 process.on('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -54,11 +54,7 @@ const server = args.profile
   : startCairn(serve);
 await waitForHealthy(server, port, 60);
 
-const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
-}
+const cpuSeconds = (pid: number) => processCpuSeconds(pid) ?? Number.NaN;
 
 const nestedCase = JSON.stringify({
   name: 'Bench nested case', severity: 'High', status: 'Open',

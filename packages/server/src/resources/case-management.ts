@@ -10,7 +10,6 @@ import {
   addWorkflowEvent, CASE_RESOLUTIONS, CASE_SEVERITIES, CASE_STATUSES, changeCase, changeTask, createTask, editNote, openCase, TASK_STATUSES, writeNote,
 } from '../core/cases/rules.js';
 import { CairnError } from '../core/errors.js';
-import { recordEvents } from '../core/outbox.js';
 import { normalizeTagName } from './catalogue.js';
 import { anyOfKeyword, computedKeyword, defineResource, field, keyword } from './define.js';
 import type { RowExpression, TqlKeyword, UnsupportedQuery, WriteContext } from './types.js';
@@ -133,8 +132,8 @@ export const cases = defineResource({
   onUpdate(values, existing, ctx) {
     changeCase(values, existing, actor(ctx));
   },
-  afterCreate: (id, values, ctx) => recordEvents(ctx.db, caseCreated(id, values, ctx.principal.userId), ctx.now),
-  afterUpdate: (id, values, existing, ctx) => recordEvents(ctx.db, caseChanged(id, values, existing, ctx.principal.userId), ctx.now),
+  afterCreate: (id, values, ctx) => { ctx.raised.push(...caseCreated(id, values, ctx.principal.userId)); },
+  afterUpdate: (id, values, existing, ctx) => { ctx.raised.push(...caseChanged(id, values, existing, ctx.principal.userId)); },
 });
 
 const caseParent = { idField: 'caseId', xidField: 'caseXid', resource: 'cases', column: 'case_id' };
@@ -192,8 +191,8 @@ export const tasks = defineResource({
   onUpdate(values, existing, ctx) {
     changeTask(values, existing, actor(ctx));
   },
-  afterCreate: (id, values, ctx) => recordEvents(ctx.db, taskCreated(id, values, ctx.principal.userId), ctx.now),
-  afterUpdate: (id, values, existing, ctx) => recordEvents(ctx.db, taskChanged(id, values, existing, ctx.principal.userId), ctx.now),
+  afterCreate: (id, values, ctx) => { ctx.raised.push(...taskCreated(id, values, ctx.principal.userId)); },
+  afterUpdate: (id, values, existing, ctx) => { ctx.raised.push(...taskChanged(id, values, existing, ctx.principal.userId)); },
 });
 
 const artifactTypeName: RowExpression = (alias) => sql`select artifact_types.name from artifact_types where artifact_types.id = ${column(alias, 'type_id')}`;
@@ -296,7 +295,7 @@ export const notes = defineResource({
   onUpdate(values) {
     editNote(values);
   },
-  afterCreate: (id, values, ctx) => recordEvents(ctx.db, noteAdded(id, values), ctx.now),
+  afterCreate: (id, values, ctx) => { ctx.raised.push(...noteAdded(id, values)); },
 });
 
 export const workflowEvents = defineResource({

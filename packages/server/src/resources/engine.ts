@@ -12,7 +12,7 @@ import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
 import { getItem, listItems, renderItem, type ListOptions, type ListResult } from './engine/read.js';
 import { createItem, removeItem, removeMatching, updateItem } from './engine/write.js';
-import { QueryShapes } from './engine/shapes.js';
+import { QueryShapes } from '../store/query-shapes.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceDefinition } from './types.js';
 

@@ -6,6 +6,7 @@
  */
 import type { Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Principal } from '../core/principal.js';
+import type { DomainEvent } from '../core/outbox.js';
 import type { FieldKind } from './kinds/index.js';
 
 export type { FieldKind };
@@ -138,6 +139,11 @@ export interface WriteContext {
   ownerId: number;
   /** Stored-time string of this request. */
   now: string;
+  /**
+   * The events the change raises (hooks push them); the engine records them all in one insert,
+   * in the change's transaction, once its rows are written (core/outbox.ts).
+   */
+  raised: DomainEvent[];
 }
 
 export interface ResourceDefinition {

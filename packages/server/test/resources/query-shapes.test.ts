@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { listConditionShape } from '../../src/resources/engine/query.js';
-import { QueryShapes, slot } from '../../src/resources/engine/shapes.js';
+import { QueryShapes, slot } from '../../src/store/query-shapes.js';
 import { CAIRN_RESOURCES, resourceNamed } from '../../src/resources/registry.js';
 
 function open() {

@@ -8,14 +8,15 @@ type Values = Record<string, unknown>;
 
 const id = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
-function caseSummary(caseId: number, row: Values): Record<string, unknown> {
-  return { id: caseId, xid: row.xid, name: row.name, severity: row.severity, status: row.status, resolution: row.resolution, assigneeUserId: id(row.assignee_user_id) };
+/** What a case event says about the case, and who acted. */
+function casePayload(caseId: number, row: Values, actorId: number): Record<string, unknown> {
+  return { id: caseId, xid: row.xid, name: row.name, severity: row.severity, status: row.status, resolution: row.resolution, assigneeUserId: id(row.assignee_user_id), actorUserId: actorId };
 }
 
-/** case.created, and case.assigned when it is created with an assignee. */
+/** case.created, and case.assigned when it is created with an assignee (both carry the same payload). */
 export function caseCreated(caseId: number, values: Values, actorId: number): DomainEvent[] {
   const ownerId = Number(values.owner_id);
-  const payload = { ...caseSummary(caseId, values), actorUserId: actorId };
+  const payload = casePayload(caseId, values, actorId);
   const events: DomainEvent[] = [{ ownerId, type: 'case.created', subjectType: 'case', subjectId: caseId, payload }];
   if (id(values.assignee_user_id) !== null) events.push({ ownerId, type: 'case.assigned', subjectType: 'case', subjectId: caseId, payload });
   return events;
@@ -24,7 +25,7 @@ export function caseCreated(caseId: number, values: Values, actorId: number): Do
 /** case.closed / case.reopened on a status change, case.assigned when the assignee becomes another user. */
 export function caseChanged(caseId: number, values: Values, existing: Values, actorId: number): DomainEvent[] {
   const ownerId = Number(existing.owner_id);
-  const payload = { ...caseSummary(caseId, { ...existing, ...values }), actorUserId: actorId };
+  const payload = casePayload(caseId, { ...existing, ...values }, actorId);
   const events: DomainEvent[] = [];
   if (values.status === 'Closed' && existing.status !== 'Closed') events.push({ ownerId, type: 'case.closed', subjectType: 'case', subjectId: caseId, payload });
   if (values.status !== undefined && values.status !== 'Closed' && existing.status === 'Closed') events.push({ ownerId, type: 'case.reopened', subjectType: 'case', subjectId: caseId, payload });

@@ -1,7 +1,7 @@
 /** What every engine concern works with: the database, the resources served and the dialect's traits. */
 import type { Kysely } from 'kysely';
 import type { ResourceRegistry } from '../registry.js';
-import type { QueryShapes } from './shapes.js';
+import type { QueryShapes } from '../../store/query-shapes.js';
 
 export type Row = Record<string, unknown>;
 

@@ -22,14 +22,15 @@ export function convertField(def: FieldDefinition, value: unknown, name: string,
   }
   const kind = kindOf(def.kind);
   if (kind.write !== 'column' || !kind.convert) return void problems.push(problem(name, 'cannot be set'));
-  const take = (converted: Converted) => {
-    if ('problem' in converted) problems.push(problem(name, converted.problem));
-    else values[column] = converted.value;
-  };
   const converted = kind.convert(def, value, ctx);
-  if (converted instanceof Promise) return converted.then(take);
-  take(converted);
+  if (converted instanceof Promise) return converted.then((looked: Converted) => take(looked, name, column, values, problems));
+  take(converted, name, column, values, problems);
   return undefined;
+}
+
+function take(converted: Converted, name: string, column: string, values: Row, problems: FieldProblem[]): void {
+  if ('problem' in converted) problems.push(problem(name, converted.problem));
+  else values[column] = converted.value;
 }
 
 export function requireObject(body: unknown): Row {

@@ -6,7 +6,7 @@ import type { ResourceDefinition } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { ownerCondition } from './owners.js';
 import { selectRows } from './query.js';
-import { slot } from './shapes.js';
+import { slot } from '../../store/query-shapes.js';
 
 /** The row `ref` names among `ownerIds`' rows; not found (never forbidden) otherwise. */
 export async function findRow(engine: EngineContext, resource: ResourceDefinition, ref: string, ownerIds: readonly number[], db: Kysely<any> = engine.db): Promise<Row> {

@@ -7,7 +7,7 @@ import { findRow } from './ids.js';
 import { readOwners } from './owners.js';
 import { listConditionShape, ordering, selectRows } from './query.js';
 import { render } from './render.js';
-import { slot } from './shapes.js';
+import { slot } from '../../store/query-shapes.js';
 
 export interface ListOptions {
   tql?: string;

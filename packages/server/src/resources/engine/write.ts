@@ -6,19 +6,23 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../../core/principal.js';
 import { CairnError, type FieldProblem } from '../../core/errors.js';
+import { recordEvents } from '../../core/outbox.js';
 import { toStoredTime } from '../../store/database.js';
 import { childParent } from '../define.js';
 import { asId, isIdLike, kindOf } from '../kinds/index.js';
-import type { ChildCollection, CollectionDefinition, LinkedCollection, ResourceDefinition, WriteContext } from '../types.js';
+import type { ChildCollection, CollectionDefinition, LinkedCollection, ParentReference, ResourceDefinition, WriteContext } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { convertField, fieldError, problem, requireObject } from './convert.js';
 import { findRow } from './ids.js';
 import { ownerCondition, readOwners, writeOwner } from './owners.js';
 import { listCondition } from './query.js';
-import { slot } from './shapes.js';
+import { slot } from '../../store/query-shapes.js';
 
 /** Items accepted in one nested collection of a POST or PUT. */
 const MAX_NESTED_WRITE_ITEMS = 1000;
+
+/** How a nested collection of a write changes the stored one. */
+const COLLECTION_MODES = new Set(['append', 'replace', 'delete']);
 
 const BODY_META_KEYS = new Set(['ownerId', 'ownerName', 'owner']);
 /** Body keys that name the owner a POST writes to (read by writeOwner), also where a resource shows them read-only. */
@@ -41,8 +45,10 @@ export async function createItem(engine: EngineContext, resource: ResourceDefini
   const ownerId = writeOwner(principal, owner, input);
   const stored: { row?: Row } = {};
   const id = await engine.db.transaction().execute(async (trx) => {
-    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
-    return insertItem(engine, resource, input, ctx, '', undefined, 'conflict', resource.extraColumns === undefined ? stored : undefined);
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
+    const created = await insertItem(engine, resource, input, ctx, '', undefined, 'conflict', resource.extraColumns === undefined ? stored : undefined);
+    if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
+    return created;
   });
   return { id, ...stored };
 }
@@ -79,14 +85,14 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   if (problems.length > 0) throw fieldError(problems, resource);
   Object.assign(values, parentInfo.values);
   const ownerId = parentInfo.ownerId ?? ctx.ownerId;
-  const rowCtx = { ...ctx, ownerId };
+  const rowCtx = ownerId === ctx.ownerId ? ctx : { ...ctx, ownerId };
   if (resource.ownerColumn) values[resource.ownerColumn] = ownerId;
-  for (const [column, generate] of Object.entries(resource.generated ?? {})) values[column] ??= generate();
+  for (const [column, generate] of plan.generated) values[column] ??= generate();
   for (const [column, value] of plan.defaults) if (values[column] === undefined) values[column] = value;
   const created = resource.onCreate?.(values, rowCtx);
   if (created) await created;
   for (const name of plan.handedToHooks) delete values[name];
-  stamp(resource, values, ctx.now, true);
+  stamp(plan, values, ctx.now, true);
   const inserted = await insertRow(engine, ctx.db, resource, values, stored !== undefined);
   if ('takenId' in inserted) {
     if (whenTaken === 'take') return inserted.takenId;
@@ -94,7 +100,9 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   }
   const id = inserted.id;
   if (stored) stored.row = inserted.row;
-  await resource.afterCreate?.(id, values, rowCtx);
+  const after = resource.afterCreate?.(id, values, rowCtx);
+  if (after) await after;
+  if (pending.length === 0) return id;
   // The children find their parent in what was just written: every column they read from it
   // (its id, owner and inherited columns such as case_id) is one the engine set.
   const written = { ...values, id };
@@ -109,10 +117,16 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
  * statement would abort the whole transaction).
  */
 async function insertRow(engine: EngineContext, db: Kysely<any>, resource: ResourceDefinition, values: Row, wholeRow: boolean): Promise<{ id: number; row: Row } | { takenId: number; message: string }> {
-  // Compiled once per (table, columns set): the values are bound into the cached statement.
-  const columns = Object.keys(values).filter((column) => values[column] !== undefined);
   const claimsKeys = (resource.uniqueKeys?.length ?? 0) > 0;
-  const compiled = engine.shapes.compiled(JSON.stringify(['insert', resource.table, columns, claimsKeys, wholeRow]), () => {
+  // Compiled once per (table, columns set): the values are bound into the cached statement.
+  const columns: string[] = [];
+  let key = `insert\0${resource.table}\0${claimsKeys ? 'claims' : ''}\0${wholeRow ? 'all' : 'id'}`;
+  for (const column in values) {
+    if (values[column] === undefined) continue;
+    columns.push(column);
+    key += `\0${column}`;
+  }
+  const compiled = engine.shapes.compiled(key, () => {
     const query = db.insertInto(resource.table).values(Object.fromEntries(columns.map((column) => [column, slot(column)])));
     const claiming = claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query;
     return { query: wholeRow ? claiming.returningAll() : claiming.returning('id'), reusable: true };
@@ -138,6 +152,8 @@ interface CreatePlan {
   required: readonly string[];
   /** Column defaults of fields the body left out. */
   defaults: readonly (readonly [column: string, value: unknown])[];
+  /** Columns the server generates (an xid) when the body left them out. */
+  generated: readonly (readonly [column: string, generate: () => unknown])[];
   /** Writable computed fields: handed to onCreate, never stored as they are. */
   handedToHooks: readonly string[];
   /** The time columns the server stamps. */
@@ -154,6 +170,7 @@ function createPlan(resource: ResourceDefinition): CreatePlan {
     plan = {
       required: fields.filter(([, def]) => def.required && def.defaultValue === undefined).map(([name]) => name),
       defaults: fields.filter(([, def]) => def.defaultValue !== undefined && def.column).map(([, def]) => [def.column!, def.defaultValue] as const),
+      generated: Object.entries(resource.generated ?? {}),
       handedToHooks: fields.filter(([, def]) => kindOf(def.kind).write === 'computed' && !def.readOnly).map(([name]) => name),
       stamps: { dateAdded: columns.has('date_added'), lastUpdated: columns.has('last_updated'), lastModified: columns.has('last_modified') },
     };
@@ -162,8 +179,8 @@ function createPlan(resource: ResourceDefinition): CreatePlan {
   return plan;
 }
 
-function stamp(resource: ResourceDefinition, values: Row, now: string, creating: boolean): void {
-  const { stamps } = createPlan(resource);
+function stamp(plan: CreatePlan, values: Row, now: string, creating: boolean): void {
+  const { stamps } = plan;
   if (creating && stamps.dateAdded) values.date_added = now;
   if (stamps.lastUpdated) values.last_updated = now;
   if (stamps.lastModified) values.last_modified = now;
@@ -172,10 +189,13 @@ function stamp(resource: ResourceDefinition, values: Row, now: string, creating:
 /** Finds the named parent (by id or xid) among the caller's visible owners. */
 async function resolveParents(engine: EngineContext, resource: ResourceDefinition, body: Row, ctx: WriteContext, path: string, problems: FieldProblem[], given?: GivenParent): Promise<{ values: Row; ownerId?: number }> {
   if (!resource.parents) return { values: {} };
-  const named = resource.parents.filter((p) => (given?.field === p.idField) || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined));
-  const names = resource.parents.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
-  if (named.length === 0) { problems.push(problem(path + resource.parents[0]!.idField, `is required: name the parent with one of ${names}`)); return { values: {} }; }
-  if (resource.oneParentOf && named.length > 1) { problems.push(problem(path + named[1]!.idField, `name exactly one parent (${names})`)); return { values: {} }; }
+  const named: ParentReference[] = [];
+  for (const p of resource.parents) {
+    if (given?.field === p.idField || body[p.idField] !== undefined || (p.xidField !== undefined && body[p.xidField] !== undefined)) named.push(p);
+  }
+  const names = () => resource.parents!.map((p) => [p.idField, p.xidField].filter(Boolean).join('|')).join(', ');
+  if (named.length === 0) { problems.push(problem(path + resource.parents[0]!.idField, `is required: name the parent with one of ${names()}`)); return { values: {} }; }
+  if (resource.oneParentOf && named.length > 1) { problems.push(problem(path + named[1]!.idField, `name exactly one parent (${names()})`)); return { values: {} }; }
   const values: Row = {};
   let ownerId: number | undefined;
   for (const reference of named) {
@@ -196,7 +216,7 @@ async function resolveParents(engine: EngineContext, resource: ResourceDefinitio
     }
     if (!row) continue;
     values[reference.column] = Number(row.id);
-    for (const [column, from] of Object.entries(reference.inherit ?? {})) values[column] ??= row[from];
+    if (reference.inherit) for (const column in reference.inherit) values[column] ??= row[reference.inherit[column]!];
     const rowOwner = target.ownerColumn ? Number(row[target.ownerColumn]) : undefined;
     if (ownerId !== undefined && rowOwner !== undefined && rowOwner !== ownerId) {
       throw new CairnError('mismatched-items', `The parents named belong to different owners.`);
@@ -216,12 +236,13 @@ async function applyCollection(engine: EngineContext, resource: ResourceDefiniti
     throw fieldError([problem(path + name, 'must be {"data":[…], "mode":"append|replace|delete"}')], resource);
   }
   const mode = wrapper.mode === undefined ? 'append' : String(wrapper.mode).toLowerCase();
-  if (!['append', 'replace', 'delete'].includes(mode)) throw fieldError([problem(`${path}${name}.mode`, 'must be append, replace or delete')], resource);
+  if (!COLLECTION_MODES.has(mode)) throw fieldError([problem(`${path}${name}.mode`, 'must be append, replace or delete')], resource);
   if (wrapper.data.length > MAX_NESTED_WRITE_ITEMS) throw fieldError([problem(`${path}${name}.data`, `takes at most ${MAX_NESTED_WRITE_ITEMS} items per request`)], resource);
-  const items = wrapper.data.map((item, i) => {
+  const items = wrapper.data as Row[];
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fieldError([problem(`${path}${name}[${i}]`, 'must be an object')], resource);
-    return item as Row;
-  });
+  }
   if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path, parentRow);
   else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
 }
@@ -249,17 +270,30 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   const target = engine.registry.named(collection.target);
   const ids: number[] = [];
   const byName = collection.byName;
-  const labelOf = (item: Row) => byName?.keys.map((key) => item[key]).find((value) => value !== undefined);
+  const labelOf = (item: Row) => {
+    if (byName) for (const key of byName.keys) if (item[key] !== undefined) return item[key];
+    return undefined;
+  };
   const namesLabel = (label: unknown): label is string => byName !== undefined && typeof label === 'string' && label.trim() !== '' && label.length <= byName.maxLength;
   // The items named (not given by id) are looked up in one statement; each is then taken in order as before.
-  const named = byName ? [...new Set(items.filter((item) => item.id === undefined).map(labelOf).filter(namesLabel).map((label) => byName.normalize(label)))] : [];
+  const named = new Set<string>();
+  if (byName) {
+    for (const item of items) {
+      if (item.id !== undefined) continue;
+      const label = labelOf(item);
+      if (namesLabel(label)) named.add(byName.normalize(label));
+    }
+  }
   const idsByName = new Map<unknown, number>();
-  if (byName && named.length > 0) {
-    const compiled = engine.shapes.compiled(JSON.stringify(['names', target.table, byName.column, named.length]), () => ({
+  if (byName && named.size > 0) {
+    const lookup: Row = { owner: ctx.ownerId };
+    let count = 0;
+    for (const name of named) lookup[`n${count++}`] = name;
+    const compiled = engine.shapes.compiled(`names\0${target.table}\0${byName.column}\0${count}`, () => ({
       query: ctx.db.selectFrom(target.table).select(['id', `${byName.column} as name`]).where(target.ownerColumn!, '=', slot<number>('owner'))
-        .where(byName.column, 'in', named.map((_, i) => slot<string>(`n${i}`))),
+        .where(byName.column, 'in', Array.from({ length: count }, (_, i) => slot<string>(`n${i}`))),
       reusable: true,
-    }), { owner: ctx.ownerId, ...Object.fromEntries(named.map((name, i) => [`n${i}`, name])) });
+    }), lookup);
     for (const row of (await ctx.db.executeQuery(compiled)).rows as { id: unknown; name: unknown }[]) idsByName.set(row.name, Number(row.id));
   }
   for (const [i, item] of items.entries()) {
@@ -292,17 +326,19 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   // One statement for every link; linking twice (or two requests linking at once) keeps one link.
   const linked = [...new Set(ids)];
   if (linked.length === 0) return;
-  const slots = Object.fromEntries(linked.map((id, i) => [`t${i}`, id]));
-  await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['link', collection.table, linked.length]), () => ({
+  // The link and the touch bind from the same values (each statement reads the slots it has).
+  const slots: Row = { parent: parentId, now: ctx.now };
+  for (let i = 0; i < linked.length; i++) slots[`t${i}`] = linked[i];
+  await ctx.db.executeQuery(engine.shapes.compiled(`link\0${collection.table}\0${linked.length}`, () => ({
     query: ctx.db.insertInto(collection.table).values(linked.map((_, i) => ({ [collection.parentColumn]: slot('parent'), [collection.targetColumn]: slot(`t${i}`) }))).onConflict((oc) => oc.doNothing()),
     reusable: true,
-  }), { parent: parentId, ...slots }));
+  }), slots));
   const touch = collection.touchColumn;
   if (touch) {
-    await ctx.db.executeQuery(engine.shapes.compiled(JSON.stringify(['touch', target.table, touch, linked.length]), () => ({
+    await ctx.db.executeQuery(engine.shapes.compiled(`touch\0${target.table}\0${touch}\0${linked.length}`, () => ({
       query: ctx.db.updateTable(target.table).set({ [touch]: slot('now') }).where('id', 'in', linked.map((_, i) => slot<number>(`t${i}`))),
       reusable: true,
-    }), { now: ctx.now, ...slots }));
+    }), slots));
   }
 }
 
@@ -314,7 +350,7 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
   const id = Number(existing.id);
   await engine.db.transaction().execute(async (trx) => {
     const ownerId = resource.ownerColumn ? Number(existing[resource.ownerColumn]) : principal.organizationId;
-    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()) };
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
     const problems: FieldProblem[] = [];
     const values: Row = {};
     const pending: [string, CollectionDefinition, unknown][] = [];
@@ -338,11 +374,12 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
     }
     if (problems.length > 0) throw fieldError(problems, resource);
     await resource.onUpdate?.(values, existing, ctx);
-    stamp(resource, values, ctx.now, false);
+    stamp(createPlan(resource), values, ctx.now, false);
     // Some resources stamp no time (workflow events, labels): a PUT of {} or of collections only sets nothing.
     if (Object.keys(values).length > 0) await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
     await resource.afterUpdate?.(id, values, existing, ctx);
     for (const [name, collection, value] of pending) await applyCollection(engine, resource, id, name, collection, value, ctx, '');
+    if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
   });
   return id;
 }

@@ -72,6 +72,27 @@ for (const dialect of testDialects()) {
       assert.equal(noted[0]!.payload.caseId, created.body.data.id);
     });
 
+    it('a POST raising more events than one outbox insert takes records every one, in the order raised', async () => {
+      const before = await count();
+      const tasks = Array.from({ length: 120 }, (_, i) => ({ name: `Assigned ${i}`, assignee: admin, notes: { data: [{ text: `note ${i}` }] } }));
+      const created = await tc('POST', '/v3/cases?fields=tasks', { name: 'Many events', severity: 'Low', status: 'Open', assignee: admin, tasks: { data: tasks } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const caseId = created.body.data.id;
+      // case.created, case.assigned, then per task: task.assigned and its note's note.added.
+      assert.equal(await count(), before + 2 + 120 * 2);
+      const rows = await server.services.store.db.selectFrom('outbox').select(['event_type', 'subject_type', 'subject_id', 'payload']).orderBy('id', 'desc').limit(242).execute();
+      rows.reverse();
+      assert.deepEqual(rows.slice(0, 2).map((r) => [r.event_type, Number(r.subject_id)]), [['case.created', caseId], ['case.assigned', caseId]]);
+      const taskIds = created.body.data.tasks.data.map((t: { id: number }) => t.id);
+      for (let i = 0; i < 120; i++) {
+        const [task, note] = [rows[2 + 2 * i]!, rows[3 + 2 * i]!];
+        assert.deepEqual([task.event_type, Number(task.subject_id)], ['task.assigned', taskIds[i]]);
+        assert.equal(JSON.parse(task.payload).name, `Assigned ${i}`);
+        assert.equal(note.event_type, 'note.added');
+        assert.equal(JSON.parse(note.payload).taskId, taskIds[i]);
+      }
+    });
+
     it('a write that fails part-way records nothing', async () => {
       const before = await count();
       // The case row and its case.created event are written before the bad task is reached.

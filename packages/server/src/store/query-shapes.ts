@@ -26,8 +26,15 @@ export function slot<T>(name: string): RawBuilder<T> {
 /** What building a shape gives: the query, and whether it may be reused (false when it read the clock). */
 export interface BuiltShape { query: Compilable; reusable: boolean }
 
+/** A compiled query and where its slots are among its parameters, found once when it is compiled. */
+interface CompiledShape {
+  query: CompiledQuery;
+  /** Parameter index and slot name of each slot, in parameter order; empty when nothing is bound per run. */
+  slots: readonly (readonly [index: number, name: string])[];
+}
+
 export class QueryShapes {
-  readonly #compiled = new LRUCache<string, CompiledQuery>({ max: QUERY_SHAPE_CACHE_SIZE });
+  readonly #compiled = new LRUCache<string, CompiledShape>({ max: QUERY_SHAPE_CACHE_SIZE });
 
   get size(): number {
     return this.#compiled.size;
@@ -35,24 +42,30 @@ export class QueryShapes {
 
   /** The compiled query of `key` (from `build` the first time), its slots bound from `values`. */
   compiled(key: string, build: () => BuiltShape, values: Readonly<Record<string, unknown>> = {}): CompiledQuery {
-    let compiled = this.#compiled.get(key);
-    if (compiled === undefined) {
+    let shape = this.#compiled.get(key);
+    if (shape === undefined) {
       const built = build();
-      compiled = built.query.compile();
-      if (built.reusable) this.#compiled.set(key, compiled);
+      shape = shapeOf(built.query.compile());
+      if (built.reusable) this.#compiled.set(key, shape);
     }
-    return bindSlots(compiled, values);
+    return bindSlots(shape, values);
   }
 }
 
-function bindSlots(compiled: CompiledQuery, values: Readonly<Record<string, unknown>>): CompiledQuery {
-  let parameters: unknown[] | undefined;
-  for (let i = 0; i < compiled.parameters.length; i++) {
-    const parameter = compiled.parameters[i];
-    if (!(parameter instanceof Slot)) continue;
-    if (!Object.hasOwn(values, parameter.name)) throw new Error(`No value for the query slot "${parameter.name}".`);
-    parameters ??= [...compiled.parameters];
-    parameters[i] = values[parameter.name];
+function shapeOf(query: CompiledQuery): CompiledShape {
+  const slots: [number, string][] = [];
+  query.parameters.forEach((parameter, index) => {
+    if (parameter instanceof Slot) slots.push([index, parameter.name]);
+  });
+  return { query, slots };
+}
+
+function bindSlots({ query, slots }: CompiledShape, values: Readonly<Record<string, unknown>>): CompiledQuery {
+  if (slots.length === 0) return query;
+  const parameters = query.parameters.slice();
+  for (const [index, name] of slots) {
+    if (!Object.hasOwn(values, name)) throw new Error(`No value for the query slot "${name}".`);
+    parameters[index] = values[name];
   }
-  return parameters === undefined ? compiled : { ...compiled, parameters };
+  return { query: query.query, queryId: query.queryId, sql: query.sql, parameters };
 }
