@@ -117,12 +117,15 @@ async function collectionRows(engine: EngineContext, collection: CollectionDefin
  * of the caller's visible owners, which the credential cache already holds.
  */
 async function lookups(engine: EngineContext, sets: [ResourceDefinition, Row[]][], principal: Principal): Promise<RenderLookups> {
+  // The caller names itself on most rows it writes (opened by, created by): the credential cache
+  // already holds that user, so only other users are read.
   const userIds = new Set<number>();
   for (const [resource, rows] of sets) {
     for (const row of rows) {
       for (const column of resource.userColumns) if (row[column] !== null && row[column] !== undefined) userIds.add(Number(row[column]));
     }
   }
+  const callerNamed = userIds.delete(principal.userId);
   // One compiled statement per number of users (a page names few): the ids are its only parameters.
   const ids = [...userIds];
   const bound: Row = {};
@@ -134,6 +137,9 @@ async function lookups(engine: EngineContext, sets: [ResourceDefinition, Row[]][
     reusable: true,
   }), bound))).rows;
   const userMap = new Map<number, UserRef>(users.map((u: any) => [Number(u.id), { id: Number(u.id), userName: u.user_name, firstName: u.first_name, lastName: u.last_name, pseudonym: u.pseudonym, owner: u.owner }]));
+  if (callerNamed) {
+    userMap.set(principal.userId, { id: principal.userId, userName: principal.userName, firstName: principal.firstName, lastName: principal.lastName, pseudonym: principal.pseudonym, owner: principal.organizationName });
+  }
   const ownerMap = new Map(principal.visibleOwners.map((o) => [o.id, o.name]));
   return {
     user: (id) => (id === null || id === undefined ? undefined : userMap.get(Number(id))),
