@@ -24,8 +24,17 @@ const envelope = (properties: Record<string, JsonSchema>, description?: string):
 const listing = (description: string) => envelope({ data: { type: 'array', items: { type: 'object' } }, count: { type: 'integer' } }, description);
 const failures = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, V3Failure]));
 
+/** Built once per resource: the v3 routes are mounted twice (`/api/v3` and `/v3`) and share them. */
+const built = new WeakMap<ResourceDefinition, V3Schemas>();
+
 /** Every v3 route schema of one resource. */
 export function v3Schemas(resource: ResourceDefinition): V3Schemas {
+  let schemas = built.get(resource);
+  if (!schemas) built.set(resource, (schemas = buildV3Schemas(resource)));
+  return schemas;
+}
+
+function buildV3Schemas(resource: ResourceDefinition): V3Schemas {
   const { item, createBody, updateBody, listQuery, itemParams } = resourceSchemas(resource);
   const readFailures = failures(400, 401, 403, 404, 413, 500);
   const writeFailures = failures(400, 401, 403, 404, 409, 413, 415, 500);
