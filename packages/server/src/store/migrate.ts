@@ -8,6 +8,7 @@ import * as websupportLoginWindow from './migrations/0004_websupport_login_windo
 import * as masterKeyCheck from './migrations/0005_master_key_check.js';
 import * as outbox from './migrations/0006_outbox.js';
 import * as securityLabelNames from './migrations/0007_security_label_names.js';
+import * as intel from './migrations/0008_intel.js';
 
 /** Migrations in order; each file is imported statically so no directory scan is needed. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_master_key_check': masterKeyCheck,
   '0006_outbox': outbox,
   '0007_security_label_names': securityLabelNames,
+  '0008_intel': intel,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
