@@ -6,6 +6,8 @@
 import { artifactTypes, securityLabels, securityOwners, tags } from './catalogue.js';
 import { artifacts, cases, notes, tasks, workflowEvents } from './case-management.js';
 import { childParent } from './define.js';
+import { groups } from './groups.js';
+import { indicators } from './indicators.js';
 import type { NestedQuery, ResourceDefinition } from './types.js';
 
 export interface ResourceRegistry {
@@ -74,7 +76,7 @@ export function buildRegistry(declarations: readonly ResourceDefinition[]): Reso
 }
 
 /** Cairn's v3 resources. */
-export const CAIRN_RESOURCES: ResourceRegistry = buildRegistry([cases, tasks, notes, artifacts, workflowEvents, tags, securityLabels, artifactTypes, securityOwners]);
+export const CAIRN_RESOURCES: ResourceRegistry = buildRegistry([cases, tasks, notes, artifacts, workflowEvents, tags, securityLabels, artifactTypes, securityOwners, indicators, groups]);
 
 /** Every v3 resource of CAIRN_RESOURCES, by its path under /v3 (what the v3 router mounts). */
 export const RESOURCES: ReadonlyMap<string, ResourceDefinition> = CAIRN_RESOURCES.resources;

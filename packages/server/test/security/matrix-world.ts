@@ -31,8 +31,12 @@ export interface Tenant {
 type Descriptor = Record<string, { type?: string; required?: boolean; readOnly?: boolean; updatable?: boolean; maxLength?: number; minValue?: number; allowableValues?: string[] }>;
 
 /** Values a declaration cannot suggest (an artifact's type must name an artifact type). */
-const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown>>> = {
+let uniqueValues = 0;
+/** What a create needs beyond the required fields; a function where each create needs a value of its own (an indicator's). */
+const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown> | (() => Record<string, unknown>)>> = {
   artifacts: { type: 'Host' },
+  indicators: () => ({ type: 'Host', hostName: `matrix-${process.pid}-${++uniqueValues}.example.com` }),
+  groups: { type: 'Adversary' },
 };
 
 const writableResources = (): ResourceDefinition[] => [...RESOURCES.values()].filter((r) => !r.readOnly);
@@ -145,7 +149,8 @@ export class MatrixWorld {
     for (const [name, property] of Object.entries(this.#descriptor(resource))) {
       if (property.required && !property.readOnly) body[name] = this.#example(tenant, property);
     }
-    Object.assign(body, CREATE_BODY_EXTRAS[resource.name]);
+    const extras = CREATE_BODY_EXTRAS[resource.name];
+    Object.assign(body, typeof extras === 'function' ? extras() : extras);
     const parent = resource.parents?.[0];
     if (parent) body[parent.idField] = parentOwner.planted.get(parent.resource)!.id;
     return body;
