@@ -40,6 +40,8 @@ import { build } from 'esbuild';
 import { exited, freePort, hasTaskset, processCpuSeconds, REPOSITORY_ROOT, waitFor } from './support/process.js';
 import { describeTarget, meetsTarget, type RatioTarget } from './support/ratio.js';
 import { databaseFile, seededDataDirectory } from './support/seed.js';
+// @ts-expect-error plain JavaScript beside the CLI, without types
+import { compiledCliIsCurrent } from '../packages/server/bin/build-freshness.js';
 import { readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
 import { median, percentile } from './support/stats.js';
 
@@ -113,14 +115,23 @@ function cairnStartCommand(): { argv: string[]; shell: boolean } {
   return { argv: ['sh', '-c', `${script} "$@"`, 'sh'], shell: true };
 }
 
-/** The deepest descendant of `pid` (itself when it has none): the server behind a shell or taskset. */
+/**
+ * The server behind a shell or taskset: the deepest `node` process among `pid` and its descendants
+ * (a helper process of the server's own, such as an esbuild service, is never the server).
+ */
 function serverPid(pid: number): number {
-  try {
-    const kids = fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
-    return kids.length === 0 ? pid : serverPid(Number(kids[kids.length - 1]));
-  } catch {
-    return pid;
-  }
+  let found = pid;
+  const walk = (current: number) => {
+    try {
+      if (fs.readFileSync(`/proc/${current}/comm`, 'utf8').trim() === 'node') found = current;
+      const kids = fs.readdirSync(`/proc/${current}/task`).flatMap((task) => fs.readFileSync(`/proc/${current}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean));
+      for (const kid of kids) walk(Number(kid));
+    } catch {
+      // The process ended meanwhile.
+    }
+  };
+  walk(pid);
+  return found;
 }
 
 /** utime + stime of a process, in seconds. */
@@ -245,6 +256,9 @@ async function startServer(side: Side): Promise<Running & { firstAnswerMs: numbe
     firstAnswerMs = performance.now() - started;
     return true;
   }, 5);
+  // Cairn must run its build: a source edited during the run makes bin/cairn.js fall back to tsx,
+  // and every figure after that would measure the wrong server.
+  if (side === 'cairn' && !compiledCliIsCurrent()) throw new Error('A source of packages/server or packages/client changed after the build: Cairn would run through tsx. Stop editing during a run and start it again.');
   return { child, pid: serverPid(child.pid!), port, firstAnswerMs };
 }
 
@@ -354,6 +368,8 @@ function load(side: Side, endpoint: Endpoint, connections: number, seconds: numb
       const cpu = cpuSeconds(server.pid) - before;
       const failed = result.non2xx + result.errors + result.timeouts;
       if (failed > 0) return reject(new Error(`${side} ${endpoint.label}: ${failed} failed requests (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}).`));
+      // A server answering hundreds of requests in no CPU time is the wrong process measured, never a result.
+      if (cpu <= 0 && result.requests.total >= 200) return reject(new Error(`${side} ${endpoint.label}: ${result.requests.total} requests in 0 s of CPU time: /proc/${server.pid} is not the server.`));
       resolve({ requests: result.requests.total, seconds: result.duration, cpu, latencies });
     });
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
