@@ -1,7 +1,8 @@
 /**
  * The seeded database of the TQL and floor benchmarks: `cases` cases (~2 tasks each, 20 tags and
- * ~1.5 tag links per case) written straight into the SQLite file of a freshly bootstrapped data
- * directory, then ANALYZE. Deterministic (a fixed PRNG seed), so every run seeds the same data.
+ * ~1.5 tag links per case) and as many indicators (five types, ~1.5 tags each from the same tag
+ * catalogue, 0–2 of 2,000 groups each) written straight into the SQLite file of a freshly
+ * bootstrapped data directory, then ANALYZE. Deterministic (a fixed PRNG seed), so every run seeds the same data.
  *
  * With `cache`, the data directory is kept in .bench/cases-<N>/ and reused by later runs (of
  * either benchmark); pending migrations are applied and new indexes analysed before use, so a
@@ -17,7 +18,7 @@ import { exited, freePort, REPOSITORY_ROOT, startCairn, stopChild, waitFor } fro
 import { bootstrapFile, readBootstrapCredentials, type BootstrapCredentials } from './signing.js';
 
 /** Bumped when the seeded data changes shape, so a cached directory of an older version is re-seeded. */
-const SEED_VERSION = 1;
+const SEED_VERSION = 2;
 
 export const databaseFile = (dataDir: string) => path.join(dataDir, 'cairn.sqlite');
 
@@ -133,6 +134,7 @@ function seed(file: string, n: number, credentials: BootstrapCredentials): void 
   });
   const step = 20_000;
   const started = performance.now();
+  seedIntelligence(db, n, owner, apiUser, tagIds, tagIndex, random);
   for (let from = 0; from < n; from += step) {
     batch(from, Math.min(n, from + step));
     if ((from / step) % 10 === 9 || from + step >= n) {
@@ -145,6 +147,68 @@ function seed(file: string, n: number, credentials: BootstrapCredentials): void 
   db.pragma('locking_mode = NORMAL');
   db.pragma('journal_mode = WAL');
   db.close();
+}
+
+/** Groups the indicators are associated with; `hasGroup(id = …)` queries name the first ones. */
+export const SEEDED_GROUPS = 2_000;
+const GROUP_TYPES = ['Adversary', 'Campaign', 'Incident', 'Malware', 'Threat', 'Intrusion Set', 'Tool'];
+const TLDS = ['com', 'net', 'org', 'ru', 'cn', 'io', 'biz', 'info'];
+
+/** `n` indicators of five types with their addressing values, tags and group associations. */
+function seedIntelligence(db: Database.Database, n: number, owner: number, apiUser: number, tagIds: number[], tagIndex: () => number, random: () => number): void {
+  const insertGroup = db.prepare(`insert into groups (id, owner_id, type, xid, name, status, event_date, created_by_id, date_added, last_modified)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  db.transaction(() => {
+    for (let g = 1; g <= SEEDED_GROUPS; g++) {
+      const type = GROUP_TYPES[g % GROUP_TYPES.length]!;
+      const added = stored(START + Math.floor((g / SEEDED_GROUPS) * SPAN));
+      insertGroup.run(g, owner, type, crypto.randomUUID(), `${type} ${g}`, type === 'Incident' ? 'Open' : null, type === 'Incident' ? added : null, apiUser, added, added);
+    }
+  })();
+  const insertIndicator = db.prepare(`insert into indicators (id, owner_id, type, summary, value1, value2, value3, rating, confidence, active,
+    dns_active, whois_active, created_by_id, date_added, last_modified) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertValue = db.prepare('insert into indicator_values (owner_id, type, value, indicator_id) values (?, ?, ?, ?)');
+  const insertTagLink = db.prepare('insert into indicator_tags (indicator_id, tag_id) values (?, ?)');
+  const insertGroupLink = db.prepare('insert into indicator_groups (indicator_id, group_id) values (?, ?)');
+  const hex = (length: number) => { let text = ''; while (text.length < length) text += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0'); return text.slice(0, length); };
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const id = i + 1;
+      const x = random();
+      let type: string;
+      let values: [string | null, string | null, string | null];
+      // Unique by construction: the running number is part of every value.
+      if (x < 0.3) { type = 'Address'; values = [`10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`, null, null]; if (i >= 1 << 24) values[0] = `2001:db8::${i.toString(16)}`; }
+      else if (x < 0.6) { type = 'Host'; values = [`h${i.toString(36)}.bad-${Math.floor(random() * 1000)}.${TLDS[i % TLDS.length]}`, null, null]; }
+      else if (x < 0.75) { type = 'URL'; values = [`http://u${i.toString(36)}.example.${TLDS[i % TLDS.length]}/path/${hex(8)}`, null, null]; }
+      else if (x < 0.9) { type = 'File'; values = [`${hex(24)}${i.toString(16).padStart(8, '0')}`, null, random() < 0.5 ? `${hex(56)}${i.toString(16).padStart(8, '0')}` : null]; }
+      else { type = 'EmailAddress'; values = [`user${i.toString(36)}@mail${i % 97}.example.com`, null, null]; }
+      const addressing = values.filter((v): v is string => v !== null);
+      const summary = addressing.join(' : ');
+      const added = START + Math.floor(((i + random()) / n) * SPAN);
+      insertIndicator.run(id, owner, type, summary, values[0], values[1], values[2], Math.floor(random() * 6), Math.floor(random() * 101),
+        random() < 0.9 ? 1 : 0, type === 'Host' && random() < 0.5 ? 1 : 0, 0, apiUser, stored(added), stored(added + Math.floor(random() * 5 * DAY)));
+      for (const value of addressing) insertValue.run(owner, type, value, id);
+      const y = random();
+      const tagCount = y < 0.15 ? 0 : y < 0.5 ? 1 : y < 0.85 ? 2 : 3;
+      const chosen = new Set<number>();
+      while (chosen.size < tagCount) chosen.add(tagIndex());
+      for (const t of chosen) insertTagLink.run(id, tagIds[t]!);
+      const groupCount = Math.floor(random() * 3);
+      const groups = new Set<number>();
+      // Skewed: the first groups have many indicators, as a few campaigns do.
+      while (groups.size < groupCount) groups.add(1 + Math.floor(random() ** 3 * SEEDED_GROUPS));
+      for (const g of groups) insertGroupLink.run(id, g);
+    }
+  });
+  const step = 20_000;
+  const started = performance.now();
+  for (let from = 0; from < n; from += step) {
+    batch(from, Math.min(n, from + step));
+    if ((from / step) % 10 === 9 || from + step >= n) {
+      console.log(`  seeded ${Math.min(n, from + step).toLocaleString('en-US')} indicators (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    }
+  }
 }
 
 export interface SeededDataDirectory {
@@ -197,7 +261,7 @@ async function migrateAndAnalyse(dataDir: string): Promise<void> {
   if (code !== 0) throw new Error(`cairn migrate exited with ${code}.`);
   const db = new Database(databaseFile(dataDir));
   const missing = db.prepare(`select name from sqlite_master where type = 'index'
-    and tbl_name in ('cases', 'tasks', 'tags', 'case_tags') and name not in (select idx from sqlite_stat1 where idx is not null)`).pluck().all() as string[];
+    and tbl_name in ('cases', 'tasks', 'tags', 'case_tags', 'indicators', 'indicator_values', 'indicator_tags', 'indicator_groups', 'groups') and name not in (select idx from sqlite_stat1 where idx is not null)`).pluck().all() as string[];
   for (const name of missing) {
     const t = performance.now();
     db.exec(`analyze "${name.replace(/"/g, '""')}"`);
