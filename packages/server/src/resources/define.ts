@@ -64,6 +64,7 @@ function collectionField(collection: CollectionDefinition): FieldDefinition {
  */
 export function defineResource(declaration: ResourceDeclaration): ResourceDefinition {
   const { extraTql = [], ...rest } = declaration;
+  if (declaration.bulkDelete && declaration.beforeRemove) throw new Error(`${declaration.name}: bulk delete would skip beforeRemove; offer one or the other.`);
   const fields: Record<string, FieldDefinition> = { ...declaration.fields };
   for (const [name, collection] of Object.entries(declaration.collections ?? {})) {
     if (fields[name]) throw new Error(`${declaration.name}.${name} is declared as a field and as a collection; declare it once, as a collection.`);

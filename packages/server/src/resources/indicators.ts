@@ -219,6 +219,8 @@ export const indicators = defineResource({
     ownerId: field.ownerId({ tql: 'owner', sortable: true }),
   },
   defaultSort: { column: 'id', direction: 'asc' },
+  // "Indicator GETs return only active indicators by default" (spec §7.3), unless the TQL asks about active.
+  defaultListFilter: { column: 'active', value: 1, unlessKeywords: ['active', 'indicatorActive'] },
   unsupportedNested: NOT_STORED,
   extraTql: [
     computedKeyword('ownerName', 'String', ownerNameOf, 'The name of the owner of the indicator'),

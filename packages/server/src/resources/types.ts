@@ -185,6 +185,12 @@ export interface ResourceDefinition {
   sortKeys: ReadonlyMap<string, { name: string; column: string }>;
   /** Columns holding user ids (user and assignee fields), which a page looks up in one query. */
   userColumns: readonly string[];
+  /**
+   * A condition lists apply unless the TQL itself names one of `unlessKeywords` outside any
+   * sub-query: indicators list only active ones by default (spec §7.3), `active = false` or
+   * `indicatorActive in (true, false)` lists others.
+   */
+  defaultListFilter?: { column: string; value: string | number; unlessKeywords: readonly string[] };
   /** Default order when `sorting` is absent. */
   defaultSort?: { column: string; direction: 'asc' | 'desc' };
   /** Columns the server maintains on create (status rules, users, times). */

@@ -203,6 +203,11 @@ for (const dialect of testDialects()) {
       assert.deepEqual(hosts.map((h) => h.summary), ['tql-one.example.com']);
       assert.deepEqual((await list('hostDnsActive = true and summary = "tql-one.example.com"')).length, 1);
       assert.deepEqual((await list('indicatorActive = false')).map((i) => i.summary), ['198.51.100.200']);
+      // Lists show active indicators only, unless the TQL asks about active (spec §7.3); by id or value, any.
+      assert.equal((await list('summary = "198.51.100.200"')).length, 0);
+      assert.equal((await list('summary = "198.51.100.200" and active in (true, false)')).length, 1);
+      assert.equal((await tc('GET', '/v3/indicators?resultLimit=10000')).body.data.some((i: Json) => i.summary === '198.51.100.200'), false);
+      assert.equal((await tc('GET', `/v3/indicators/${q('198.51.100.200')}`)).body.data.active, false);
       assert.ok((await list('typeName in ("Address", "Host") and ownerName = "Exemplary Organization"')).length > 3);
       assert.ok((await list('value1 = "ASN64500"')).length === 1);
       assert.equal((await list('calScore > 0')).length, 0);
