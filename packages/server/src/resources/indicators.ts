@@ -24,7 +24,7 @@ import {
 import {
   describeValue, INDICATOR_TYPE_NAMES, INDICATOR_TYPES, indicatorTypeNamed, readIndicatorValue, type IndicatorType, type ValueSlot,
 } from '../core/intel/indicator-types.js';
-import { indicatorCounters, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
+import { indicatorCounters, observationCount, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
 import type { FieldDefinition, RowExpression, UnsupportedQuery, WriteContext } from './types.js';
 
@@ -132,7 +132,7 @@ function readObservations(value: unknown, problems: FieldProblem[]): number | un
   if (value === undefined || value === null) return undefined;
   const count = typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 1_000_000) {
-    problems.push(problemOf('observations', 'must be a whole number from 0 to 1000000 (observations you add)'));
+    problems.push(problemOf('observations', 'must be a whole number from 0 to 1000000 (the total number of observations)'));
     return undefined;
   }
   return count;
@@ -173,8 +173,17 @@ const FILE_MODES = new Set(['merge', 'delete']);
 /** The columns a create sets that an update of an existing indicator carries over (its value and identity excepted). */
 const MERGE_SKIP = new Set(['id', 'owner_id', 'type', 'summary', 'value1', 'value2', 'value3', 'date_added', 'created_by_id']);
 
+/**
+ * `observations` in a body is the indicator's total (what a read shows, and what tcex sends back
+ * on a PUT of an indicator it read): a larger total adds the difference as observations by the
+ * caller, the same total changes nothing, a smaller one is refused.
+ */
 async function afterWrite(db: Kysely<any>, id: number, pending: Pending, ctx: WriteContext): Promise<void> {
-  if (pending.observations) await recordObservations(db, id, ctx.principal.userId, pending.observations, ctx.now);
+  if (pending.observations !== undefined) {
+    const { count } = await observationCount(db, id, ctx.principal.userId);
+    if (pending.observations < count) refuse([problemOf('observations', `is the total number of observations (now ${count}); it can grow, not shrink`)]);
+    if (pending.observations > count) await recordObservations(db, id, ctx.principal.userId, pending.observations - count, ctx.now);
+  }
   if (pending.falsePositive) await reportFalsePositive(db, id, ctx.principal.userId, ctx.now);
 }
 
@@ -209,7 +218,7 @@ export const indicators = defineResource({
     lastModified: field.date('last_modified', 'The date the indicator was last modified', { readOnly: true, tql: true, sortable: true }),
     webLink: field.computed('String', 'A link to the indicator in the user interface', webLink),
     legacyLink: field.computed('String', 'A link to the indicator in the legacy user interface', legacyLink),
-    observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write adds this many observations by you', (row) => Number(row.observation_count ?? 0)), readOnly: false },
+    observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write of a larger total adds the difference as observations by you', (row) => Number(row.observation_count ?? 0)), readOnly: false },
     lastObserved: field.computed('Date', 'When the indicator was last observed', (row) => row.last_observed ?? undefined),
     falsePositives: field.computed('Integer', 'How many times the indicator was reported as a false positive (once per user and day)', (row) => Number(row.false_positive_count ?? 0)),
     lastFalsePositive: field.computed('Date', 'When the indicator was last reported as a false positive', (row) => row.last_false_positive ?? undefined),

@@ -224,8 +224,11 @@ for (const dialect of testDialects()) {
       const host = await create({ type: 'Host', hostName: 'observed.example.com', observations: 3 });
       assert.equal(host.observations, 3);
       assert.equal(typeof host.lastObserved, 'string');
-      const put = await tc('PUT', `/v3/indicators/${host.id}`, { observations: 2, falsePositiveFlag: true });
+      // observations is the total: a larger one adds the difference, the same one (a read sent back) nothing.
+      const put = await tc('PUT', `/v3/indicators/${host.id}`, { observations: 5, falsePositiveFlag: true });
       assert.equal(put.body.data.observations, 5);
+      assert.equal((await tc('PUT', `/v3/indicators/${host.id}`, { observations: 5, rating: 2 })).body.data.observations, 5);
+      assertError(await tc('PUT', `/v3/indicators/${host.id}`, { observations: 1 }), 400, /observations is the total number of observations \(now 5\)/);
       assert.equal(put.body.data.falsePositives, 1);
       const again = await tc('PUT', `/v3/indicators/${host.id}`, { falsePositiveFlag: true });
       assert.equal(again.body.data.falsePositives, 1);
