@@ -63,6 +63,7 @@ const BAD: [string, Record<string, unknown>, RegExp][] = [
   ['File', { md5: 'xyz' }, /md5 must be an MD5 hash/],
   ['File', {}, /at least one of md5, sha1, sha256/],
   ['File', { sha1: SHA1, dnsActive: true }, /dnsActive applies to Host indicators only/],
+  ['Address', { ip: '192.0.2.77', whoisActive: 'true' }, /whoisActive applies to Host indicators only/],
   ['Host', { hostName: 'sized.example.com', size: 10 }, /size applies to File indicators only/],
 ];
 
@@ -123,6 +124,16 @@ for (const dialect of testDialects()) {
       assertError(await tc('POST', '/v3/indicators', { type: 'Mystery', value1: 'x' }), 400, /type/);
       assertError(await tc('POST', '/v3/indicators', { type: 'Host', hostName: 'rated.example.com', rating: 6 }), 400, /rating must be at most 5/);
       assertError(await tc('POST', '/v3/indicators', { type: 'Host', hostName: 'rated.example.com', confidence: 101 }), 400, /confidence must be at most 100/);
+    });
+
+    it('takes back what it shows: a PUT of an indicator as read changes nothing it should not', async () => {
+      const address = await create({ type: 'Address', ip: '192.0.2.88', rating: 2 });
+      const { id, summary, dateAdded, lastModified, webLink, legacyLink, ownerName, owner, ownerId, falsePositives, lastObserved, lastFalsePositive, ...sendable } = address;
+      void [summary, dateAdded, lastModified, webLink, legacyLink, ownerName, owner, ownerId, falsePositives, lastObserved, lastFalsePositive];
+      const put = await tc('PUT', `/v3/indicators/${id}`, { ...sendable, rating: 3 });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.equal(put.body.data.rating, 3);
+      assert.equal(put.body.data.ip, '192.0.2.88');
     });
 
     it('accepts a decimal rating and shows it as a number', async () => {
@@ -187,7 +198,7 @@ for (const dialect of testDialects()) {
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.data.rating, 2);
       assert.equal(put.body.data.privateFlag, true);
-      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /can only be set when the item is created/);
+      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /can only be set when the (item|indicator) is created/);
       const gone = await tc('DELETE', `/v3/indicators/${q('https://phish.example.com/login/a%20b')}`);
       assert.equal(gone.status, 200);
       assertError(await tc('GET', `/v3/indicators/${url.id}`), 404);
