@@ -160,6 +160,18 @@ for (const dialect of testDialects()) {
       assert.equal((await list('summary = "203.0.113.99"')).length, 1);
     });
 
+    it('concurrent POSTs bringing different hashes of one file make one file with every hash', async () => {
+      const [md5, sha1, sha256] = ['1'.repeat(32), '2'.repeat(40), '3'.repeat(64)];
+      const bodies = [{ md5, sha1 }, { md5, sha256 }, { md5: md5.toUpperCase(), sha1 }, { md5, sha256, size: 99 }];
+      const answers = await Promise.all(bodies.map((body) => tc('POST', '/v3/indicators', { type: 'File', ...body })));
+      for (const answer of answers) assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      assert.equal(new Set(answers.map((a) => a.body.data.id)).size, 1);
+      const file = (await tc('GET', `/v3/indicators/${sha256}`)).body.data;
+      assert.equal(file.summary, `${md5} : ${sha1} : ${sha256}`);
+      assert.equal(file.size, 99);
+      assert.equal((await list(`typeName = "File" and value1 = "${md5}"`)).length, 1);
+    });
+
     it('merges the hashes of one file and refuses a hash held by another', async () => {
       const md5 = 'a'.repeat(32);
       const sha256 = 'b'.repeat(64);
