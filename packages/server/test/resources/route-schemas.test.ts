@@ -31,12 +31,23 @@ const CREATE_BODIES: [string, Json][] = [
   ['workflowEvents', { caseId: 1, summary: 'Escalated', eventDate: '2023-02-01T12:00:00Z' }],
   ['tags', { name: 'Standalone', description: 'A tag' }],
   ['securityLabels', { name: 'Internal', color: 'FF2B2B', description: 'Internal only' }],
+  ['indicators', {
+    type: 'Host', hostName: 'schema.example.com',
+    attributes: { data: [{ type: 'Description', value: 'A host', default: 'true', securityLabels: { data: [{ name: 'TLP:AMBER' }] } }] },
+    tags: { data: [{ name: 'Phishing' }] }, securityLabels: { data: [{ name: 'TLP:RED' }, { name: 'Internal' }], mode: 'append' },
+  }],
+  ['groups', { type: 'Adversary', name: 'Schema adversary', attributes: [{ type: 'Aliases', value: 'Schema' }], tags: { data: [{ name: 'Phishing' }] }, securityLabels: { data: [{ name: 'TLP:RED' }] } }],
+  ['indicatorAttributes', { indicatorId: '1', type: 'Title', value: 'A title', source: 'analyst', pinned: true, displayed: 'false', securityLabels: { data: [{ name: 'TLP:GREEN' }] } }],
+  ['groupAttributes', { groupId: 1, type: 'Motivation', value: 'money' }],
+  ['caseAttributes', { caseId: 1, type: 'External ID', value: 'INC-1', default: true }],
 ];
 const UPDATE_BODIES: [string, Json][] = [
   ['cases', { name: null, description: null, status: 'Closed', assignee: { type: 'None' }, tasks: { data: [{ id: 'abc' }], mode: 'delete' }, tags: { data: [{ name: 'x' }], mode: 'replace' } }],
   ['cases', { id: 1, xid: 'schema-case', bogusField: 1 }],
   ['tasks', { status: 'Closed', workflowPhase: 2 }],
   ['notes', { text: 'Edited' }],
+  ['indicators', { tags: { data: [{ name: 'x' }], mode: 'replace' }, securityLabels: { data: [{ id: 1 }], mode: 'delete' }, attributes: { data: [{ id: '1' }], mode: 'delete' } }],
+  ['indicatorAttributes', { value: 'Changed', default: true, source: null, securityLabels: { data: [{ name: 'TLP:RED' }], mode: 'replace' } }],
 ];
 const LIST_QUERIES: Json[] = [
   { tql: 'name = "x"', fields: ['tasks', 'tags'], resultStart: '0', resultLimit: '10', sorting: 'name desc', count: 'true', owner: ['Exemplary Organization', 'Common Community'] },
