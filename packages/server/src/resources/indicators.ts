@@ -26,6 +26,7 @@ import {
 } from '../core/intel/indicator-types.js';
 import { indicatorCounters, observationCount, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
+import { hasAllTags, intelMetadataCollections } from './metadata.js';
 import type { FieldDefinition, RowExpression, UnsupportedQuery, WriteContext } from './types.js';
 
 export { INDICATOR_TYPE_NAMES as INDICATOR_TYPES };
@@ -232,6 +233,10 @@ export const indicators = defineResource({
     ownerName: field.owner({ description: 'The name of the owner of the indicator' }),
     ownerId: field.ownerId({ tql: 'owner', sortable: true }),
   },
+  collections: {
+    ...intelMetadataCollections('indicator'),
+  },
+  everyQueries: [hasAllTags('indicator')],
   defaultSort: { column: 'id', direction: 'asc' },
   // "Indicator GETs return only active indicators by default" (spec §7.3), unless the TQL asks about active.
   defaultListFilter: { column: 'active', value: 1, unlessKeywords: ['active', 'indicatorActive'] },
