@@ -182,6 +182,15 @@ for (const dialect of testDialects()) {
         assert.deepEqual(await linked('indicators', indicators[0].id, 'associatedGroups'), [fromGroup.body.data.id]);
       });
 
+      it('a nested indicator named by type and value links the existing one (spec §7.5), in the caller\'s organization', async () => {
+        const hostName = `existing${++unique}.example.com`;
+        const existing = await create('indicators', { type: 'Host', hostName });
+        const g = await group();
+        await put('groups', g, { associatedIndicators: { data: [{ type: 'Host', hostName: hostName.toUpperCase() }] } });
+        assert.deepEqual(await linked('groups', g, 'associatedIndicators'), [existing]);
+        assert.deepEqual(await matching('indicators', `summary = "${hostName}"`), [existing], 'no second indicator');
+      });
+
       it('a nested group named by an existing xid links that group instead of making another', async () => {
         const xid = `adversary-xid-${++unique}`;
         const g = await group({ xid });
