@@ -172,7 +172,7 @@ for (const dialect of testDialects()) {
 
         const hostName = `created-from-group${++unique}.example.com`;
         const fromGroup = await tc('POST', '/v3/groups?fields=associatedIndicators', {
-          type: 'Incident', name: `Incident ${unique}`, associatedIndicators: { data: [{ type: 'Host', hostName }] },
+          type: 'Intrusion Set', name: `Intrusion set ${unique}`, associatedIndicators: { data: [{ type: 'Host', hostName }] },
         });
         assert.equal(fromGroup.status, 201, JSON.stringify(fromGroup.body));
         const indicators = fromGroup.body.data.associatedIndicators.data;
