@@ -31,6 +31,10 @@ const CREATE_BODIES: [string, Json][] = [
   ['workflowEvents', { caseId: 1, summary: 'Escalated', eventDate: '2023-02-01T12:00:00Z' }],
   ['tags', { name: 'Standalone', description: 'A tag' }],
   ['securityLabels', { name: 'Internal', color: 'FF2B2B', description: 'Internal only' }],
+  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
+  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
+  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
+  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
   ['groups', { type: 'Adversary', name: 'Schema adversary', associatedGroups: { data: [{ type: 'Campaign', name: 'Schema campaign' }] }, associatedCases: { data: [{ id: 1 }] } }],
   ['indicators', {
     type: 'Host', hostName: 'schema.example.com', associatedGroups: { data: [{ id: 1 }], mode: 'append' }, associatedCases: { data: [{ id: '1' }] },
