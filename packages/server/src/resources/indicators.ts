@@ -25,6 +25,7 @@ import {
   describeValue, INDICATOR_TYPE_NAMES, INDICATOR_TYPES, indicatorTypeNamed, readIndicatorValue, type IndicatorType, type ValueSlot,
 } from '../core/intel/indicator-types.js';
 import { indicatorCounters, observationCount, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
+import { indicatorAssociationKeywords, indicatorAssociations } from './associations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
 import { hasAllTags, intelMetadataCollections } from './metadata.js';
 import type { FieldDefinition, RowExpression, UnsupportedQuery, WriteContext } from './types.js';
@@ -235,6 +236,7 @@ export const indicators = defineResource({
   },
   collections: {
     ...intelMetadataCollections('indicator'),
+    ...indicatorAssociations,
   },
   everyQueries: [hasAllTags('indicator')],
   defaultSort: { column: 'id', direction: 'asc' },
@@ -250,6 +252,7 @@ export const indicators = defineResource({
     computedKeyword('lastFalsePositive', 'Date', indicatorCounters.lastFalsePositive, 'When the indicator was last reported as a false positive'),
     computedKeyword('addressIsIpv6', 'Boolean', (alias) => sql`case when ${column(alias, 'type')} = 'Address' then (case when ${column(alias, 'value1')} like '%:%' then 1 else 0 end) end`, 'Whether the address is an IPv6 address'),
     ...untracked,
+    ...indicatorAssociationKeywords,
   ],
   extraColumns: {
     observation_count: indicatorCounters.observationCount,

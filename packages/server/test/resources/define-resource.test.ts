@@ -52,11 +52,14 @@ describe('defineResource', () => {
       hasIndicator: ['indicators', { outerColumn: 'id', innerColumn: 'id', via: { table: 'indicator_tags', outerColumn: 'tag_id', innerColumn: 'indicator_id' } }],
       hasGroup: ['groups', { outerColumn: 'id', innerColumn: 'id', via: { table: 'group_tags', outerColumn: 'tag_id', innerColumn: 'group_id' } }],
     });
-    assert.deepEqual(Object.keys(nested('cases')).sort(), ['hasArtifact', 'hasAttribute', 'hasNote', 'hasTag', 'hasTask', 'hasWorkflowEvent']);
+    assert.deepEqual(Object.keys(nested('cases')).sort(), ['hasArtifact', 'hasAttribute', 'hasCase', 'hasGroup', 'hasIndicator', 'hasNote', 'hasTag', 'hasTask', 'hasWorkflowEvent']);
     // The three attribute resources are all hasAttribute() (their subQueryName), whatever their item type.
     assert.deepEqual(nested('indicators').hasAttribute, ['indicatorAttributes', { outerColumn: 'id', innerColumn: 'indicator_id' }]);
     assert.deepEqual(nested('groups').hasAttribute, ['groupAttributes', { outerColumn: 'id', innerColumn: 'group_id' }]);
     assert.deepEqual(Object.keys(nested('indicatorAttributes')).sort(), ['hasIndicator', 'hasSecurityLabel']);
+    // An association seen from its other side reads the same table with the columns swapped; an oriented one looks both ways.
+    assert.deepEqual(nested('groups').hasIndicator, ['indicators', { outerColumn: 'id', innerColumn: 'id', via: { table: 'indicator_groups', outerColumn: 'group_id', innerColumn: 'indicator_id' } }]);
+    assert.deepEqual(nested('indicators').hasIndicator, ['indicators', { outerColumn: 'id', innerColumn: 'id', via: { table: 'indicator_indicators', outerColumn: 'indicator_id', innerColumn: 'associated_indicator_id', bothWays: true } }]);
   });
 
   it('every declared resource\'s keywords and sort keys name columns its table has after migration', async () => {

@@ -45,6 +45,15 @@ const CREATE_BODIES: [string, Json][] = [
   ['indicatorAttributes', { indicatorId: '1', type: 'Title', value: 'A title', source: 'analyst', pinned: true, displayed: 'false', securityLabels: { data: [{ name: 'TLP:GREEN' }] } }],
   ['groupAttributes', { groupId: 1, type: 'Motivation', value: 'money' }],
   ['caseAttributes', { caseId: 1, type: 'External ID', value: 'INC-1', default: true }],
+  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
+  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
+  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
+  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
+  ['groups', { type: 'Adversary', name: 'Schema adversary', associatedGroups: { data: [{ type: 'Campaign', name: 'Schema campaign' }] }, associatedCases: { data: [{ id: 1 }] } }],
+  ['indicators', {
+    type: 'Host', hostName: 'schema.example.com', associatedGroups: { data: [{ id: 1 }], mode: 'append' }, associatedCases: { data: [{ id: '1' }] },
+    associatedArtifacts: { data: [{ id: 1 }] }, associatedIndicators: { data: [{ type: 'Address', ip: '10.0.0.9' }] },
+  }],
 ];
 const UPDATE_BODIES: [string, Json][] = [
   ['cases', { name: null, description: null, status: 'Closed', assignee: { type: 'None' }, tasks: { data: [{ id: 'abc' }], mode: 'delete' }, tags: { data: [{ name: 'x' }], mode: 'replace' } }],
