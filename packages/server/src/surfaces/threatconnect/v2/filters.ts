@@ -47,6 +47,7 @@ export function parseV2Filters(text: string): V2FilterTerm[] {
     const [, field, op, value] = match as unknown as [string, string, V2FilterOp, string];
     if (value === '') throw bad(`filters: ${field} needs a value after "${op}".`);
     if (value.length > MAX_VALUE_LENGTH) throw bad(`filters: the value of ${field} is longer than ${MAX_VALUE_LENGTH} characters.`);
+    if (value.includes('\u0000')) throw bad(`filters: the value of ${field} contains a NUL character.`);
     return { field, op, value };
   });
 }
