@@ -40,6 +40,10 @@ const CREATE_BODIES: [string, Json][] = [
   ['indicators', { type: 'File', md5: 'D41D8CD98F00B204E9800998ECF8427E', size: '1024', rating: '4.50', observations: 2 }],
   ['indicators', { type: 'ASN', 'AS Number': 'AS64500', privateFlag: true, firstSeen: '2023-02-01T12:00:00Z' }],
   ['indicators', { type: 'Registry Key', value1: 'HKLM\\Software', value2: 'Run', value3: 'REG_SZ', ownerName: 'Exemplary Organization' }],
+  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
+  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
+  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
+  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
 ];
 const UPDATE_BODIES: [string, Json][] = [
   ['cases', { name: null, description: null, status: 'Closed', assignee: { type: 'None' }, tasks: { data: [{ id: 'abc' }], mode: 'delete' }, tags: { data: [{ name: 'x' }], mode: 'replace' } }],

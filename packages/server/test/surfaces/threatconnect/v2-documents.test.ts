@@ -12,6 +12,7 @@ import { tcHeaders } from '../../support/http.js';
 import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 import { call, type Json } from '../../support/v3.js';
 import { CairnClient } from '@cairn/client';
+import type { Kysely } from 'kysely';
 
 const LIMIT = 3 * 1024 * 1024;
 
@@ -52,9 +53,10 @@ for (const dialect of testDialects()) {
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
       return answer.body.data as Json;
     };
+    const db = () => server.services.store.db as unknown as Kysely<any>;
     const stored = async (groupId: number) => ({
-      document: await server.services.store.db.selectFrom('documents').selectAll().where('group_id', '=', groupId).executeTakeFirst(),
-      chunks: Number((await server.services.store.db.selectFrom('document_chunks').select((eb) => eb.fn.countAll().as('n')).where('group_id', '=', groupId).executeTakeFirstOrThrow()).n),
+      document: await db().selectFrom('documents').selectAll().where('group_id', '=', groupId).executeTakeFirst(),
+      chunks: Number((await db().selectFrom('document_chunks').select((eb) => eb.fn.countAll().as('n')).where('group_id', '=', groupId).executeTakeFirstOrThrow()).n),
     });
 
     before(async () => {
@@ -115,6 +117,14 @@ for (const dialect of testDialects()) {
       const none = await send(server, home, 'GET', `/v2/groups/documents/${empty.id}/download`);
       assert.equal(none.status, 200);
       assert.equal(none.body.length, 0);
+    });
+
+    it('deletes the file with its group', async () => {
+      const group = await createGroup({ type: 'Document', name: 'Short-lived', fileName: 'gone.txt' });
+      assert.equal((await send(server, home, 'POST', `/v2/groups/documents/${group.id}/upload`, crypto.randomBytes(100_000))).status, 200);
+      assert.equal((await call(api, 'DELETE', `/v3/groups/${group.id}`)).status, 200);
+      assert.deepEqual(await stored(group.id), { document: undefined, chunks: 0 });
+      assert.equal((await send(server, home, 'GET', `/v2/groups/documents/${group.id}/download`)).status, 404);
     });
 
     it('refuses a file past CAIRN_DOCUMENT_MAX_BYTES, declared or streamed, naming the limit, and stores nothing', async () => {
