@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CairnClient } from '@cairn/client';
+import type { Kysely } from 'kysely';
 import { ASSOCIATION_TYPES, associationTypeFor, associationTypeNamed, indicatorAssociation } from '../../src/core/intel/associations.js';
 import { startTestServer, testDialects, type TestServer } from '../support/server.js';
 import { call, type Answer, type Json } from '../support/v3.js';
@@ -179,6 +180,15 @@ for (const dialect of testDialects()) {
         assert.equal(indicators[0].summary, hostName);
         assert.equal(indicators[0].type, 'Host');
         assert.deepEqual(await linked('indicators', indicators[0].id, 'associatedGroups'), [fromGroup.body.data.id]);
+      });
+
+      it('a nested indicator named by type and value links the existing one (spec §7.5), in the caller\'s organization', async () => {
+        const hostName = `existing${++unique}.example.com`;
+        const existing = await create('indicators', { type: 'Host', hostName });
+        const g = await group();
+        await put('groups', g, { associatedIndicators: { data: [{ type: 'Host', hostName: hostName.toUpperCase() }] } });
+        assert.deepEqual(await linked('groups', g, 'associatedIndicators'), [existing]);
+        assert.deepEqual(await matching('indicators', `summary = "${hostName}"`), [existing], 'no second indicator');
       });
 
       it('a nested group named by an existing xid links that group instead of making another', async () => {
@@ -359,6 +369,28 @@ for (const dialect of testDialects()) {
       });
     });
 
+    it('deleting either side removes the link', async () => {
+      const [g1, g2] = [await group(), await group()];
+      const [i1, i2] = [await host(), await address()];
+      const c = await kase();
+      await put('groups', g1, { associatedGroups: { data: [{ id: g2 }] }, associatedIndicators: { data: [{ id: i1 }, { id: i2 }] }, associatedCases: { data: [{ id: c }] } });
+      await put('indicators', i2, { associatedIndicators: { data: [{ id: i1 }] } });
+      assert.equal((await tc('DELETE', `/v3/indicators/${i1}`)).status, 200);
+      assert.deepEqual(await linked('groups', g1, 'associatedIndicators'), [i2]);
+      assert.deepEqual(await linked('indicators', i2, 'associatedIndicators'), []);
+      assert.equal((await tc('DELETE', `/v3/groups/${g1}`)).status, 200);
+      assert.deepEqual(await linked('groups', g2, 'associatedGroups'), []);
+      assert.deepEqual(await linked('indicators', i2, 'associatedGroups'), []);
+      assert.deepEqual(await linked('cases', c, 'associatedGroups'), []);
+    });
+
+    it('the association types in core/intel are the rows of association_types', async () => {
+      const rows = await (server.services.store.db as Kysely<any>).selectFrom('association_types').select(['name', 'api_branch', 'source_type', 'target_type', 'file_action']).orderBy('name').execute();
+      const expected = [...ASSOCIATION_TYPES].sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((t) => ({ name: t.name, api_branch: t.apiBranch, source_type: t.sourceType, target_type: t.targetType, file_action: t.fileAction ? 1 : 0 }));
+      assert.deepEqual(rows.map((r: Json) => ({ ...r, file_action: Number(r.file_action) })), expected);
+    });
+
     describe('TQL', () => {
       it('has…() and associated… find each side from the other', async () => {
         const findable = `Findable ${++unique}`;
@@ -399,6 +431,8 @@ for (const dialect of testDialects()) {
         await put('indicators', orgIndicator, { associatedGroups: { data: [{ id: communityGroup }] } });
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators'), [orgIndicator]);
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators', member), [], 'the member cannot see the organization\'s indicator');
+        const chosen = await tc('GET', `/v3/indicators/${orgIndicator}?fields=associatedGroups&owner=${q(server.bootstrap.organization.name)}`);
+        assert.deepEqual(chosen.body.data.associatedGroups.data.map((g: Json) => g.id), [communityGroup], '?owner= chooses the items, not which of their associations show');
         await put('groups', communityGroup, { associatedIndicators: { data: [{ id: memberIndicator }] } }, member);
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators', member), [memberIndicator]);
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators'), [orgIndicator], 'and the organization cannot see the member\'s');
