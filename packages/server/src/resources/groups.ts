@@ -9,8 +9,10 @@ import { sql } from 'kysely';
 import {
   checkGroupValues, GROUP_TYPE_FIELDS, GROUP_TYPE_NAMES, SIGNATURE_FILE_TYPES, typesRequiring, typesTaking, type GroupTypeFieldName,
 } from '../core/intel/group-types.js';
+import { groupAssociationKeywords, groupAssociations } from './associations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
 import { fieldError } from './engine/convert.js';
+import { hasAllTags, intelMetadataCollections } from './metadata.js';
 import type { FieldDefinition, ResourceDefinition, RowExpression, TqlKeyword } from './types.js';
 
 /** The v3 type names, as the catalogue lists them. */
@@ -94,8 +96,13 @@ export const groups: ResourceDefinition = defineResource({
     owner: field.owner(),
     ownerId: field.ownerId({ tql: true, sortable: true }),
   },
-  extraTql: tqlKeywords,
-  extraColumns: { document_size: (alias) => sql`(${documentSizeOf(alias)})` },
+  collections: {
+    ...intelMetadataCollections('group'),
+    ...groupAssociations,
+  },
+  everyQueries: [hasAllTags('group')],
+  extraTql: [...tqlKeywords, ...groupAssociationKeywords],
+  extraColumns: { document_size: documentSizeOf },
   defaultSort: { column: 'id', direction: 'asc' },
   uniqueKeys: [{ columns: ['owner_id', 'xid'], conflict: (values, id) => `A group with xid "${String(values.xid).slice(0, 100)}" already exists (id ${id}).` }],
   onCreate(values, ctx) {

@@ -7,7 +7,7 @@
 import type { Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Principal } from '../core/principal.js';
 import type { DomainEvent } from '../core/outbox.js';
-import type { FieldKind } from './kinds/index.js';
+import type { FieldKind, RenderLookups } from './kinds/index.js';
 
 export type { FieldKind };
 
@@ -33,8 +33,8 @@ export interface FieldDefinition {
   /** Accepted in bodies, never shown in answers (parent references such as caseXid). */
   writeOnly?: boolean;
   defaultValue?: string | number | boolean;
-  /** Value of a `computed` field. */
-  compute?: (row: Record<string, unknown>) => unknown;
+  /** Value of a `computed` field (`lookups`: what rendering may look up, such as the public URL for links). */
+  compute?: (row: Record<string, unknown>, lookups: RenderLookups) => unknown;
   /**
    * TQL filters on this field's column: under the field's own name (`true`) or another keyword
    * (a user field `createdBy` is searched as `createdById`). The keyword's type follows the field's
@@ -68,7 +68,7 @@ export interface TqlKeyword {
    */
   column?: string;
   expression?: RowExpression;
-  anyOf?: (alias: string, test: (value: RawBuilder<unknown>) => RawBuilder<SqlBool>) => RawBuilder<SqlBool>;
+  anyOf?: (alias: string, test: (value: RawBuilder<unknown>) => RawBuilder<SqlBool>, ownerIds: readonly number[]) => RawBuilder<SqlBool>;
   allowableValues?: readonly string[];
 }
 
@@ -79,7 +79,7 @@ export interface NestedQuery {
   /** Resource the sub-query runs on. */
   target: string;
   /** inner.innerColumn = outer.outerColumn, or through a join table (`via`). */
-  link: { outerColumn: string; innerColumn: string; via?: { table: string; outerColumn: string; innerColumn: string } };
+  link: { outerColumn: string; innerColumn: string; via?: { table: string; outerColumn: string; innerColumn: string; bothWays?: boolean } };
   /** Matches when every row of `target` (in the row's owner) that the inner query matches is linked, and one is (hasAllTags). */
   every?: boolean;
 }
@@ -107,6 +107,21 @@ interface CollectionBase {
   type?: string;
   /** Shown with `fields=`, never written through this side (a tag's cases). */
   readOnly?: boolean;
+  /**
+   * TQL keywords on a column of the collection's items, true for a row when any of its items
+   * matches (an indicator's `tag`: the name of any of its tags). Made into `anyOf` keywords by
+   * defineResource.
+   */
+  keywords?: readonly CollectionKeyword[];
+}
+
+/** A TQL keyword over a column of a collection's items (names from declarations only). */
+export interface CollectionKeyword {
+  keyword: string;
+  type: TqlType;
+  /** Column of the target resource's table compared. */
+  column: string;
+  description: string;
 }
 
 export interface ChildCollection extends CollectionBase {
@@ -132,10 +147,42 @@ export interface LinkedCollection extends CollectionBase {
    * order; the target column matched; how a name becomes that column's value; the longest name
    * taken. A name not found is created (except with mode delete) under the first key.
    */
-  byName?: { keys: readonly string[]; column: string; normalize(name: string): string; maxLength: number };
+  byName?: {
+    keys: readonly string[]; column: string; normalize(name: string): string; maxLength: number;
+    /**
+     * A name not found is created (default), or refused with a 404 when false (a security label
+     * must exist already). Where the target has system rows (`includeSystemRows`), those are found
+     * by name and id as well as the owner's.
+     */
+    createMissing?: boolean;
+  };
   /** Target column set to the time of linking (a tag's lastUsed). */
   touchColumn?: string;
+  /**
+   * An association (spec §9): the linked item may belong to any owner the caller can see, not only
+   * the parent's (an organization's indicator and its community's group); a replace or delete only
+   * unlinks items the caller can see.
+   */
+  acrossOwners?: boolean;
+  /**
+   * Items without an id are created through the target's own create, which finds the item when it
+   * exists (an indicator named by type and value, a group by type and name); `ownerId`/`ownerName`
+   * on an item choose its owner (default: the parent's).
+   */
+  createsTargets?: boolean;
+  /** One relation stored in both directions (group ↔ group, case ↔ case): linking and unlinking write both rows; an item cannot link to itself. */
+  symmetric?: boolean;
+  /**
+   * One relation stored once, in the order `orient` decides (indicator ↔ indicator, from its
+   * association type's source to its target): reads, sub-queries and unlinking look both ways.
+   * `orient` gets both stored rows and the body item, returns whether the pair is stored from the
+   * target to the parent and the link row's other columns, or throws when the pair cannot be linked.
+   */
+  oriented?: { orient(parent: Record<string, unknown>, target: Record<string, unknown>, item: Record<string, unknown>, ctx: WriteContext): Promise<OrientedLink> | OrientedLink };
 }
+
+/** How one oriented link is stored. */
+export interface OrientedLink { reversed: boolean; columns: Record<string, unknown> }
 
 export type CollectionDefinition = ChildCollection | LinkedCollection;
 
@@ -191,6 +238,18 @@ export interface ResourceDefinition {
   sortKeys: ReadonlyMap<string, { name: string; column: string }>;
   /** Columns holding user ids (user and assignee fields), which a page looks up in one query. */
   userColumns: readonly string[];
+  /**
+   * What its `has…()` sub-queries are called after, when not its itemType: the three attribute
+   * resources (IndicatorAttribute, GroupAttribute, CaseAttribute) are all `hasAttribute()`.
+   */
+  subQueryName?: string;
+  /**
+   * Before the rows are deleted (DELETE /v3/{type}/{id}, or a parent's collection in mode delete
+   * or replace), in the delete's transaction: may refuse (a security label still applied).
+   */
+  onDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
+  /** After the rows are deleted, in the same transaction (a parent's columns that follow them). */
+  afterDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
   /** Default order when `sorting` is absent. */
   defaultSort?: { column: string; direction: 'asc' | 'desc' };
   /** Columns the server maintains on create (status rules, users, times). */
@@ -208,6 +267,20 @@ export interface ResourceDefinition {
    * transaction.
    */
   uniqueKeys?: { columns: readonly string[]; conflict(values: Record<string, unknown>, existingId: number): string }[];
+  /**
+   * Finds an item by a path reference that is not an id (nor an xid): an indicator by its summary
+   * or any value that addresses it. Returns the id among `ownerIds`' rows, or undefined.
+   */
+  findByRef?(ref: string, ownerIds: readonly number[], db: Kysely<any>): Promise<number | undefined>;
+  /**
+   * After a create's row is inserted, before its collections: settles what the row claims
+   * (an indicator's values). Returns the id the item is: the new row's, or an existing item's
+   * when the create merged into it (POST of an existing indicator updates it); the hook then has
+   * updated that item and removed the new row, and afterCreate is not called.
+   */
+  settleCreate?(id: number, values: Record<string, unknown>, ctx: WriteContext): Promise<number>;
+  /** Before the row is deleted, in the delete's transaction (a deleted-indicators record). */
+  beforeRemove?(row: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
   /** Extra values the output reads, as scalar sub-queries over the row aliased `alias`. */
   extraColumns?: Record<string, (alias: string) => RawBuilder<unknown>>;
   /** Value for a unique field on create when the body has none (xid). */

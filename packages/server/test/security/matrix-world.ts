@@ -13,7 +13,8 @@ import type { TestServer } from '../support/server.js';
 import type { Json } from '../support/v3.js';
 import { signedHeaders, type AuthFailureCredentials, type Caller, type SchemeName } from '../support/signing-schemes.js';
 
-export interface PlantedObject { id: number; xid?: string }
+/** A planted object: its id, its xid where it has one, its summary where it has one (an indicator's value, which v2 paths name it by). */
+export interface PlantedObject { id: number; xid?: string; summary?: string }
 
 export interface Tenant {
   side: 'home' | 'foreign';
@@ -32,11 +33,19 @@ type Descriptor = Record<string, { type?: string; required?: boolean; readOnly?:
 
 /** Values a declaration cannot suggest (an artifact's type must name an artifact type). */
 let uniqueValues = 0;
+/** An update body where the first updatable text field would not do (an indicator's updatable text is a File's hashes). */
+const UPDATE_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
+  indicators: { rating: 2, confidence: 40 },
+};
+
 /** What a create needs beyond the required fields; a function where each create needs a value of its own (an indicator's). */
 const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown> | (() => Record<string, unknown>)>> = {
   artifacts: { type: 'Host' },
   indicators: () => ({ type: 'Host', hostName: `matrix-${process.pid}-${++uniqueValues}.example.com` }),
   groups: { type: 'Adversary' },
+  indicatorAttributes: { type: 'Title' },
+  groupAttributes: { type: 'Title' },
+  caseAttributes: { type: 'Title' },
 };
 
 const writableResources = (): ResourceDefinition[] => [...RESOURCES.values()].filter((r) => !r.readOnly);
@@ -140,7 +149,7 @@ export class MatrixWorld {
     const answer = await this.sendAs(tenant.caller, 'tc-hmac', 'POST', target, this.createBody(tenant, resource));
     assert.equal(answer.status, 201, `${tenant.side} POST ${target}: ${answer.body}`);
     const data = (JSON.parse(answer.body) as Json).data;
-    return { id: Number(data.id), ...(typeof data.xid === 'string' ? { xid: data.xid } : {}) };
+    return { id: Number(data.id), ...(typeof data.xid === 'string' ? { xid: data.xid } : {}), ...(typeof data.summary === 'string' ? { summary: data.summary } : {}) };
   }
 
   /** A valid create body from the resource's OPTIONS descriptor: every required field, named with the tenant's marker. */
@@ -156,8 +165,10 @@ export class MatrixWorld {
     return body;
   }
 
-  /** An update of the first updatable free-text field. */
+  /** An update of the first updatable free-text field (or the resource's own, where its free text is a value with rules). */
   updateBody(tenant: Tenant, resource: ResourceDefinition): Record<string, unknown> {
+    const own = UPDATE_BODIES[resource.name];
+    if (own) return own;
     const entry = Object.entries(this.#descriptor(resource))
       .find(([, p]) => p.updatable && p.type === 'String' && p.allowableValues === undefined);
     return entry ? { [entry[0]]: this.#example(tenant, entry[1]) } : {};

@@ -81,7 +81,9 @@ export async function render(engine: EngineContext, resource: ResourceDefinition
   const nestedRows: [ResourceDefinition, Row[]][] = [];
   const ids = collections.length === 0 ? [] : rows.map((r) => Number(r.id));
   for (const [name, collection, target] of collections) {
-    const childRows = ids.length === 0 ? [] : await collectionRows(engine, collection, target, ids, ownerIds);
+    // An association shows every linked object the caller can see, whichever owners `?owner=` chose for the items themselves.
+    const shownOwners = collection.kind === 'linked' && collection.acrossOwners ? principal.visibleOwnerIds : ownerIds;
+    const childRows = ids.length === 0 ? [] : await collectionRows(engine, collection, target, ids, [...shownOwners]);
     const byParent = new Map<number, Row[]>();
     for (const child of childRows) {
       const parent = Number(child.__parent);
@@ -110,9 +112,15 @@ async function collectionRows(engine: EngineContext, collection: CollectionDefin
     const column = childParent(target, collection).column;
     query = query.select(sql.ref(`t0.${column}`).as('__parent')).where(sql<SqlBool>`${sql.ref(`t0.${column}`)} in (${ids})`);
   } else {
-    query = query.innerJoin(`${collection.table} as j`, `j.${collection.targetColumn}`, 't0.id')
-      .select(sql.ref(`j.${collection.parentColumn}`).as('__parent'))
-      .where(sql<SqlBool>`${sql.ref(`j.${collection.parentColumn}`)} in (${ids})`);
+    const through = (parentColumn: string, targetColumn: string) => query.innerJoin(`${collection.table} as j`, `j.${targetColumn}`, 't0.id')
+      .select(sql.ref(`j.${parentColumn}`).as('__parent'))
+      .where(sql<SqlBool>`${sql.ref(`j.${parentColumn}`)} in (${ids})`);
+    if (collection.oriented) {
+      // Stored once in either order (indicator ↔ indicator): the parent may be on either side.
+      const rows = [...await through(collection.parentColumn, collection.targetColumn).execute(), ...await through(collection.targetColumn, collection.parentColumn).execute()] as Row[];
+      return rows.sort((a, b) => Number(a.id) - Number(b.id));
+    }
+    query = through(collection.parentColumn, collection.targetColumn);
   }
   return await query.orderBy('t0.id').execute() as Row[];
 }
@@ -149,6 +157,7 @@ async function lookups(engine: EngineContext, sets: [ResourceDefinition, Row[]][
   return {
     user: (id) => (id === null || id === undefined ? undefined : userMap.get(Number(id))),
     ownerName: (id) => (id === null || id === undefined ? 'System' : ownerMap.get(Number(id)) ?? ''),
+    publicUrl: engine.publicUrl ?? '',
   };
 }
 

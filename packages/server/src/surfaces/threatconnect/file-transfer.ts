@@ -61,7 +61,7 @@ export function registerFileRoutes(app: FastifyInstance, services: CairnServices
             querystring: spec.querystring,
             consumes: ['application/octet-stream'],
             body: Type.Unknown({ description: 'The file\'s bytes' }),
-            response: { 200: { description: 'Stored', content: { 'application/json': { schema: spec.uploaded.schema } } }, ...spec.failures(400, 401, 404, 409, 413, 500) },
+            response: { 200: { description: 'Stored', content: { 'application/json': { schema: spec.uploaded.schema } } }, ...spec.failures(400, 401, 403, 404, 409, 413, 500) },
           },
           handler: async (request, reply) => {
             const declared = Number(request.headers['content-length']);
@@ -93,7 +93,7 @@ export function registerFileRoutes(app: FastifyInstance, services: CairnServices
           summary: `Download the file of ${spec.what}`,
           params: Params,
           querystring: spec.querystring,
-          response: { 200: { description: 'The file\'s bytes', content: { 'application/octet-stream': { schema: Bytes } } }, ...spec.failures(400, 401, 404, 500) },
+          response: { 200: { description: 'The file\'s bytes', content: { 'application/octet-stream': { schema: Bytes } } }, ...spec.failures(400, 401, 403, 404, 500) },
         },
       }, async (request, reply) => sendFile(services, spec, request.params.id, request, reply));
     }

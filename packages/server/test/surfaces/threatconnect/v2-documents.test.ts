@@ -193,7 +193,9 @@ for (const dialect of testDialects()) {
       for (const target of [`/v2/groups/documents/${theirs.id}/download?owner=${encodeURIComponent(rivalOrg)}`, `/v2/groups/documents/${mine.id}/upload?owner=${encodeURIComponent(rivalOrg)}`]) {
         const method = target.includes('/download') ? 'GET' : 'POST';
         const answer = await send(server, home, method, target, method === 'POST' ? Buffer.from('x') : undefined);
-        assert.equal(answer.status, 404, target);
+        // An owner the caller cannot see, as on every v2 route (spec §4.3: 403, owner missing or inaccessible).
+        assert.equal(answer.status, 403, target);
+        assert.deepEqual(failure(answer), { status: 'Failure', message: 'The requested owner was not found' });
       }
       assert.ok((await send(server, foreign, 'GET', `/v2/groups/documents/${theirs.id}/download`)).body.equals(secret), 'the rival\'s file is intact');
       assert.deepEqual(await stored(mine.id), { document: undefined, chunks: 0 });

@@ -7,24 +7,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { GROUP_TYPES } from '../../../core/intel/group-types.js';
-import { readOwners } from '../../../resources/engine/owners.js';
 import type { CairnServices } from '../../../services.js';
 import { v2Failures } from '../envelope.js';
 import { registerFileRoutes } from '../file-transfer.js';
-import { V2ListQuery } from './owners.js';
+import { V2ListQuery, v2Owners, type V2ListQueryType } from './v2-params.js';
 
 const Query = Type.Intersect([V2ListQuery, Type.Object({
   updateIfExists: Type.Optional(Type.String({ maxLength: 5, description: '`false`: refuse to replace a file already uploaded (default: replace it)' })),
 })]);
 
-/**
- * The owners a v2 call looks in: those `?owner=` names (each must be visible, else 404), else the
- * caller's organization (spec §4.3: "defaults to the user's Organization").
- */
-export function v2Owners(request: FastifyRequest): number[] {
-  const named = (request.query as { owner?: string | string[] }).owner;
-  const owners = named === undefined ? [] : Array.isArray(named) ? named : [named];
-  return owners.length === 0 ? [request.principal.organizationId] : readOwners(request.principal, owners);
+/** The ids of the owners a v2 request names, by the one v2 rule (v2-params: the organization by default, 403 for one not visible). */
+function ownerIds(request: FastifyRequest): number[] {
+  const names = new Set(v2Owners(request.principal, (request.query as V2ListQueryType).owner));
+  return request.principal.visibleOwners.filter((o) => names.has(o.name)).map((o) => o.id);
 }
 
 export function registerV2DocumentRoutes(app: FastifyInstance, services: CairnServices): void {
@@ -32,7 +27,7 @@ export function registerV2DocumentRoutes(app: FastifyInstance, services: CairnSe
     path: `/groups/${type.v2Branch}/:id`,
     groupType: type.name,
     what: `a ${type.name} group`,
-    owners: v2Owners,
+    owners: ownerIds,
     querystring: Query,
     uploaded: { body: { status: 'Success' }, schema: Type.Object({ status: Type.Literal('Success') }, { additionalProperties: false }) },
     failures: v2Failures,
