@@ -36,6 +36,10 @@ const CREATE_BODIES: [string, Json][] = [
   ['indicators', { type: 'File', md5: 'D41D8CD98F00B204E9800998ECF8427E', size: '1024', rating: '4.50', observations: 2 }],
   ['indicators', { type: 'ASN', 'AS Number': 'AS64500', privateFlag: true, firstSeen: '2023-02-01T12:00:00Z' }],
   ['indicators', { type: 'Registry Key', value1: 'HKLM\\Software', value2: 'Run', value3: 'REG_SZ', ownerName: 'Exemplary Organization' }],
+  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
+  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
+  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
+  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
   ['indicators', {
     type: 'Host', hostName: 'schema-metadata.example.com',
     attributes: { data: [{ type: 'Description', value: 'A host', default: 'true', securityLabels: { data: [{ name: 'TLP:AMBER' }] } }] },
@@ -45,10 +49,6 @@ const CREATE_BODIES: [string, Json][] = [
   ['indicatorAttributes', { indicatorId: '1', type: 'Title', value: 'A title', source: 'analyst', pinned: true, displayed: 'false', securityLabels: { data: [{ name: 'TLP:GREEN' }] } }],
   ['groupAttributes', { groupId: 1, type: 'Motivation', value: 'money' }],
   ['caseAttributes', { caseId: 1, type: 'External ID', value: 'INC-1', default: true }],
-  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
-  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
-  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
-  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
   ['groups', { type: 'Adversary', name: 'Schema adversary', associatedGroups: { data: [{ type: 'Campaign', name: 'Schema campaign' }] }, associatedCases: { data: [{ id: 1 }] } }],
   ['indicators', {
     type: 'Host', hostName: 'schema.example.com', associatedGroups: { data: [{ id: 1 }], mode: 'append' }, associatedCases: { data: [{ id: '1' }] },
