@@ -8,6 +8,7 @@ import { failureHandler, notFoundHandler, tagRoutes } from '../failure-handlers.
 import type { Surface, SurfaceOptions } from '../surface.js';
 import { renderThreatConnectFailure, threatConnectFailureBody } from './failure.js';
 import { registerV2BulkRoutes } from './v2/bulk.js';
+import { registerV2DocumentRoutes } from './v2/documents.js';
 import { registerV2CatalogueRoutes } from './v2/intel-catalogues.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
@@ -18,7 +19,7 @@ const THREATCONNECT_BASES = ['', '/api'] as const;
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes],
+  v2: [registerV2OwnerRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes],
 };
 
