@@ -1,0 +1,176 @@
+/**
+ * v2 catalogues over a real server on both databases: indicator and association types, tags and
+ * what carries them, security labels, deleted indicators, owner metrics and members — JSON and
+ * XML, and never another organization's data.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CairnClient } from '@cairn/client';
+import { XMLParser } from 'fast-xml-parser';
+import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
+import { call, type Json } from '../../support/v3.js';
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_' });
+
+for (const dialect of testDialects()) {
+  describe(`v2 catalogues (${dialect})`, () => {
+    let server: TestServer;
+    let mine: CairnClient;
+    let theirs: CairnClient;
+    let orgName: string;
+    const FOREIGN = `Foreign catalogue org ${dialect}`;
+    const me = (method: string, target: string, body?: unknown) => call(mine, method, target, body);
+    const them = (method: string, target: string, body?: unknown) => call(theirs, method, target, body);
+    const xmlOf = async (target: string) => {
+      const response = await mine.request('GET', target, { headers: { Accept: 'application/xml' } });
+      assert.equal(response.headers.get('content-type'), 'application/xml');
+      return { status: response.status, body: xml.parse(await response.text()) as Json };
+    };
+
+    before(async () => {
+      server = await startTestServer(dialect);
+      mine = server.client('threatconnect', { baseUrl: `${server.baseUrl}/api` });
+      orgName = server.bootstrap.organization.name;
+      await server.services.tenancy.createOrganization(FOREIGN);
+      const user = await server.services.tenancy.createApiUser(FOREIGN);
+      theirs = new CairnClient({ baseUrl: `${server.baseUrl}/api`, accessId: user.accessId, secret: user.secret, scheme: 'threatconnect' });
+      for (const name of ['APT, "quoted"', 'crimeware', 'T1059']) assert.equal((await me('POST', '/v3/tags', { name })).status, 201);
+      assert.equal((await them('POST', '/v3/tags', { name: 'their-secret-tag' })).status, 201);
+      assert.equal((await me('POST', '/v3/securityLabels', { name: 'Mine Only', description: 'An owner label' })).status, 201);
+      assert.equal((await them('POST', '/v3/securityLabels', { name: 'Their Label' })).status, 201);
+    });
+    after(() => server.close());
+
+    describe('tags', () => {
+      it('lists the organization\'s tags with a webLink, and none of another organization\'s', async () => {
+        const { status, body } = await me('GET', '/v2/tags');
+        assert.equal(status, 200);
+        assert.equal(body.status, 'Success');
+        assert.equal(body.data.resultCount, 3);
+        assert.deepEqual(body.data.tag.map((t: Json) => t.name).sort(), ['APT, "quoted"', 'T1059', 'crimeware']);
+        for (const tag of body.data.tag) assert.match(tag.webLink, /tag=.*&owner=/);
+        const theirList = await them('GET', '/v2/tags');
+        assert.deepEqual(theirList.body.data.tag.map((t: Json) => t.name), ['their-secret-tag']);
+      });
+
+      it('pages with resultStart and resultLimit, the first page counting them all', async () => {
+        const first = await me('GET', '/v2/tags?resultStart=0&resultLimit=2');
+        assert.equal(first.body.data.resultCount, 3);
+        assert.equal(first.body.data.tag.length, 2);
+        const last = await me('GET', '/v2/tags?resultStart=2&resultLimit=2');
+        assert.equal(last.body.data.tag.length, 1);
+        assert.ok(!first.body.data.tag.some((t: Json) => t.name === last.body.data.tag[0].name));
+      });
+
+      it('reads one tag by its percent-encoded name, ignoring case', async () => {
+        const { status, body } = await me('GET', `/v2/tags/${encodeURIComponent('APT, "quoted"')}`);
+        assert.equal(status, 200);
+        assert.equal(body.data.tag.name, 'APT, "quoted"');
+        assert.equal((await me('GET', '/v2/tags/CRIMEWARE')).body.data.tag.name, 'crimeware');
+      });
+
+      it('answers 404 for another organization\'s tag and for an unknown one', async () => {
+        for (const name of ['their-secret-tag', 'nothing-like-it']) {
+          const { status, body } = await me('GET', `/v2/tags/${name}`);
+          assert.equal(status, 404);
+          assert.deepEqual(body, { status: 'Failure', message: 'The requested resource was not found' });
+        }
+      });
+
+      it('refuses ?owner= another organization as an owner not found', async () => {
+        const { status, body } = await me('GET', `/v2/tags?owner=${encodeURIComponent(FOREIGN).replace(/%20/g, '+')}`);
+        assert.equal(status, 404);
+        assert.equal(body.status, 'Failure');
+        assert.match(body.message, /owner/i);
+      });
+
+      it('answers in XML from the same data', async () => {
+        const { status, body } = await xmlOf('/v2/tags?resultLimit=10');
+        assert.equal(status, 200);
+        const data = body.tagsResponse.Data;
+        assert.equal(body.tagsResponse.Status, 'Success');
+        assert.equal(data['@_xsi:type'], 'tagListResponseData');
+        assert.equal(data.ResultCount, 3);
+        assert.deepEqual(data.Tag.map((t: Json) => t.Name).sort(), ['APT, "quoted"', 'T1059', 'crimeware']);
+        const single = await xmlOf('/v2/tags/crimeware');
+        assert.equal(single.body.tagResponse.Data.Tag.Name, 'crimeware');
+      });
+    });
+
+    describe('security labels', () => {
+      it('lists the System TLP labels and the organization\'s, never another\'s', async () => {
+        const { status, body } = await me('GET', '/v2/securityLabels');
+        assert.equal(status, 200);
+        const names = body.data.securityLabel.map((l: Json) => l.name);
+        for (const name of ['TLP:WHITE', 'TLP:GREEN', 'TLP:AMBER', 'TLP:RED', 'Mine Only']) assert.ok(names.includes(name), name);
+        assert.ok(!names.includes('Their Label'));
+        assert.equal(body.data.resultCount, 5);
+        for (const label of body.data.securityLabel) {
+          assert.deepEqual(Object.keys(label).filter((k) => !['name', 'description', 'dateAdded'].includes(k)), []);
+          assert.match(label.dateAdded, /^\d{4}-\d{2}-\d{2}T/);
+        }
+      });
+
+      it('reads one label by name (TLP%3AAMBER), 404 for another organization\'s', async () => {
+        const amber = await me('GET', '/v2/securityLabels/TLP%3AAMBER');
+        assert.equal(amber.status, 200);
+        assert.equal(amber.body.data.securityLabel.name, 'TLP:AMBER');
+        assert.equal((await me('GET', `/v2/securityLabels/${encodeURIComponent('Mine Only')}`)).body.data.securityLabel.description, 'An owner label');
+        assert.equal((await me('GET', `/v2/securityLabels/${encodeURIComponent('Their Label')}`)).status, 404);
+      });
+
+      it('answers in XML', async () => {
+        const { body } = await xmlOf('/v2/securityLabels/TLP%3ARED');
+        assert.equal(body.securityLabelResponse.Data.SecurityLabel.Name, 'TLP:RED');
+      });
+    });
+
+    describe('owner members', () => {
+      it('lists the organization\'s users by name, nothing secret, nobody else\'s', async () => {
+        const { status, body } = await me('GET', '/v2/owners/mine/members');
+        assert.equal(status, 200);
+        const users = body.data.user as Json[];
+        assert.ok(users.length >= 1);
+        assert.ok(users.some((u) => u.userName === server.bootstrap.apiUser.accessId));
+        for (const user of users) assert.deepEqual(Object.keys(user).sort(), ['firstName', 'lastName', 'userName']);
+        const text = JSON.stringify(body);
+        assert.ok(!text.includes(server.bootstrap.apiUser.secret));
+        const theirUsers = (await them('GET', '/v2/owners/mine/members')).body.data.user as Json[];
+        assert.ok(!theirUsers.some((u) => u.userName === server.bootstrap.apiUser.accessId));
+      });
+    });
+
+    describe('owner metrics', () => {
+      it('gives 30 days of metrics for the organization, today last, counting its own data only', async () => {
+        const id = server.bootstrap.organization.id;
+        const { status, body } = await me('GET', `/v2/owners/${id}/metrics`);
+        assert.equal(status, 200);
+        const metrics = body.data.ownerMetric as Json[];
+        assert.equal(metrics.length, 30);
+        const today = metrics[29];
+        assert.equal(today.metricDate, new Date().toISOString().slice(0, 10));
+        assert.equal(today.totalTag, 3, 'the foreign tag is not counted');
+        assert.ok(metrics[0].metricDate < today.metricDate);
+        const viaMine = await me('GET', '/v2/owners/mine/metrics');
+        assert.deepEqual(viaMine.body.data.ownerMetric[29].totalTag, 3);
+        const viaQuery = await me('GET', '/v2/owners/metrics');
+        assert.equal(viaQuery.body.data.ownerMetric.length, 30);
+      });
+
+      it('answers 404 for another organization\'s metrics', async () => {
+        const foreign = (await server.services.tenancy.findOwner(FOREIGN)).id;
+        const { status, body } = await me('GET', `/v2/owners/${foreign}/metrics`);
+        assert.equal(status, 404);
+        assert.equal(body.status, 'Failure');
+        assert.equal((await me('GET', `/v2/owners/metrics?owner=${foreign}`)).status, 404);
+      });
+
+      it('answers in XML', async () => {
+        const { body } = await xmlOf('/v2/owners/mine/metrics');
+        const items = body.ownerMetricsResponse.Data.OwnerMetric as Json[];
+        assert.equal(items.length, 30);
+        assert.equal(items[29].TotalTag, 3);
+      });
+    });
+  });
+}
