@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import {
   checkGroupValues, GROUP_TYPE_FIELDS, GROUP_TYPE_NAMES, SIGNATURE_FILE_TYPES, typesRequiring, typesTaking, type GroupTypeFieldName,
 } from '../core/intel/group-types.js';
+import { groupAssociationKeywords, groupAssociations } from './associations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
 import { fieldError } from './engine/convert.js';
 import { hasAllTags, intelMetadataCollections } from './metadata.js';

@@ -31,6 +31,11 @@ const CREATE_BODIES: [string, Json][] = [
   ['workflowEvents', { caseId: 1, summary: 'Escalated', eventDate: '2023-02-01T12:00:00Z' }],
   ['tags', { name: 'Standalone', description: 'A tag' }],
   ['securityLabels', { name: 'Internal', color: 'FF2B2B', description: 'Internal only' }],
+  ['groups', { type: 'Adversary', name: 'Schema adversary', associatedGroups: { data: [{ type: 'Campaign', name: 'Schema campaign' }] }, associatedCases: { data: [{ id: 1 }] } }],
+  ['indicators', {
+    type: 'Host', hostName: 'schema.example.com', associatedGroups: { data: [{ id: 1 }], mode: 'append' }, associatedCases: { data: [{ id: '1' }] },
+    associatedArtifacts: { data: [{ id: 1 }] }, associatedIndicators: { data: [{ type: 'Address', ip: '10.0.0.9' }] },
+  }],
 ];
 const UPDATE_BODIES: [string, Json][] = [
   ['cases', { name: null, description: null, status: 'Closed', assignee: { type: 'None' }, tasks: { data: [{ id: 'abc' }], mode: 'delete' }, tags: { data: [{ name: 'x' }], mode: 'replace' } }],
