@@ -5,7 +5,6 @@
  * calls checkGroupValues on every create and update.
  */
 import crypto from 'node:crypto';
-import { groupAssociationKeywords, groupAssociations } from './associations.js';
 import { sql } from 'kysely';
 import {
   checkGroupValues, GROUP_TYPE_FIELDS, GROUP_TYPE_NAMES, SIGNATURE_FILE_TYPES, typesRequiring, typesTaking, type GroupTypeFieldName,

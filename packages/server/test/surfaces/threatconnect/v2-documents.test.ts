@@ -12,6 +12,7 @@ import { tcHeaders } from '../../support/http.js';
 import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 import { call, type Json } from '../../support/v3.js';
 import { CairnClient } from '@cairn/client';
+import type { Kysely } from 'kysely';
 
 const LIMIT = 3 * 1024 * 1024;
 
@@ -52,9 +53,11 @@ for (const dialect of testDialects()) {
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
       return answer.body.data as Json;
     };
+    // The Database type has no intel tables: read them through an untyped handle.
+    const db = () => server.services.store.db as unknown as Kysely<any>;
     const stored = async (groupId: number) => ({
-      document: await server.services.store.db.selectFrom('documents').selectAll().where('group_id', '=', groupId).executeTakeFirst(),
-      chunks: Number((await server.services.store.db.selectFrom('document_chunks').select((eb) => eb.fn.countAll().as('n')).where('group_id', '=', groupId).executeTakeFirstOrThrow()).n),
+      document: await db().selectFrom('documents').selectAll().where('group_id', '=', groupId).executeTakeFirst(),
+      chunks: Number((await db().selectFrom('document_chunks').select((eb) => eb.fn.countAll().as('n')).where('group_id', '=', groupId).executeTakeFirstOrThrow()).n),
     });
 
     before(async () => {
