@@ -4,8 +4,6 @@
  * delete writes in its transaction. Read among the owners a request names, newest deletion first.
  */
 import { sql, type Kysely } from 'kysely';
-import { CairnError } from '../errors.js';
-import { toStoredTime } from '../../store/database.js';
 
 export interface DeletedIndicator { id: number; ownerId: number; type: string; summary: string; dateAdded: string; dateDeleted: string }
 
@@ -17,20 +15,6 @@ export interface DeletedIndicatorQuery {
   type?: string;
   start: number;
   limit: number;
-}
-
-/**
- * `deletedSince` as a stored time: an ISO 8601 date or date-time (`2017-06-19`,
- * `2017-06-19T10:00:00Z`, with an offset), or a date without separators (`20170619`).
- */
-export function parseDeletedSince(raw: string): string {
-  const text = raw.trim();
-  const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
-  const iso = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : text;
-  const valid = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(iso);
-  const time = valid ? Date.parse(iso.length === 10 ? `${iso}T00:00:00Z` : iso.replace(' ', 'T')) : Number.NaN;
-  if (Number.isNaN(time)) throw new CairnError('bad-request', `deletedSince must be a date such as 2017-06-19 or 2017-06-19T10:00:00Z; got "${raw.slice(0, 64)}".`);
-  return toStoredTime(new Date(time));
 }
 
 /** A page of deleted indicators and how many match in all. */

@@ -19,7 +19,7 @@ const GROUP_TOTALS: Record<string, string> = { Threat: 'totalThreat', Incident: 
 const OBSERVATION_TOTALS: Record<string, string> = { Address: 'totalObservationAddress', EmailAddress: 'totalObservationEmailAddress', File: 'totalObservationFile', Host: 'totalObservationHost', URL: 'totalObservationUrl' };
 
 /** One day of an owner's metrics, in the order the v2 answer shows them. */
-export interface OwnerMetric {
+export type OwnerMetric = {
   metricDate: string;
   totalIndicator: number; totalHost: number; totalAddress: number; totalEmailAddress: number; totalFile: number; totalUrl: number;
   totalGroup: number; totalThreat: number; totalIncident: number; totalEmail: number; totalCampaign: number; totalAdversary: number;
@@ -31,7 +31,7 @@ export interface OwnerMetric {
   totalObservationDaily: number; totalObservationIndicator: number;
   totalObservationAddress: number; totalObservationEmailAddress: number; totalObservationFile: number; totalObservationHost: number; totalObservationUrl: number;
   totalFalsePositiveDaily: number; totalFalsePositive: number;
-}
+};
 
 function emptyMetric(metricDate: string): OwnerMetric {
   return {

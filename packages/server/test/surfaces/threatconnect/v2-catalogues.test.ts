@@ -34,7 +34,7 @@ for (const dialect of testDialects()) {
       await server.services.tenancy.createOrganization(FOREIGN);
       const user = await server.services.tenancy.createApiUser(FOREIGN);
       theirs = new CairnClient({ baseUrl: `${server.baseUrl}/api`, accessId: user.accessId, secret: user.secret, scheme: 'threatconnect' });
-      for (const name of ['APT, "quoted"', 'crimeware', 'T1059']) assert.equal((await me('POST', '/v3/tags', { name })).status, 201);
+      for (const name of ['APT, "quoted"', 'APT/28 & co', 'crimeware', 'T1059']) assert.equal((await me('POST', '/v3/tags', { name })).status, 201);
       assert.equal((await them('POST', '/v3/tags', { name: 'their-secret-tag' })).status, 201);
       assert.equal((await me('POST', '/v3/securityLabels', { name: 'Mine Only', description: 'An owner label' })).status, 201);
       assert.equal((await them('POST', '/v3/securityLabels', { name: 'Their Label' })).status, 201);
@@ -46,23 +46,25 @@ for (const dialect of testDialects()) {
         const { status, body } = await me('GET', '/v2/tags');
         assert.equal(status, 200);
         assert.equal(body.status, 'Success');
-        assert.equal(body.data.resultCount, 3);
-        assert.deepEqual(body.data.tag.map((t: Json) => t.name).sort(), ['APT, "quoted"', 'T1059', 'crimeware']);
+        assert.equal(body.data.resultCount, 4);
+        assert.deepEqual(body.data.tag.map((t: Json) => t.name).sort(), ['APT, "quoted"', 'APT/28 & co', 'T1059', 'crimeware']);
         for (const tag of body.data.tag) assert.match(tag.webLink, /tag=.*&owner=/);
         const theirList = await them('GET', '/v2/tags');
         assert.deepEqual(theirList.body.data.tag.map((t: Json) => t.name), ['their-secret-tag']);
       });
 
       it('pages with resultStart and resultLimit, the first page counting them all', async () => {
-        const first = await me('GET', '/v2/tags?resultStart=0&resultLimit=2');
-        assert.equal(first.body.data.resultCount, 3);
-        assert.equal(first.body.data.tag.length, 2);
-        const last = await me('GET', '/v2/tags?resultStart=2&resultLimit=2');
+        const first = await me('GET', '/v2/tags?resultStart=0&resultLimit=3');
+        assert.equal(first.body.data.resultCount, 4);
+        assert.equal(first.body.data.tag.length, 3);
+        const last = await me('GET', '/v2/tags?resultStart=3&resultLimit=3');
         assert.equal(last.body.data.tag.length, 1);
+        assert.equal(last.body.data.resultCount, undefined, 'counted on the first page only');
         assert.ok(!first.body.data.tag.some((t: Json) => t.name === last.body.data.tag[0].name));
       });
 
       it('reads one tag by its percent-encoded name, ignoring case', async () => {
+        assert.equal((await me('GET', `/v2/tags/${encodeURIComponent('APT/28 & co')}`)).body.data.tag.name, 'APT/28 & co');
         const { status, body } = await me('GET', `/v2/tags/${encodeURIComponent('APT, "quoted"')}`);
         assert.equal(status, 200);
         assert.equal(body.data.tag.name, 'APT, "quoted"');
@@ -77,11 +79,12 @@ for (const dialect of testDialects()) {
         }
       });
 
-      it('refuses ?owner= another organization as an owner not found', async () => {
-        const { status, body } = await me('GET', `/v2/tags?owner=${encodeURIComponent(FOREIGN).replace(/%20/g, '+')}`);
-        assert.equal(status, 404);
-        assert.equal(body.status, 'Failure');
-        assert.match(body.message, /owner/i);
+      it('refuses ?owner= another organization as an owner not found (403)', async () => {
+        for (const target of [`/v2/tags?owner=${encodeURIComponent(FOREIGN).replace(/%20/g, '+')}`, `/v2/securityLabels?owner=${encodeURIComponent(FOREIGN)}`, `/v2/indicators/deleted?owner=${encodeURIComponent(FOREIGN)}`, '/v2/tags/crimeware/indicators?owner=Nobody']) {
+          const { status, body } = await me('GET', target);
+          assert.equal(status, 403, target);
+          assert.deepEqual(body, { status: 'Failure', message: 'The requested owner was not found' });
+        }
       });
 
       it('answers in XML from the same data', async () => {
@@ -90,8 +93,8 @@ for (const dialect of testDialects()) {
         const data = body.tagsResponse.Data;
         assert.equal(body.tagsResponse.Status, 'Success');
         assert.equal(data['@_xsi:type'], 'tagListResponseData');
-        assert.equal(data.ResultCount, 3);
-        assert.deepEqual(data.Tag.map((t: Json) => t.Name).sort(), ['APT, "quoted"', 'T1059', 'crimeware']);
+        assert.equal(data.ResultCount, 4);
+        assert.deepEqual(data.Tag.map((t: Json) => t.Name).sort(), ['APT, "quoted"', 'APT/28 & co', 'T1059', 'crimeware']);
         const single = await xmlOf('/v2/tags/crimeware');
         assert.equal(single.body.tagResponse.Data.Tag.Name, 'crimeware');
       });
@@ -149,10 +152,10 @@ for (const dialect of testDialects()) {
         assert.equal(metrics.length, 30);
         const today = metrics[29];
         assert.equal(today.metricDate, new Date().toISOString().slice(0, 10));
-        assert.equal(today.totalTag, 3, 'the foreign tag is not counted');
+        assert.equal(today.totalTag, 4, 'the foreign tag is not counted');
         assert.ok(metrics[0].metricDate < today.metricDate);
         const viaMine = await me('GET', '/v2/owners/mine/metrics');
-        assert.deepEqual(viaMine.body.data.ownerMetric[29].totalTag, 3);
+        assert.deepEqual(viaMine.body.data.ownerMetric[29].totalTag, 4);
         const viaQuery = await me('GET', '/v2/owners/metrics');
         assert.equal(viaQuery.body.data.ownerMetric.length, 30);
       });
@@ -162,14 +165,14 @@ for (const dialect of testDialects()) {
         const { status, body } = await me('GET', `/v2/owners/${foreign}/metrics`);
         assert.equal(status, 404);
         assert.equal(body.status, 'Failure');
-        assert.equal((await me('GET', `/v2/owners/metrics?owner=${foreign}`)).status, 404);
+        assert.equal((await me('GET', `/v2/owners/metrics?owner=${encodeURIComponent(FOREIGN)}`)).status, 403);
       });
 
       it('answers in XML', async () => {
         const { body } = await xmlOf('/v2/owners/mine/metrics');
         const items = body.ownerMetricsResponse.Data.OwnerMetric as Json[];
         assert.equal(items.length, 30);
-        assert.equal(items[29].TotalTag, 3);
+        assert.equal(items[29].TotalTag, 4);
       });
     });
   });

@@ -22,8 +22,8 @@ import { resourceNamed } from '../../../resources/registry.js';
 import type { CairnServices } from '../../../services.js';
 import { toStoredTime } from '../../../store/database.js';
 import { sendJson, sendXml, v2Failures, wantsXml } from '../envelope.js';
-import { V2ListQuery } from './owners.js';
-import { ownerNamesOf } from './catalogue-envelope.js';
+import { INDICATOR_VIEW, renderV2, v2RenderContext, v3FieldsFor, type V2RenderContext } from './intel-render.js';
+import { V2ListQuery, v2Owners } from './v2-params.js';
 
 const FAILURES = v2Failures(400, 401, 404, 500);
 
@@ -38,9 +38,9 @@ const BulkQuery = Type.Intersect([V2ListQuery, Type.Object({
 
 /** The one owner a report is about (`owner`, default the caller's organization). */
 function reportOwner(request: FastifyRequest): { id: number; name: string; type: string } {
-  const owners = ownerNamesOf(request);
+  const owners = v2Owners(request.principal, (request.query as { owner?: string | string[] }).owner);
   if (owners.length !== 1) throw new CairnError('bad-request', 'A bulk report is about one owner; name one with ?owner=.');
-  return owners[0]!;
+  return request.principal.visibleOwners.find((o) => o.name === owners[0])!;
 }
 
 /** A stream of text chunks sent as it is read, with the given Content-Type. */
@@ -52,9 +52,6 @@ export function registerV2BulkRoutes(app: FastifyInstance, services: CairnServic
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const indicators = resourceNamed('indicators');
   const engine = services.resources;
-  const collections = indicators.collections ?? {};
-  // The nested lists the JSON report carries, where the declaration has them.
-  const jsonFields = ['tags', 'attributes'].filter((name) => name in collections);
 
   const pages = (request: FastifyRequest, owner: string, fields: string[]) =>
     exportItems<Row>((afterId) => engine.listAfter(indicators, request.principal, { afterId, limit: BULK_PAGE_SIZE, fields, owner: [owner] }));
@@ -81,7 +78,9 @@ export function registerV2BulkRoutes(app: FastifyInstance, services: CairnServic
     },
   }, async (request, reply) => {
     const owner = reportOwner(request);
-    return sendStream(reply, 'application/json', jsonReport(pages(request, owner.name, jsonFields), bulkJsonItem));
+    // The v2 indicator list item, with its attributes and tags embedded (includeAttributes, includeTags).
+    const ctx = v2RenderContext(services, request.principal, false, ['attributes', 'tags']);
+    return sendStream(reply, 'application/json', jsonReport(pages(request, owner.name, v3FieldsFor(INDICATOR_VIEW, ctx)), (row) => bulkJsonItem(row, ctx)));
   });
 
   routes.get('/indicators/bulk/csv', {
@@ -102,15 +101,5 @@ async function* mapPages<T, U>(pages: AsyncIterable<T[]>, map: (item: T) => U): 
 
 const csvItem = (row: Row): CsvIndicator => ({ type: String(row.type), summary: String(row.summary), rating: row.rating as number | undefined, confidence: row.confidence as number | undefined });
 
-/** PROVISIONAL until intel-render's indicator list view: the list item, its attributes and tags. */
-function bulkJsonItem(row: Row): Record<string, unknown> {
-  const nested = (value: unknown): Row[] => ((value as { data?: Row[] } | undefined)?.data ?? []);
-  const item: Record<string, unknown> = {
-    id: row.id, ownerName: row.owner, type: row.type, dateAdded: row.dateAdded, lastModified: row.lastModified,
-    ...(row.rating === undefined ? {} : { rating: row.rating }), ...(row.confidence === undefined ? {} : { confidence: row.confidence }),
-    summary: row.summary,
-  };
-  item.attribute = nested(row.attributes).map((a) => ({ id: a.id, type: a.type, dateAdded: a.dateAdded, lastModified: a.lastModified, displayed: a.displayed, value: a.value }));
-  item.tag = nested(row.tags).map((t) => ({ name: t.name }));
-  return item;
-}
+/** One indicator of the JSON report: the v2 indicator list item, with `attribute[]` and `tag[]`. */
+const bulkJsonItem = (row: Row, ctx: V2RenderContext) => renderV2(INDICATOR_VIEW, row, 'list', ctx);
