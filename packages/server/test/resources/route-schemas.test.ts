@@ -36,6 +36,10 @@ const CREATE_BODIES: [string, Json][] = [
     type: 'Host', hostName: 'schema.example.com', associatedGroups: { data: [{ id: 1 }], mode: 'append' }, associatedCases: { data: [{ id: '1' }] },
     associatedArtifacts: { data: [{ id: 1 }] }, associatedIndicators: { data: [{ type: 'Address', ip: '10.0.0.9' }] },
   }],
+  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
+  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
+  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
+  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
 ];
 const UPDATE_BODIES: [string, Json][] = [
   ['cases', { name: null, description: null, status: 'Closed', assignee: { type: 'None' }, tasks: { data: [{ id: 'abc' }], mode: 'delete' }, tags: { data: [{ name: 'x' }], mode: 'replace' } }],

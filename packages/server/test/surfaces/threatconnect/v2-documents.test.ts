@@ -53,7 +53,6 @@ for (const dialect of testDialects()) {
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
       return answer.body.data as Json;
     };
-    // The Database type has no intel tables: read them through an untyped handle.
     const db = () => server.services.store.db as unknown as Kysely<any>;
     const stored = async (groupId: number) => ({
       document: await db().selectFrom('documents').selectAll().where('group_id', '=', groupId).executeTakeFirst(),
@@ -118,6 +117,14 @@ for (const dialect of testDialects()) {
       const none = await send(server, home, 'GET', `/v2/groups/documents/${empty.id}/download`);
       assert.equal(none.status, 200);
       assert.equal(none.body.length, 0);
+    });
+
+    it('deletes the file with its group', async () => {
+      const group = await createGroup({ type: 'Document', name: 'Short-lived', fileName: 'gone.txt' });
+      assert.equal((await send(server, home, 'POST', `/v2/groups/documents/${group.id}/upload`, crypto.randomBytes(100_000))).status, 200);
+      assert.equal((await call(api, 'DELETE', `/v3/groups/${group.id}`)).status, 200);
+      assert.deepEqual(await stored(group.id), { document: undefined, chunks: 0 });
+      assert.equal((await send(server, home, 'GET', `/v2/groups/documents/${group.id}/download`)).status, 404);
     });
 
     it('refuses a file past CAIRN_DOCUMENT_MAX_BYTES, declared or streamed, naming the limit, and stores nothing', async () => {
