@@ -24,7 +24,7 @@ import {
 import {
   describeValue, INDICATOR_TYPE_NAMES, INDICATOR_TYPES, indicatorTypeNamed, readIndicatorValue, type IndicatorType, type ValueSlot,
 } from '../core/intel/indicator-types.js';
-import { indicatorCounters, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
+import { indicatorCounters, observationCount, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
 import { indicatorAssociationKeywords, indicatorAssociations } from './associations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
 import { hasAllTags, intelMetadataCollections } from './metadata.js';
@@ -57,7 +57,9 @@ function valueKeyField(name: string): FieldDefinition {
   const types = [...(SHOWN_KEYS.get(name)?.keys() ?? [])];
   const shown = SHOWN_KEYS.has(name);
   const description = shown ? `The indicator's value (${types.join(', ')})` : `The indicator's value under its v2 label (${INDICATOR_TYPES.filter((t) => t.keys.some((k) => k.v2Key === name)).map((t) => t.name).join(', ')})`;
-  return { ...field.computed('String', description, shownValue(name)), readOnly: false, writeOnly: !shown, includedByDefault: true };
+  // Only a File's hashes change after a create (PUT with "mode":"merge" or "delete"); other values are set once.
+  const updatable = INDICATOR_TYPES.some((t) => t.anyOneOf && t.keys.some((k) => k.v3Key === name));
+  return { ...field.computed('String', description, shownValue(name)), readOnly: false, writeOnly: !shown, includedByDefault: true, ...(updatable ? {} : { createOnly: true }) };
 }
 
 /** Sent on writes only: handed to the hooks. */
@@ -132,7 +134,7 @@ function readObservations(value: unknown, problems: FieldProblem[]): number | un
   if (value === undefined || value === null) return undefined;
   const count = typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 1_000_000) {
-    problems.push(problemOf('observations', 'must be a whole number from 0 to 1000000 (observations you add)'));
+    problems.push(problemOf('observations', 'must be a whole number from 0 to 1000000 (the total number of observations)'));
     return undefined;
   }
   return count;
@@ -173,8 +175,17 @@ const FILE_MODES = new Set(['merge', 'delete']);
 /** The columns a create sets that an update of an existing indicator carries over (its value and identity excepted). */
 const MERGE_SKIP = new Set(['id', 'owner_id', 'type', 'summary', 'value1', 'value2', 'value3', 'date_added', 'created_by_id']);
 
+/**
+ * `observations` in a body is the indicator's total (what a read shows, and what tcex sends back
+ * on a PUT of an indicator it read): a larger total adds the difference as observations by the
+ * caller, the same total changes nothing, a smaller one is refused.
+ */
 async function afterWrite(db: Kysely<any>, id: number, pending: Pending, ctx: WriteContext): Promise<void> {
-  if (pending.observations) await recordObservations(db, id, ctx.principal.userId, pending.observations, ctx.now);
+  if (pending.observations !== undefined) {
+    const { count } = await observationCount(db, id, ctx.principal.userId);
+    if (pending.observations < count) refuse([problemOf('observations', `is the total number of observations (now ${count}); it can grow, not shrink`)]);
+    if (pending.observations > count) await recordObservations(db, id, ctx.principal.userId, pending.observations - count, ctx.now);
+  }
   if (pending.falsePositive) await reportFalsePositive(db, id, ctx.principal.userId, ctx.now);
 }
 
@@ -189,9 +200,9 @@ export const indicators = defineResource({
     summary: field.string('summary', 'The indicator\'s value as shown (a File: its hashes, "MD5 : SHA1 : SHA256")', { readOnly: true, tql: true, sortable: true }),
     ...Object.fromEntries(VALUE_INPUT_KEYS.filter((name) => !(SLOTS as readonly string[]).includes(name)).map((name) => [name, valueKeyField(name)])),
     // The stored values themselves: what tcex sends for the types without a key of their own (ASN, CIDR, …).
-    value1: field.string('value1', 'The first value of the indicator (a File: its MD5; a Registry Key: its key name)', { maxLength: 4000, tql: true }),
-    value2: field.string('value2', 'The second value of the indicator (a File: its SHA1; a Registry Key: its value name)', { maxLength: 4000, tql: true }),
-    value3: field.string('value3', 'The third value of the indicator (a File: its SHA256; a Registry Key: its value type)', { maxLength: 4000, tql: true }),
+    value1: field.string('value1', 'The first value of the indicator (a File: its MD5; a Registry Key: its key name)', { maxLength: 4000, createOnly: true, tql: true }),
+    value2: field.string('value2', 'The second value of the indicator (a File: its SHA1; a Registry Key: its value name)', { maxLength: 4000, createOnly: true, tql: true }),
+    value3: field.string('value3', 'The third value of the indicator (a File: its SHA256; a Registry Key: its value type)', { maxLength: 4000, createOnly: true, tql: true }),
     mode: writeOnlyInput('String', 'On a File PUT: "merge" adds the hashes sent, "delete" removes them'),
     rating: field.decimal('rating', 'The threat rating of the indicator, 0 to 5', { minValue: 0, maxValue: 5, tql: true, sortable: true }),
     confidence: field.integer('confidence', 'The confidence in the indicator, 0 to 100', { minValue: 0, maxValue: 100, tql: true, sortable: true }),
@@ -209,7 +220,7 @@ export const indicators = defineResource({
     lastModified: field.date('last_modified', 'The date the indicator was last modified', { readOnly: true, tql: true, sortable: true }),
     webLink: field.computed('String', 'A link to the indicator in the user interface', webLink),
     legacyLink: field.computed('String', 'A link to the indicator in the legacy user interface', legacyLink),
-    observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write adds this many observations by you', (row) => Number(row.observation_count ?? 0)), readOnly: false },
+    observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write of a larger total adds the difference as observations by you', (row) => Number(row.observation_count ?? 0)), readOnly: false },
     lastObserved: field.computed('Date', 'When the indicator was last observed', (row) => row.last_observed ?? undefined),
     falsePositives: field.computed('Integer', 'How many times the indicator was reported as a false positive (once per user and day)', (row) => Number(row.false_positive_count ?? 0)),
     lastFalsePositive: field.computed('Date', 'When the indicator was last reported as a false positive', (row) => row.last_false_positive ?? undefined),
@@ -224,6 +235,8 @@ export const indicators = defineResource({
   },
   everyQueries: [hasAllTags('indicator')],
   defaultSort: { column: 'id', direction: 'asc' },
+  // "Indicator GETs return only active indicators by default" (spec §7.3), unless the TQL asks about active.
+  defaultListFilter: { column: 'active', value: 1, unlessKeywords: ['active', 'indicatorActive'] },
   unsupportedNested: NOT_STORED,
   extraTql: [
     computedKeyword('ownerName', 'String', ownerNameOf, 'The name of the owner of the indicator'),

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CairnClient } from '@cairn/client';
 import type { Kysely } from 'kysely';
+import { CairnClient } from '@cairn/client';
 import { startTestServer, testDialects, type TestServer } from '../support/server.js';
 import { call, type Answer, type Json } from '../support/v3.js';
 
@@ -187,11 +187,11 @@ for (const dialect of testDialects()) {
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.data.rating, 2);
       assert.equal(put.body.data.privateFlag, true);
-      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /only be set when the indicator is created/);
+      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /can only be set when the item is created/);
       const gone = await tc('DELETE', `/v3/indicators/${q('https://phish.example.com/login/a%20b')}`);
       assert.equal(gone.status, 200);
       assertError(await tc('GET', `/v3/indicators/${url.id}`), 404);
-      const deleted = await (server.services.store.db as unknown as Kysely<any>).selectFrom('deleted_indicators').selectAll().where('summary', '=', 'https://phish.example.com/login/a%20b').execute();
+      const deleted = await (server.services.store.db as Kysely<any>).selectFrom('deleted_indicators').selectAll().where('summary', '=', 'https://phish.example.com/login/a%20b').execute();
       assert.equal(deleted.length, 1);
       assert.equal(deleted[0]!.type, 'URL');
     });
@@ -203,6 +203,11 @@ for (const dialect of testDialects()) {
       assert.deepEqual(hosts.map((h) => h.summary), ['tql-one.example.com']);
       assert.deepEqual((await list('hostDnsActive = true and summary = "tql-one.example.com"')).length, 1);
       assert.deepEqual((await list('indicatorActive = false')).map((i) => i.summary), ['198.51.100.200']);
+      // Lists show active indicators only, unless the TQL asks about active (spec §7.3); by id or value, any.
+      assert.equal((await list('summary = "198.51.100.200"')).length, 0);
+      assert.equal((await list('summary = "198.51.100.200" and active in (true, false)')).length, 1);
+      assert.equal((await tc('GET', '/v3/indicators?resultLimit=10000')).body.data.some((i: Json) => i.summary === '198.51.100.200'), false);
+      assert.equal((await tc('GET', `/v3/indicators/${q('198.51.100.200')}`)).body.data.active, false);
       assert.ok((await list('typeName in ("Address", "Host") and ownerName = "Exemplary Organization"')).length > 3);
       assert.ok((await list('value1 = "ASN64500"')).length === 1);
       assert.equal((await list('calScore > 0')).length, 0);
@@ -219,8 +224,11 @@ for (const dialect of testDialects()) {
       const host = await create({ type: 'Host', hostName: 'observed.example.com', observations: 3 });
       assert.equal(host.observations, 3);
       assert.equal(typeof host.lastObserved, 'string');
-      const put = await tc('PUT', `/v3/indicators/${host.id}`, { observations: 2, falsePositiveFlag: true });
+      // observations is the total: a larger one adds the difference, the same one (a read sent back) nothing.
+      const put = await tc('PUT', `/v3/indicators/${host.id}`, { observations: 5, falsePositiveFlag: true });
       assert.equal(put.body.data.observations, 5);
+      assert.equal((await tc('PUT', `/v3/indicators/${host.id}`, { observations: 5, rating: 2 })).body.data.observations, 5);
+      assertError(await tc('PUT', `/v3/indicators/${host.id}`, { observations: 1 }), 400, /observations is the total number of observations \(now 5\)/);
       assert.equal(put.body.data.falsePositives, 1);
       const again = await tc('PUT', `/v3/indicators/${host.id}`, { falsePositiveFlag: true });
       assert.equal(again.body.data.falsePositives, 1);
