@@ -5,6 +5,9 @@
  *   GET /indicators/bulk/json?owner=X   application/json {"indicator":[… each with attribute[] and tag[]]}
  *   GET /indicators/bulk/csv?owner=X    text/csv, header Type,Value,Rating,Confidence
  *
+ * The reports hold the owner's active indicators, as every indicator list does by default (the
+ * declaration's default filter; spec §4.4, §7.3): a retired indicator is not fed to a blocklist.
+ *
  * The reports stream: pages of indicators are read from the v3 engine in id order (keyset, never
  * an offset), each page written to the reply as one chunk, and the next page read only when the
  * reply's stream asks for more (a Readable over an async generator: backpressure stops the reads).

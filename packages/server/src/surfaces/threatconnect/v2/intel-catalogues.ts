@@ -21,7 +21,7 @@ import { Type } from 'typebox';
 import { CairnError } from '../../../core/errors.js';
 import { ASSOCIATION_TYPES, type AssociationType } from '../../../core/intel/associations.js';
 import { deletedIndicators } from '../../../core/intel/deleted-indicators.js';
-import { INDICATOR_TYPES, indicatorTypeNamed, indicatorTypeOfBranch, type IndicatorType } from '../../../core/intel/indicator-types.js';
+import { describeIndicatorType, INDICATOR_TYPES, indicatorTypeNamed, indicatorTypeOfBranch, type IndicatorType } from '../../../core/intel/indicator-types.js';
 import type { Row } from '../../../resources/engine/context.js';
 import type { CairnServices } from '../../../services.js';
 import { v2Failures, v2Response } from '../envelope.js';
@@ -42,8 +42,8 @@ const IndicatorTypeJson = Type.Object({
   name: Type.String(), custom: Type.String({ description: '"true" or "false"' }), parsable: Type.String({ description: '"true" or "false"' }),
   apiBranch: Type.String(), apiEntity: Type.String(), casePreference: Type.String({ description: 'lower, upper or sensitive' }),
   keys: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'key1 … keyN: the value keys (includeAdditional)' })),
-  regexes: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'regex1 … regexN: what each value looks like (includeAdditional)' })),
-}, { additionalProperties: Type.String({ description: 'value{n}Label, value{n}Type' }) });
+  regexes: Type.Optional(Type.Array(Type.String(), { description: 'What each value looks like, in key order (includeAdditional)' })),
+}, { additionalProperties: Type.String({ description: 'value{n}Label' }) });
 const AssociationTypeJson = Type.Object({
   name: Type.String(), custom: Type.String(), fileAction: Type.String(), apiBranch: Type.String(), sourceType: Type.String(), targetType: Type.String(), description: Type.String(),
 });
@@ -61,28 +61,12 @@ const DeletedQuery = Type.Intersect([V2ListQuery, Type.Object({
   type: Type.Optional(Type.String({ maxLength: 64, description: 'Only this indicator type (Address, Host, …)' })),
 })]);
 
-/** The built-in types; the rest are "custom" on ThreatConnect (with labelled values). */
-const BUILT_IN = new Set(['Address', 'EmailAddress', 'File', 'Host', 'URL']);
 const V2_TYPES = INDICATOR_TYPES.filter((t) => t.v2 !== null);
 
-/** An indicator type as `/v2/types/indicatorTypes` shows it. */
+/** An indicator type as core/intel describes it for v2; its value keys and regexes only with includeAdditional. */
 function indicatorTypeJson(type: IndicatorType, additional: boolean): Row {
-  const custom = !BUILT_IN.has(type.name);
-  const item: Row = {
-    name: type.name, custom: String(custom), parsable: String(type.parsable), apiBranch: type.v2!.branch, apiEntity: type.v2!.entity, casePreference: type.casePreference,
-  };
-  // Custom types label up to three values, the unused ones empty (as ThreatConnect lists them).
-  const labelled = custom ? 3 : type.keys.length;
-  for (let i = 0; i < labelled; i++) {
-    const key = type.keys[i];
-    item[`value${i + 1}Label`] = key?.label ?? '';
-    if (key) item[`value${i + 1}Type`] = 'text';
-  }
-  if (additional) {
-    item.keys = Object.fromEntries(type.keys.map((k, i) => [`key${i + 1}`, k.v2Key]));
-    item.regexes = Object.fromEntries(type.keys.map((k, i) => [`regex${i + 1}`, k.regex]));
-  }
-  return item;
+  const { keys, regexes, ...described } = describeIndicatorType(type);
+  return additional ? { ...described, keys, regexes } : described;
 }
 
 const associationTypeJson = (type: AssociationType): Row => ({
