@@ -7,6 +7,8 @@
  *   indicatorBranch(branch) / groupBranch(branch) → the branch's type and view, or a 404 Failure
  *   indicatorFromPath(services, request, branch, value, fields?) → { resource, branch, row, id }
  *   groupFromPath(services, request, branch, id, fields?)       → { resource, branch, row, id }
+ *     `row` is the v3 item with id, type, summary/name, owner, ownerId, the branch view's fields and
+ *     the `fields` asked for (v3 names), and nothing else (the engine's exactFields).
  *   tqlString(value) → a TQL string literal (quoted and escaped)
  *   NOT_FOUND: the v2 text "The requested resource was not found"
  *
@@ -64,6 +66,9 @@ function indicatorOfType(type: IndicatorType, values: readonly string[]): string
   return `typeName = ${tqlString(type.name)} and (${terms.join(' or ')})`;
 }
 
+/** What every item a path names carries besides its view's fields and those asked for. */
+const ITEM_FIELDS = ['id', 'type', 'summary', 'name', 'owner', 'ownerId'];
+
 export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: Row; id: number }
 
 /**
@@ -78,17 +83,17 @@ export async function indicatorFromPath(services: CairnServices, request: Fastif
   if (!values || values.length === 0) throw notFound();
   const resource = services.resources.registry.named('indicators');
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
-  const wanted = [...found.view.v3Fields, ...fields];
+  const wanted = [...ITEM_FIELDS, ...found.view.v3Fields, ...fields];
   // The value's index (the engine's look-up by value, findByRef) finds it; only when a value of
   // another type is spelled the same (a Mutex named like a host) is the type's own asked for.
   let row: Row | undefined;
   try {
-    row = await services.resources.get(resource, request.principal, value, wanted, owner);
+    row = await services.resources.get(resource, request.principal, value, wanted, owner, { exactFields: true });
   } catch (error) {
     if (!(error instanceof CairnError && error.code === 'not-found')) throw error;
   }
   if (row?.type !== type.name) {
-    const page = await services.resources.list(resource, request.principal, { tql: indicatorOfType(type, values), fields: wanted, resultStart: 0, resultLimit: 1, count: false, owner });
+    const page = await services.resources.list(resource, request.principal, { tql: indicatorOfType(type, values), fields: wanted, resultStart: 0, resultLimit: 1, count: false, owner, exactFields: true });
     row = page.data[0];
   }
   if (!row) throw notFound();
@@ -106,7 +111,7 @@ export async function groupFromPath(services: CairnServices, request: FastifyReq
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
   let row: Row;
   try {
-    row = await services.resources.get(resource, request.principal, id, [...found.view.v3Fields, ...fields], owner);
+    row = await services.resources.get(resource, request.principal, id, [...ITEM_FIELDS, ...found.view.v3Fields, ...fields], owner, { exactFields: true });
   } catch (error) {
     if (error instanceof CairnError && error.code === 'not-found') throw notFound();
     throw error;

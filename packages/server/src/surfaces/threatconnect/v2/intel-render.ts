@@ -101,18 +101,28 @@ export interface V2Field {
   in?: 'both' | 'list' | 'single' | 'additional';
   from?: string;
   get?: (row: Row, ctx: V2RenderContext, view: V2View) => unknown;
+  /** The v3 fields `get` reads (the engine renders only what the view reads). */
+  reads?: readonly string[];
 }
 
 export interface V2View {
   /** The data key (`address`, `indicator`, `incident`), singular. */
   entityKey: string;
-  /** The v3 fields the engine must render (`fields=`) for this view, beyond its defaults. */
+  /** The v3 fields the view reads (what the engine renders for it: `exactFields`), derived by defineV2View. */
   v3Fields: readonly string[];
   /** The v3 fields the `additional` keys read (asked for only with includeAdditional). */
   v3Additional: readonly string[];
   fields: readonly V2Field[];
   /** The web link of an item when the v3 item has none. */
   webLink: (row: Row, ctx: V2RenderContext) => string;
+}
+
+/** A view from its keys: the v3 fields it reads (`from`, the key itself, or a getter's `reads`) are derived. */
+export function defineV2View(spec: { entityKey: string; webLink: V2View['webLink']; fields: readonly V2Field[] }): V2View {
+  const reads = (f: V2Field) => (f.get ? f.reads ?? [] : [f.from ?? f.key]);
+  const base = new Set(spec.fields.filter((f) => f.in !== 'additional').flatMap(reads));
+  const additional = new Set(spec.fields.filter((f) => f.in === 'additional').flatMap(reads).filter((r) => !base.has(r)));
+  return { ...spec, v3Fields: [...base], v3Additional: [...additional] };
 }
 
 type Compiled = (row: Row, ctx: V2RenderContext) => Row;
@@ -286,6 +296,10 @@ const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => {
 };
 const booleanText = (from: string) => (row: Row) => (row[from] === undefined || row[from] === null ? undefined : String(row[from] === true || row[from] === 1 || row[from] === 'true'));
 
+const OWNER_NAME: V2Field = { key: 'ownerName', in: 'list', get: ownerName, reads: ['owner', 'ownerId'] };
+const OWNER: V2Field = { key: 'owner', in: 'single', get: ownerObject, reads: ['ownerId'] };
+const WEB_LINK: V2Field = { key: 'webLink', get: webLink, reads: ['legacyLink', 'id', 'type', 'summary', 'owner', 'ownerId'] };
+
 /** The v2 names of the indicator fields `includeAdditional` adds, from their v3 names. */
 const INDICATOR_ADDITIONAL: V2Field[] = [
   { key: 'observationCount', in: 'additional', from: 'observations' },
@@ -296,7 +310,6 @@ const INDICATOR_ADDITIONAL: V2Field[] = [
   { key: 'active', in: 'additional' },
   { key: 'activeLocked', in: 'additional' },
 ];
-const INDICATOR_ADDITIONAL_V3 = ['observations', 'lastObserved', 'falsePositives', 'lastFalsePositive', 'privateFlag', 'active', 'activeLocked'];
 
 const indicatorWebLink = (row: Row, ctx: V2RenderContext) => {
   const entity = indicatorTypeNamed(String(row.type))?.v2?.entity;
@@ -308,59 +321,55 @@ const indicatorWebLink = (row: Row, ctx: V2RenderContext) => {
 /** The type's own keys beside its value, shown in single objects: File size, Host dnsActive/whoisActive as "true"/"false" (spec §4.1). */
 const EXTRA_FIELDS: Readonly<Record<IndicatorExtraField, V2Field>> = {
   size: { key: 'size', in: 'single' },
-  dnsActive: { key: 'dnsActive', in: 'single', get: booleanText('dnsActive') },
-  whoisActive: { key: 'whoisActive', in: 'single', get: booleanText('whoisActive') },
+  dnsActive: { key: 'dnsActive', in: 'single', get: booleanText('dnsActive'), reads: ['dnsActive'] },
+  whoisActive: { key: 'whoisActive', in: 'single', get: booleanText('whoisActive'), reads: ['whoisActive'] },
 };
 
 /** A type with a v2 branch: branch, v3 type name, entity key, and its view. */
 export interface V2Type { branch: string; type: string; entityKey: string; view: V2View }
 
 /** `GET /v2/indicators`: items `{id, ownerName, type, dateAdded, lastModified, rating, confidence, webLink, summary}`. */
-export const INDICATOR_VIEW: V2View = {
+export const INDICATOR_VIEW: V2View = defineV2View({
   entityKey: 'indicator',
-  v3Fields: [],
-  v3Additional: INDICATOR_ADDITIONAL_V3,
   webLink: indicatorWebLink,
   fields: [
     { key: 'id' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
+    OWNER_NAME,
+    OWNER,
     { key: 'type' },
     { key: 'dateAdded' },
     { key: 'lastModified' },
     { key: 'rating' },
     { key: 'confidence' },
-    { key: 'webLink', get: webLink },
+    WEB_LINK,
     { key: 'summary' },
     ...INDICATOR_ADDITIONAL,
   ],
-};
+});
 
 /** One view per indicator branch: no `type`; the type's value keys under their v2 names (`"AS Number"` from v3 `value1`). */
 export const INDICATOR_TYPES_V2: readonly V2Type[] = INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => ({
   branch: t.v2!.branch,
   type: t.name,
   entityKey: t.v2!.entity,
-  view: {
+  view: defineV2View({
     entityKey: t.v2!.entity,
-    v3Fields: [...t.keys.map((k) => k.v3Key), ...t.extras, ...(t.name === 'URL' ? ['source'] : [])],
-    v3Additional: INDICATOR_ADDITIONAL_V3,
     webLink: indicatorWebLink,
     fields: [
       { key: 'id' },
-      { key: 'ownerName', in: 'list', get: ownerName },
-      { key: 'owner', in: 'single', get: ownerObject },
+      OWNER_NAME,
+      OWNER,
       { key: 'dateAdded' },
       { key: 'lastModified' },
       { key: 'rating' },
       { key: 'confidence' },
-      { key: 'webLink', get: webLink },
+      WEB_LINK,
       ...t.keys.map((k): V2Field => ({ key: k.v2Key, from: k.v3Key })),
       ...t.extras.map((extra) => EXTRA_FIELDS[extra]),
       ...(t.name === 'URL' ? [{ key: 'source', in: 'single' } satisfies V2Field] : []),
       ...INDICATOR_ADDITIONAL,
     ],
-  },
+  }),
 }));
 
 export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, t.view]));
@@ -368,46 +377,42 @@ export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDIC
 const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/group.xhtml?group=${encodeURIComponent(String(row.id ?? ''))}`;
 
 /** `GET /v2/groups`: items `{id, name, type, ownerName, dateAdded, lastModified, webLink}`. */
-export const GROUP_VIEW: V2View = {
+export const GROUP_VIEW: V2View = defineV2View({
   entityKey: 'group',
-  v3Fields: [],
-  v3Additional: [],
   webLink: groupWebLink,
   fields: [
     { key: 'id' },
     { key: 'name' },
     { key: 'type' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
+    OWNER_NAME,
+    OWNER,
     { key: 'dateAdded' },
     { key: 'lastModified' },
-    { key: 'webLink', get: webLink },
+    WEB_LINK,
   ],
-};
+});
 
 /** One view per group branch: no `type`; the type's own keys (group-types.ts `v2ListShows` in lists, `v2Shows` in single objects). */
 export const GROUP_TYPES_V2: readonly V2Type[] = GROUP_TYPES.map((t) => ({
   branch: t.v2Branch,
   type: t.name,
   entityKey: t.v2Entity,
-  view: {
+  view: defineV2View({
     entityKey: t.v2Entity,
-    v3Fields: [...new Set([...t.v2ListShows, ...t.v2Shows].map((s) => s.field))],
-    v3Additional: [],
     webLink: groupWebLink,
     fields: [
       { key: 'id' },
       { key: 'name' },
-      { key: 'ownerName', in: 'list', get: ownerName },
-      { key: 'owner', in: 'single', get: ownerObject },
+      OWNER_NAME,
+      OWNER,
       { key: 'dateAdded' },
       { key: 'lastModified' },
-      { key: 'webLink', get: webLink },
+      WEB_LINK,
       // A key in both lists shows in both shapes, once.
       ...t.v2Shows.map((s): V2Field => ({ key: s.key, from: s.field, in: t.v2ListShows.some((l) => l.key === s.key) ? 'both' : 'single' })),
       ...t.v2ListShows.filter((l) => !t.v2Shows.some((s) => s.key === l.key)).map((l): V2Field => ({ key: l.key, from: l.field, in: 'list' })),
     ],
-  },
+  }),
 }));
 
 export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, t.view]));
