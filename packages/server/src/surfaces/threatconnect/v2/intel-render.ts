@@ -30,7 +30,10 @@ import type { Principal } from '../../../core/principal.js';
 import type { CairnServices } from '../../../services.js';
 import { GROUP_TYPES } from '../../../core/intel/group-types.js';
 import { INDICATOR_TYPES, indicatorTypeNamed, type IndicatorExtraField } from '../../../core/intel/indicator-types.js';
-import { sendJson, sendXml, wantsXml, xmlData } from '../envelope.js';
+import { sendJson, wantsXml } from '../envelope.js';
+import { v2XmlEnvelope, v2XmlName, v2XmlSuccess } from './xml-text.js';
+
+export { v2XmlName };
 
 type Row = Record<string, unknown>;
 
@@ -182,20 +185,6 @@ export function renderV2Both(view: V2View, row: Row, shape: V2Shape, ctx: V2Rend
 
 // ---- XML from JSON: one naming rule --------------------------------------------------------------
 
-const LOWER_CASE_ELEMENTS = new Set(['md5', 'sha1', 'sha256']);
-const elementNames = new Map<string, string>();
-
-/** The XML element of a JSON key: PascalCase, spaces and other non-name characters dropped; hashes stay lower-case. */
-export function v2XmlName(key: string): string {
-  let name = elementNames.get(key);
-  if (name === undefined) {
-    name = LOWER_CASE_ELEMENTS.has(key) ? key : key.split(/[^A-Za-z0-9_]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-    if (name === '' || /^[0-9]/.test(name)) name = `_${name}`;
-    if (elementNames.size < 10_000) elementNames.set(key, name);
-  }
-  return name;
-}
-
 function xmlValue(key: string, value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => xmlValue(key, v));
   if (value !== null && typeof value === 'object') {
@@ -232,11 +221,13 @@ export function v2Plural(entityKey: string): string {
 
 const pascal = (key: string) => key[0]!.toUpperCase() + key.slice(1);
 
+function sendXmlText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply.code(status).header('Content-Type', 'application/xml').send(text);
+}
+
 /** One item: `{"status":"Success","data":{"<entityKey>":{…}}}`, or `<{key}Response>…<{Key}>…`. */
 export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status: number, entityKey: string, item: Row): FastifyReply {
-  if (wantsXml(request)) {
-    return sendXml(reply, status, { [`${entityKey}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ResponseData`, { [pascal(entityKey)]: v2XmlOf(item) }) } });
-  }
+  if (wantsXml(request)) return sendXmlText(reply, status, v2XmlEnvelope(`${entityKey}Response`, `${entityKey}ResponseData`, [[pascal(entityKey), item, entityKey]]));
   return sendJson(reply, status, { status: 'Success', data: { [entityKey]: item } });
 }
 
@@ -246,10 +237,10 @@ export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status:
  */
 export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityKey: string, items: Row[], resultCount?: number): FastifyReply {
   if (wantsXml(request)) {
-    const content: Row = {};
-    if (resultCount !== undefined) content.ResultCount = resultCount;
-    content[pascal(entityKey)] = items.map(v2XmlOf);
-    return sendXml(reply, 200, { [`${v2Plural(entityKey)}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ListResponseData`, content) } });
+    const content: [string, unknown, string][] = [];
+    if (resultCount !== undefined) content.push(['ResultCount', resultCount, 'resultCount']);
+    content.push([pascal(entityKey), items, entityKey]);
+    return sendXmlText(reply, 200, v2XmlEnvelope(`${v2Plural(entityKey)}Response`, `${entityKey}ListResponseData`, content));
   }
   const data: Row = resultCount === undefined ? {} : { resultCount };
   data[entityKey] = items;
@@ -258,7 +249,7 @@ export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityK
 
 /** `{"status":"Success"}`, or `<successResponse><Status>Success</Status></successResponse>`. */
 export function sendV2Success(request: FastifyRequest, reply: FastifyReply, status = 200): FastifyReply {
-  if (wantsXml(request)) return sendXml(reply, status, { successResponse: { Status: 'Success' } });
+  if (wantsXml(request)) return sendXmlText(reply, status, v2XmlSuccess());
   return sendJson(reply, status, { status: 'Success' });
 }
 
