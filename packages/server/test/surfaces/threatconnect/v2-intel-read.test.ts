@@ -248,6 +248,10 @@ for (const dialect of testDialects()) {
       const { text, doc } = await getXml(`/v2/groups/threats/${ids.threat}`);
       assert.match(text, /^<threatResponse>[\s\S]*<Data xsi:type="threatResponseData"[\s\S]*<Owner xsi:type="organization">/);
       assertSameData(threat, doc.threatResponse.Data.Threat[0]);
+      for (const [branch, root] of [['coursesOfAction', 'coursesOfActionResponse'], ['malware', 'malwareResponse'], ['vulnerabilities', 'vulnerabilitiesResponse']]) {
+        assert.match((await getXml(`/v2/groups/${branch}`)).text, new RegExp(`^<${root}>`), branch);
+      }
+      assert.match((await getXml('/v2/indicators/cidrBlocks')).text, /^<cidrBlocksResponse>[\s\S]*<Data xsi:type="cidrBlockListResponseData"/);
       const list = await getXml('/v2/groups');
       assert.match(list.text, /^<groupsResponse>/);
       all.data.group.forEach((g: Json, i: number) => assertSameData(g, list.doc.groupsResponse.Data.Group[i]));

@@ -208,12 +208,16 @@ export function v2XmlOf(item: Row): Row {
 
 // ---- Envelopes --------------------------------------------------------------------------------
 
-const PLURAL_EXCEPTIONS: Record<string, string> = { malware: 'malware' };
+/** An intel entity's plural is its v2 branch (`coursesOfAction`, `malware`, `cidrBlocks`), from the catalogues. */
+const BRANCH_PLURALS = new Map<string, string>([
+  ...INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => [t.v2!.entity, t.v2!.branch] as [string, string]),
+  ...GROUP_TYPES.map((t) => [t.v2Entity, t.v2Branch] as [string, string]),
+]);
 
-/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`). */
+/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`, `coursesOfAction`). */
 export function v2Plural(entityKey: string): string {
-  const exception = PLURAL_EXCEPTIONS[entityKey];
-  if (exception) return exception;
+  const branch = BRANCH_PLURALS.get(entityKey);
+  if (branch) return branch;
   if (/(s|x|z|ch|sh)$/.test(entityKey)) return `${entityKey}es`;
   if (/[^aeiou]y$/.test(entityKey)) return `${entityKey.slice(0, -1)}ies`;
   return `${entityKey}s`;
