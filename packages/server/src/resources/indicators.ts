@@ -148,11 +148,16 @@ function readFlag(value: unknown, name: string, problems: FieldProblem[]): boole
   return false;
 }
 
-/** The type-specific columns (File size; Host dnsActive, whoisActive) set on a type that has none. */
+/**
+ * The type-specific columns (File size; Host dnsActive, whoisActive) set on a type that has none.
+ * Their unset values (false, no size) are what every indicator holds and shows, so a client
+ * sending back an Address it read (`"dnsActive": false`) changes nothing and is not refused.
+ */
 function checkExtras(type: IndicatorType, values: Record<string, unknown>, problems: FieldProblem[]): void {
   const extras: [string, string, string][] = [['size', 'size', 'File'], ['dns_active', 'dnsActive', 'Host'], ['whois_active', 'whoisActive', 'Host']];
   for (const [col, name, owner] of extras) {
-    if (values[col] !== undefined && values[col] !== null && !type.extras.includes(name as never)) problems.push(problemOf(name, `applies to ${owner} indicators only`));
+    if (values[col] === undefined || values[col] === null || values[col] === 0 && col !== 'size' || type.extras.includes(name as never)) continue;
+    problems.push(problemOf(name, `applies to ${owner} indicators only`));
   }
 }
 

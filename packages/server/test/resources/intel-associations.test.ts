@@ -9,7 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CairnClient } from '@cairn/client';
-import { ASSOCIATION_TYPES, associationTypeFor, associationTypeNamed, indicatorAssociation } from '../../src/core/intel/associations.js';
+import fc from 'fast-check';
+import type { Kysely } from 'kysely';
+import { ASSOCIATION_TYPES, associatedIndicators, associationTypeFor, associationTypeNamed, indicatorAssociation } from '../../src/core/intel/associations.js';
+import { INDICATOR_TYPES } from '../../src/resources/indicators.js';
 import { startTestServer, testDialects, type TestServer } from '../support/server.js';
 import { call, type Answer, type Json } from '../support/v3.js';
 
@@ -37,6 +40,27 @@ describe('association rules (core/intel/associations)', () => {
     assert.throws(() => indicatorAssociation('Address', 'Host', 'urlHost'), { code: 'bad-request', message: NOT_APPLICABLE });
     assert.throws(() => indicatorAssociation('Address', 'Host', 'bogus'), { code: 'bad-request', message: /Unknown association type "bogus"/ });
     assert.equal(indicatorAssociation('URL', 'File', 'FILEDOWNLOAD').type.name, 'File Download');
+  });
+
+  it('property: a pair is typed alike from either side, and refused exactly when no type fits', () => {
+    const typeName = fc.oneof(fc.constantFrom(...INDICATOR_TYPES), fc.string({ maxLength: 12 }));
+    const named = fc.option(fc.oneof(fc.constantFrom(...ASSOCIATION_TYPES.flatMap((t) => [t.name, t.apiBranch.toUpperCase()])), fc.string({ maxLength: 120 })), { nil: undefined });
+    fc.assert(fc.property(typeName, typeName, named, (a, b, name) => {
+      const forward = associationTypeFor(a, b);
+      const backward = associationTypeFor(b, a);
+      assert.equal(forward?.type, backward?.type);
+      if (forward && a !== b) assert.equal(forward.reversed, !backward!.reversed);
+      if (forward) assert.equal(forward.reversed ? `${forward.type.targetType}>${forward.type.sourceType}` : `${forward.type.sourceType}>${forward.type.targetType}`, `${a}>${b}`);
+      const wanted = name === undefined ? undefined : associationTypeNamed(name);
+      const allowed = forward !== undefined && (name === undefined || wanted === forward.type);
+      try {
+        assert.deepEqual(indicatorAssociation(a, b, name), forward);
+        assert.ok(allowed, `${a} ${b} ${name} was allowed`);
+      } catch (error) {
+        assert.ok(!allowed, `${a} ${b} ${name}: ${String(error)}`);
+        assert.equal((error as { code?: string }).code, 'bad-request');
+      }
+    }), { numRuns: 500 });
   });
 });
 
@@ -171,7 +195,7 @@ for (const dialect of testDialects()) {
 
         const hostName = `created-from-group${++unique}.example.com`;
         const fromGroup = await tc('POST', '/v3/groups?fields=associatedIndicators', {
-          type: 'Incident', name: `Incident ${unique}`, associatedIndicators: { data: [{ type: 'Host', hostName }] },
+          type: 'Intrusion Set', name: `Intrusion set ${unique}`, associatedIndicators: { data: [{ type: 'Host', hostName }] },
         });
         assert.equal(fromGroup.status, 201, JSON.stringify(fromGroup.body));
         const indicators = fromGroup.body.data.associatedIndicators.data;
@@ -179,6 +203,15 @@ for (const dialect of testDialects()) {
         assert.equal(indicators[0].summary, hostName);
         assert.equal(indicators[0].type, 'Host');
         assert.deepEqual(await linked('indicators', indicators[0].id, 'associatedGroups'), [fromGroup.body.data.id]);
+      });
+
+      it('a nested indicator named by type and value links the existing one (spec §7.5), in the caller\'s organization', async () => {
+        const hostName = `existing${++unique}.example.com`;
+        const existing = await create('indicators', { type: 'Host', hostName });
+        const g = await group();
+        await put('groups', g, { associatedIndicators: { data: [{ type: 'Host', hostName: hostName.toUpperCase() }] } });
+        assert.deepEqual(await linked('groups', g, 'associatedIndicators'), [existing]);
+        assert.deepEqual(await matching('indicators', `summary = "${hostName}"`), [existing], 'no second indicator');
       });
 
       it('a nested group named by an existing xid links that group instead of making another', async () => {
@@ -359,6 +392,41 @@ for (const dialect of testDialects()) {
       });
     });
 
+    it('deleting either side removes the link', async () => {
+      const [g1, g2] = [await group(), await group()];
+      const [i1, i2] = [await host(), await address()];
+      const c = await kase();
+      await put('groups', g1, { associatedGroups: { data: [{ id: g2 }] }, associatedIndicators: { data: [{ id: i1 }, { id: i2 }] }, associatedCases: { data: [{ id: c }] } });
+      await put('indicators', i2, { associatedIndicators: { data: [{ id: i1 }] } });
+      assert.equal((await tc('DELETE', `/v3/indicators/${i1}`)).status, 200);
+      assert.deepEqual(await linked('groups', g1, 'associatedIndicators'), [i2]);
+      assert.deepEqual(await linked('indicators', i2, 'associatedIndicators'), []);
+      assert.equal((await tc('DELETE', `/v3/groups/${g1}`)).status, 200);
+      assert.deepEqual(await linked('groups', g2, 'associatedGroups'), []);
+      assert.deepEqual(await linked('indicators', i2, 'associatedGroups'), []);
+      assert.deepEqual(await linked('cases', c, 'associatedGroups'), []);
+    });
+
+    it('the association types in core/intel are the rows of association_types', async () => {
+      const rows = await (server.services.store.db as Kysely<any>).selectFrom('association_types').select(['name', 'api_branch', 'source_type', 'target_type', 'file_action']).orderBy('name').execute();
+      const expected = [...ASSOCIATION_TYPES].sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((t) => ({ name: t.name, api_branch: t.apiBranch, source_type: t.sourceType, target_type: t.targetType, file_action: t.fileAction ? 1 : 0 }));
+      assert.deepEqual(rows.map((r: Json) => ({ ...r, file_action: Number(r.file_action) })), expected);
+    });
+
+    it('core lists an indicator\'s associated indicators from either side, with their type, among the owners given', async () => {
+      const [ip, name] = [await address(), await host()];
+      const url = await create('indicators', { type: 'URL', text: `http://core${++unique}.example.com/` });
+      await put('indicators', name, { associatedIndicators: { data: [{ id: ip }, { id: url }] } });
+      const db = server.services.store.db as Kysely<any>;
+      const org = [server.bootstrap.organization.id];
+      const shown = (list: Awaited<ReturnType<typeof associatedIndicators>>) => list.map((a) => [a.indicatorId, a.type.apiBranch]);
+      assert.deepEqual(shown(await associatedIndicators(db, name, org)), [[ip, 'dnsPtrRecord'], [url, 'urlHost']]);
+      assert.deepEqual(shown(await associatedIndicators(db, ip, org)), [[name, 'dnsPtrRecord']]);
+      assert.deepEqual(shown(await associatedIndicators(db, name, org, associationTypeNamed('urlHost'))), [[url, 'urlHost']]);
+      assert.deepEqual(await associatedIndicators(db, name, [server.bootstrap.community.id]), [], 'only the owners given');
+    });
+
     describe('TQL', () => {
       it('has…() and associated… find each side from the other', async () => {
         const findable = `Findable ${++unique}`;
@@ -399,6 +467,8 @@ for (const dialect of testDialects()) {
         await put('indicators', orgIndicator, { associatedGroups: { data: [{ id: communityGroup }] } });
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators'), [orgIndicator]);
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators', member), [], 'the member cannot see the organization\'s indicator');
+        const chosen = await tc('GET', `/v3/indicators/${orgIndicator}?fields=associatedGroups&owner=${q(server.bootstrap.organization.name)}`);
+        assert.deepEqual(chosen.body.data.associatedGroups.data.map((g: Json) => g.id), [communityGroup], '?owner= chooses the items, not which of their associations show');
         await put('groups', communityGroup, { associatedIndicators: { data: [{ id: memberIndicator }] } }, member);
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators', member), [memberIndicator]);
         assert.deepEqual(await linked('groups', communityGroup, 'associatedIndicators'), [orgIndicator], 'and the organization cannot see the member\'s');

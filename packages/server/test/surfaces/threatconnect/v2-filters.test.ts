@@ -143,10 +143,10 @@ for (const dialect of testDialects()) {
         return answer.body.data.id as number;
       };
       ids.a = await create('/v3/indicators', { type: 'Host', hostName: 'alpha.example.com', rating: 1, confidence: 20 });
-      ids.b = await create('/v3/indicators', { type: 'Host', hostName: 'beta.example.com', rating: 4, confidence: 80 });
+      ids.b = await create('/v3/indicators', { type: 'Host', hostName: 'beta.example.com', rating: 4, confidence: 80, dnsActive: true });
       ids.c = await create('/v3/indicators', { type: 'Address', ip: '192.0.2.10', rating: 5, confidence: 80 });
       ids.off = await create('/v3/indicators', { type: 'Host', hostName: 'alpha-old.example.com', rating: 2, active: false });
-      ids.quote = await create('/v3/indicators', { type: 'Host', hostName: 'x" or 1=1 --' });
+      ids.quote = await create('/v3/indicators', { type: 'Mutex', value1: 'x" or 1=1 --' });
       ids.g1 = await create('/v3/groups', { type: 'Threat', name: 'APT One' });
       ids.g2 = await create('/v3/groups', { type: 'Adversary', name: 'Lone Wolf' });
     });
@@ -159,6 +159,11 @@ for (const dialect of testDialects()) {
       assert.deepEqual(idsOf(await getJson('/v2/indicators/hosts?filters=rating%3E3,confidence%3D80'), 'host'), [ids.b]);
       assert.deepEqual(idsOf(await getJson('/v2/indicators?filters=rating%3C2,rating%3E4&orParams=true'), 'indicator'), [ids.a, ids.c]);
       assert.equal((await getJson('/v2/indicators?filters=rating%3C2,rating%3E4&orParams=true')).data.resultCount, 2);
+    });
+
+    it('filters hosts by dnsActive and whoisActive', async () => {
+      assert.deepEqual(idsOf(await getJson('/v2/indicators/hosts?filters=dnsActive%3Dtrue'), 'host'), [ids.b]);
+      assert.deepEqual(idsOf(await getJson('/v2/indicators/hosts?filters=whoisActive%3Dfalse,dnsActive%3Dfalse'), 'host'), [ids.a]);
     });
 
     it('takes dateAdded as a date without separators, and modifiedSince', async () => {

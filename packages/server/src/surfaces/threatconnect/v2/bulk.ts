@@ -57,7 +57,7 @@ export function registerV2BulkRoutes(app: FastifyInstance, services: CairnServic
   const engine = services.resources;
 
   const pages = (request: FastifyRequest, owner: string, fields: string[]) =>
-    exportItems<Row>((afterId) => engine.listAfter(indicators, request.principal, { afterId, limit: BULK_PAGE_SIZE, fields, owner: [owner] }));
+    exportItems<Row>((afterId) => engine.listAfter(indicators, request.principal, { afterId, limit: BULK_PAGE_SIZE, fields, owner: [owner], exactFields: true }));
 
   routes.get('/indicators/bulk', {
     schema: {
@@ -94,7 +94,7 @@ export function registerV2BulkRoutes(app: FastifyInstance, services: CairnServic
     },
   }, async (request, reply) => {
     const owner = reportOwner(request);
-    return sendStream(reply, 'text/csv', csvReport(mapPages(pages(request, owner.name, []), csvItem)));
+    return sendStream(reply, 'text/csv', csvReport(mapPages(pages(request, owner.name, ['type', 'summary', 'rating', 'confidence']), csvItem)));
   });
 }
 

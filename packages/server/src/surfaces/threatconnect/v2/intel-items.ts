@@ -7,6 +7,8 @@
  *   indicatorBranch(branch) / groupBranch(branch) → the branch's type and view, or a 404 Failure
  *   indicatorFromPath(services, request, branch, value, fields?) → { resource, branch, row, id }
  *   groupFromPath(services, request, branch, id, fields?)       → { resource, branch, row, id }
+ *     `row` is the v3 item with id, type, summary/name, owner, ownerId, the branch view's fields and
+ *     the `fields` asked for (v3 names), and nothing else (the engine's exactFields).
  *   tqlString(value) → a TQL string literal (quoted and escaped)
  *   NOT_FOUND: the v2 text "The requested resource was not found"
  *
@@ -15,9 +17,11 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { CairnError } from '../../../core/errors.js';
+import { findIndicatorByValue } from '../../../core/intel/indicator-store.js';
+import { indicatorTypeNamed } from '../../../core/intel/indicator-types.js';
 import type { ResourceDefinition } from '../../../resources/types.js';
 import type { CairnServices } from '../../../services.js';
-import { GROUP_BRANCH_VIEWS, GROUP_TYPES_V2, INDICATOR_BRANCH_VIEWS, INDICATOR_TYPES_V2, type V2View } from './intel-render.js';
+import { GROUP_TYPES_V2, INDICATOR_TYPES_V2, type V2Type } from './intel-render.js';
 import { v2Owners } from './v2-params.js';
 
 type Row = Record<string, unknown>;
@@ -26,12 +30,12 @@ export const NOT_FOUND = 'The requested resource was not found';
 const notFound = () => new CairnError('not-found', NOT_FOUND);
 
 /** Longest value a path may name (a URL indicator's text is the longest value). */
-const MAX_VALUE_LENGTH = 2048;
+const MAX_VALUE_LENGTH = 4000;
 
-export interface V2Branch { branch: string; type: string; entityKey: string; view: V2View }
+export type V2Branch = V2Type;
 
-const indicatorBranches = new Map<string, V2Branch>(INDICATOR_TYPES_V2.map((t) => [t.branch.toLowerCase(), { branch: t.branch, type: t.type, entityKey: t.entityKey, view: INDICATOR_BRANCH_VIEWS.get(t.branch)! }]));
-const groupBranches = new Map<string, V2Branch>(GROUP_TYPES_V2.map((t) => [t.branch.toLowerCase(), { branch: t.branch, type: t.type, entityKey: t.entityKey, view: GROUP_BRANCH_VIEWS.get(t.branch)! }]));
+const indicatorBranches = new Map<string, V2Branch>(INDICATOR_TYPES_V2.map((t) => [t.branch.toLowerCase(), t]));
+const groupBranches = new Map<string, V2Branch>(GROUP_TYPES_V2.map((t) => [t.branch.toLowerCase(), t]));
 
 /** An indicator branch (`addresses`, `hosts`, any case); an unknown one is a 404 Failure. */
 export function indicatorBranch(branch: string): V2Branch {
@@ -52,19 +56,8 @@ export function tqlString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
-
-/**
- * The TQL that names one indicator of `type` by a value that addresses it: its summary, or for a
- * File any one of its hashes (a multi-hash summary is `MD5 : SHA1 : SHA256`).
- * TODO(intel-indicators): use core/intel's normaliser and the engine's look-up by value once they land.
- */
-function indicatorByValue(type: string, value: string): string {
-  const byValue = type === 'File' && HASH.test(value)
-    ? `(summary = ${tqlString(value)} or summary contains ${tqlString(value)})`
-    : `summary = ${tqlString(value)}`;
-  return `typeName = ${tqlString(type)} and ${byValue}`;
-}
+/** What every item a path names carries besides its view's fields and those asked for. */
+const ITEM_FIELDS = ['id', 'type', 'summary', 'name', 'owner', 'ownerId'];
 
 export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: Row; id: number }
 
@@ -75,15 +68,26 @@ export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: R
  */
 export async function indicatorFromPath(services: CairnServices, request: FastifyRequest, branch: string, value: string, fields: readonly string[] = []): Promise<V2Item> {
   const found = indicatorBranch(branch);
+  const type = indicatorTypeNamed(found.type)!;
   if (value === '' || value.length > MAX_VALUE_LENGTH) throw notFound();
   const resource = services.resources.registry.named('indicators');
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
-  const page = await services.resources.list(resource, request.principal, {
-    tql: indicatorByValue(found.type, value), fields: [...found.view.v3Fields, ...fields], resultStart: 0, resultLimit: 1, count: false, owner,
-  });
-  const row = page.data[0];
-  if (!row) throw notFound();
-  return { resource, branch: found, row, id: Number(row.id) };
+  const ownerIds = owner.map((name) => request.principal.visibleOwners.find((o) => o.name === name)!.id);
+  // The value as the type normalises it (any spelling; a File: any one of its hashes), through
+  // its index; then the item as the engine reads it, by id, among the same owners.
+  const id = await findIndicatorByValue(services.store.db, ownerIds, type, value);
+  if (id === undefined) throw notFound();
+  return { resource, branch: found, row: await readItem(services, request, resource, String(id), [...ITEM_FIELDS, ...found.view.v3Fields, ...fields], owner), id };
+}
+
+/** One item by id among `owner`, rendered with exactly `fields`; not found is the v2 404. */
+async function readItem(services: CairnServices, request: FastifyRequest, resource: ResourceDefinition, id: string, fields: string[], owner: string[]): Promise<Row> {
+  try {
+    return await services.resources.get(resource, request.principal, id, fields, owner, { exactFields: true });
+  } catch (error) {
+    if (error instanceof CairnError && error.code === 'not-found') throw notFound();
+    throw error;
+  }
 }
 
 /**
@@ -95,13 +99,7 @@ export async function groupFromPath(services: CairnServices, request: FastifyReq
   if (!/^\d{1,15}$/.test(id)) throw notFound();
   const resource = services.resources.registry.named('groups');
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
-  let row: Row;
-  try {
-    row = await services.resources.get(resource, request.principal, id, [...found.view.v3Fields, ...fields], owner);
-  } catch (error) {
-    if (error instanceof CairnError && error.code === 'not-found') throw notFound();
-    throw error;
-  }
+  const row = await readItem(services, request, resource, id, [...ITEM_FIELDS, ...found.view.v3Fields, ...fields], owner);
   if (row.type !== found.type) throw notFound();
   return { resource, branch: found, row, id: Number(row.id) };
 }

@@ -5,28 +5,38 @@
  * A view is data: the JSON keys an entity shows on v2 in list items and in single objects, each read
  * from the v3 item the engine rendered (resources/*.ts field names), with the per-generation renames
  * (v3 `owner`/`ownerId` → `ownerName` in list items and `owner:{id,name,type}` in single objects; the
- * value keys of each indicator type). XML is derived from the JSON object by one naming rule, so the
- * two formats cannot disagree: element = the JSON key in PascalCase (spaces dropped: `AS Number` →
- * `ASNumber`), except `md5`/`sha1`/`sha256`, which stay lower-case; an array is a repeated element;
- * an `owner` object carries `xsi:type="organization|community"`.
+ * value keys of each indicator type). The engine renders only the v3 fields a view reads
+ * (`exactFields`), and the view builds each JSON item in one pass. XML is written from that JSON by
+ * one naming rule (xml-text.ts), so the two formats cannot disagree: element = the JSON key in
+ * PascalCase (spaces dropped: `AS Number` → `ASNumber`), except `md5`/`sha1`/`sha256`, which stay
+ * lower-case; an array is a repeated element; an `owner` object carries
+ * `xsi:type="organization|community"`.
  *
  * Exports:
- *   V2View, V2Field, V2RenderContext, v2RenderContext(services, principal)
+ *   V2View, V2Field, defineV2View(spec), V2RenderContext, v2RenderContext(services, principal, additional?, includes?)
  *   renderV2(view, row, shape, ctx)        → the JSON item (shape 'list' | 'single'; ctx.additional adds
  *                                            the includeAdditional fields)
  *   renderV2Both(view, row, shape, ctx)    → { json, xml } (xml: the XML element content of the item)
- *   v2XmlOf(item)                          → the XML element content of any JSON item (nested too)
+ *   v2XmlOf(item)                          → the XML element content of any JSON item (nested too), as an
+ *                                            object tree for the envelope builder; v2XmlName(key)
  *   sendV2Item(request, reply, status, entityKey, item)        {"status":"Success","data":{key:{…}}}
  *   sendV2List(request, reply, entityKey, items, resultCount?) {"status":"Success","data":{"resultCount":n,key:[…]}}
  *   sendV2Success(request, reply, status?)                     {"status":"Success"}
  *   v2Plural(entityKey), v2ItemSchema / v2ListSchema / v2SuccessSchema (answer schemas for routes)
- *   INDICATOR_VIEW / INDICATOR_BRANCH_VIEWS, GROUP_VIEW / GROUP_BRANCH_VIEWS: the views of spec §5, §6.
+ *   INDICATOR_VIEW, INDICATOR_TYPES_V2 / INDICATOR_BRANCH_VIEWS, GROUP_VIEW, GROUP_TYPES_V2 /
+ *   GROUP_BRANCH_VIEWS: the views of spec §5, §6, built from core/intel's type catalogues.
+ *   V2_EMBEDDED, v3FieldsFor(view, ctx): what includeTags / includeAttributes / includes=labels embed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import type { Principal } from '../../../core/principal.js';
 import type { CairnServices } from '../../../services.js';
-import { sendJson, sendXml, wantsXml, xmlData } from '../envelope.js';
+import { GROUP_TYPES } from '../../../core/intel/group-types.js';
+import { INDICATOR_TYPES, indicatorTypeNamed, type IndicatorExtraField } from '../../../core/intel/indicator-types.js';
+import { sendJson, wantsXml } from '../envelope.js';
+import { v2XmlEnvelope, v2XmlName, v2XmlSuccess } from './xml-text.js';
+
+export { v2XmlName };
 
 type Row = Record<string, unknown>;
 
@@ -55,9 +65,9 @@ export type V2Embedded = 'tags' | 'attributes' | 'labels';
  * What includeTags / includeAttributes / includes=labels embed: the v3 collection the engine renders
  * (`fields=tags`: one query per page, not per item), the v2 key, and each v2 item from its v3 item.
  */
-export const V2_EMBEDDED: Readonly<Record<V2Embedded, { collection: string; key: string; item: (v3: Row) => Row }>> = {
-  tags: { collection: 'tags', key: 'tag', item: (t) => pick(t, ['name', 'webLink']) },
-  attributes: { collection: 'attributes', key: 'attribute', item: (a) => ({ ...pick(a, ['id', 'type', 'dateAdded', 'lastModified']), displayed: a.displayed ?? a.pinned ?? true, ...pick(a, ['value', 'source']) }) },
+export const V2_EMBEDDED: Readonly<Record<V2Embedded, { collection: string; key: string; item: (v3: Row, ctx: V2RenderContext) => Row }>> = {
+  tags: { collection: 'tags', key: 'tag', item: (t, ctx) => ({ name: t.name, webLink: `${ctx.webBase}/auth/tags/tag.xhtml?tag=${encodeURIComponent(String(t.name))}` }) },
+  attributes: { collection: 'attributes', key: 'attribute', item: (a) => ({ ...pick(a, ['id', 'type', 'dateAdded', 'lastModified']), displayed: a.displayed ?? true, ...pick(a, ['value', 'source']) }) },
   labels: { collection: 'securityLabels', key: 'securityLabel', item: (l) => pick(l, ['name', 'description', 'dateAdded']) },
 };
 
@@ -68,9 +78,8 @@ function pick(row: Row, keys: readonly string[]): Row {
 }
 
 /**
- * The v3 `fields` a v2 read asks the engine for: the view's own, the additional ones when asked, and
- * the collections of the embedded metadata the resource declares (one that it does not declare yet
- * has no items to show: its key is an empty list).
+ * The v3 `fields` a v2 read asks the engine for (with exactFields): the view's own, the additional
+ * ones when asked, and the collections of the embedded metadata (one query per page each).
  */
 export function v3FieldsFor(view: V2View, ctx: V2RenderContext): string[] {
   const fields = [...view.v3Fields];
@@ -97,18 +106,28 @@ export interface V2Field {
   in?: 'both' | 'list' | 'single' | 'additional';
   from?: string;
   get?: (row: Row, ctx: V2RenderContext, view: V2View) => unknown;
+  /** The v3 fields `get` reads (the engine renders only what the view reads). */
+  reads?: readonly string[];
 }
 
 export interface V2View {
   /** The data key (`address`, `indicator`, `incident`), singular. */
   entityKey: string;
-  /** The v3 fields the engine must render (`fields=`) for this view, beyond its defaults. */
+  /** The v3 fields the view reads (what the engine renders for it: `exactFields`), derived by defineV2View. */
   v3Fields: readonly string[];
   /** The v3 fields the `additional` keys read (asked for only with includeAdditional). */
   v3Additional: readonly string[];
   fields: readonly V2Field[];
   /** The web link of an item when the v3 item has none. */
   webLink: (row: Row, ctx: V2RenderContext) => string;
+}
+
+/** A view from its keys: the v3 fields it reads (`from`, the key itself, or a getter's `reads`) are derived. */
+export function defineV2View(spec: { entityKey: string; webLink: V2View['webLink']; fields: readonly V2Field[] }): V2View {
+  const reads = (f: V2Field) => (f.get ? f.reads ?? [] : [f.from ?? f.key]);
+  const base = new Set(spec.fields.filter((f) => f.in !== 'additional').flatMap(reads));
+  const additional = new Set(spec.fields.filter((f) => f.in === 'additional').flatMap(reads).filter((r) => !base.has(r)));
+  return { ...spec, v3Fields: [...base], v3Additional: [...additional] };
 }
 
 type Compiled = (row: Row, ctx: V2RenderContext) => Row;
@@ -155,7 +174,7 @@ export function renderV2(view: V2View, row: Row, shape: V2Shape, ctx: V2RenderCo
   for (const include of ctx.includes) {
     const { collection, key, item: v2Item } = V2_EMBEDDED[include];
     const nested = (row[collection] as { data?: Row[] } | undefined)?.data ?? [];
-    item[key] = nested.map(v2Item);
+    item[key] = nested.map((v3) => v2Item(v3, ctx));
   }
   return item;
 }
@@ -167,20 +186,6 @@ export function renderV2Both(view: V2View, row: Row, shape: V2Shape, ctx: V2Rend
 }
 
 // ---- XML from JSON: one naming rule --------------------------------------------------------------
-
-const LOWER_CASE_ELEMENTS = new Set(['md5', 'sha1', 'sha256']);
-const elementNames = new Map<string, string>();
-
-/** The XML element of a JSON key: PascalCase, spaces and other non-name characters dropped; hashes stay lower-case. */
-export function v2XmlName(key: string): string {
-  let name = elementNames.get(key);
-  if (name === undefined) {
-    name = LOWER_CASE_ELEMENTS.has(key) ? key : key.split(/[^A-Za-z0-9_]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-    if (name === '' || /^[0-9]/.test(name)) name = `_${name}`;
-    if (elementNames.size < 10_000) elementNames.set(key, name);
-  }
-  return name;
-}
 
 function xmlValue(key: string, value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => xmlValue(key, v));
@@ -205,12 +210,16 @@ export function v2XmlOf(item: Row): Row {
 
 // ---- Envelopes --------------------------------------------------------------------------------
 
-const PLURAL_EXCEPTIONS: Record<string, string> = { malware: 'malware' };
+/** An intel entity's plural is its v2 branch (`coursesOfAction`, `malware`, `cidrBlocks`), from the catalogues. */
+const BRANCH_PLURALS = new Map<string, string>([
+  ...INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => [t.v2!.entity, t.v2!.branch] as [string, string]),
+  ...GROUP_TYPES.map((t) => [t.v2Entity, t.v2Branch] as [string, string]),
+]);
 
-/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`). */
+/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`, `coursesOfAction`). */
 export function v2Plural(entityKey: string): string {
-  const exception = PLURAL_EXCEPTIONS[entityKey];
-  if (exception) return exception;
+  const branch = BRANCH_PLURALS.get(entityKey);
+  if (branch) return branch;
   if (/(s|x|z|ch|sh)$/.test(entityKey)) return `${entityKey}es`;
   if (/[^aeiou]y$/.test(entityKey)) return `${entityKey.slice(0, -1)}ies`;
   return `${entityKey}s`;
@@ -218,11 +227,13 @@ export function v2Plural(entityKey: string): string {
 
 const pascal = (key: string) => key[0]!.toUpperCase() + key.slice(1);
 
+function sendXmlText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply.code(status).header('Content-Type', 'application/xml').send(text);
+}
+
 /** One item: `{"status":"Success","data":{"<entityKey>":{…}}}`, or `<{key}Response>…<{Key}>…`. */
 export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status: number, entityKey: string, item: Row): FastifyReply {
-  if (wantsXml(request)) {
-    return sendXml(reply, status, { [`${entityKey}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ResponseData`, { [pascal(entityKey)]: v2XmlOf(item) }) } });
-  }
+  if (wantsXml(request)) return sendXmlText(reply, status, v2XmlEnvelope(`${entityKey}Response`, `${entityKey}ResponseData`, [[pascal(entityKey), item, entityKey]]));
   return sendJson(reply, status, { status: 'Success', data: { [entityKey]: item } });
 }
 
@@ -232,10 +243,10 @@ export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status:
  */
 export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityKey: string, items: Row[], resultCount?: number): FastifyReply {
   if (wantsXml(request)) {
-    const content: Row = {};
-    if (resultCount !== undefined) content.ResultCount = resultCount;
-    content[pascal(entityKey)] = items.map(v2XmlOf);
-    return sendXml(reply, 200, { [`${v2Plural(entityKey)}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ListResponseData`, content) } });
+    const content: [string, unknown, string][] = [];
+    if (resultCount !== undefined) content.push(['ResultCount', resultCount, 'resultCount']);
+    content.push([pascal(entityKey), items, entityKey]);
+    return sendXmlText(reply, 200, v2XmlEnvelope(`${v2Plural(entityKey)}Response`, `${entityKey}ListResponseData`, content));
   }
   const data: Row = resultCount === undefined ? {} : { resultCount };
   data[entityKey] = items;
@@ -244,7 +255,7 @@ export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityK
 
 /** `{"status":"Success"}`, or `<successResponse><Status>Success</Status></successResponse>`. */
 export function sendV2Success(request: FastifyRequest, reply: FastifyReply, status = 200): FastifyReply {
-  if (wantsXml(request)) return sendXml(reply, status, { successResponse: { Status: 'Success' } });
+  if (wantsXml(request)) return sendXmlText(reply, status, v2XmlSuccess());
   return sendJson(reply, status, { status: 'Success' });
 }
 
@@ -266,14 +277,25 @@ export function v2ListSchema(description: string, item: TSchema = AnyItem): TSch
 export const v2SuccessSchema: TSchema = Type.Object({ status: Success }, { additionalProperties: false });
 
 // ---- The views of spec §5 and §6 ---------------------------------------------------------------
+// Built from the type catalogues of core/intel (indicator-types.ts, group-types.ts): the branch,
+// entity key and value keys of each type are declared there once.
 
 const ownerName = (row: Row, ctx: V2RenderContext) => row.owner ?? ctx.owners.get(Number(row.ownerId))?.name;
 const ownerObject = (row: Row, ctx: V2RenderContext) => {
   const owner = ctx.owners.get(Number(row.ownerId));
   return owner ? { id: owner.id, name: owner.name, type: owner.type } : undefined;
 };
-const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => row.webLink ?? view.webLink(row, ctx);
+/** v2's link is v3's `legacyLink` (the `…details/host.xhtml?host=…&owner=…` page), absolute when the public URL is set. */
+const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => {
+  const link = row.legacyLink;
+  if (typeof link !== 'string') return view.webLink(row, ctx);
+  return link.startsWith('/') ? `${ctx.webBase}${link}` : link;
+};
 const booleanText = (from: string) => (row: Row) => (row[from] === undefined || row[from] === null ? undefined : String(row[from] === true || row[from] === 1 || row[from] === 'true'));
+
+const OWNER_NAME: V2Field = { key: 'ownerName', in: 'list', get: ownerName, reads: ['owner', 'ownerId'] };
+const OWNER: V2Field = { key: 'owner', in: 'single', get: ownerObject, reads: ['ownerId'] };
+const WEB_LINK: V2Field = { key: 'webLink', get: webLink, reads: ['legacyLink', 'id', 'type', 'summary', 'owner', 'ownerId'] };
 
 /** The v2 names of the indicator fields `includeAdditional` adds, from their v3 names. */
 const INDICATOR_ADDITIONAL: V2Field[] = [
@@ -285,147 +307,109 @@ const INDICATOR_ADDITIONAL: V2Field[] = [
   { key: 'active', in: 'additional' },
   { key: 'activeLocked', in: 'additional' },
 ];
-const INDICATOR_ADDITIONAL_V3 = ['observations', 'lastObserved', 'falsePositives', 'lastFalsePositive', 'privateFlag', 'active', 'activeLocked'];
 
-const indicatorWebLink = (entityKey: string | ((row: Row) => string)) => (row: Row, ctx: V2RenderContext) => {
-  const entity = typeof entityKey === 'string' ? entityKey : entityKey(row);
-  const owner = String(ownerName(row, ctx) ?? '');
-  return `${ctx.webBase}/auth/indicators/details/${entity}.xhtml?${entity}=${encodeURIComponent(String(row.summary ?? ''))}&owner=${encodeURIComponent(owner)}`;
+const indicatorWebLink = (row: Row, ctx: V2RenderContext) => {
+  const entity = indicatorTypeNamed(String(row.type))?.v2?.entity;
+  const owner = encodeURIComponent(String(ownerName(row, ctx) ?? ''));
+  if (!entity) return `${ctx.webBase}/auth/indicators/details/customIndicator.xhtml?id=${String(row.id)}&owner=${owner}`;
+  return `${ctx.webBase}/auth/indicators/details/${entity.toLowerCase()}.xhtml?${entity.toLowerCase()}=${encodeURIComponent(String(row.summary ?? ''))}&owner=${owner}`;
 };
 
-/**
- * The value keys of an indicator type. `from` is the v3 field; until core/intel renders the value
- * fields on v3, a value missing from the v3 item is read from the summary (`split` gives the part).
- */
-interface ValueKey { key: string; from?: string; split?: (summary: string) => string | undefined; format?: 'booleanText' }
+/** The type's own keys beside its value, shown in single objects: File size, Host dnsActive/whoisActive as "true"/"false" (spec §4.1). */
+const EXTRA_FIELDS: Readonly<Record<IndicatorExtraField, V2Field>> = {
+  size: { key: 'size', in: 'single' },
+  dnsActive: { key: 'dnsActive', in: 'single', get: booleanText('dnsActive'), reads: ['dnsActive'] },
+  whoisActive: { key: 'whoisActive', in: 'single', get: booleanText('whoisActive'), reads: ['whoisActive'] },
+};
 
-const part = (i: number) => (summary: string) => summary.split(' : ')[i]?.trim() || undefined;
-const hashOfLength = (length: number) => (summary: string) => summary.split(' : ').map((p) => p.trim()).find((p) => p.length === length && /^[0-9a-f]+$/i.test(p));
-
-/** The indicator types of v2 (spec §5.1): branch, v3 type name, entity key, value keys. */
-export const INDICATOR_TYPES_V2: readonly { branch: string; type: string; entityKey: string; values: readonly ValueKey[]; single?: readonly ValueKey[] }[] = [
-  { branch: 'addresses', type: 'Address', entityKey: 'address', values: [{ key: 'ip', split: part(0) }] },
-  { branch: 'emailAddresses', type: 'EmailAddress', entityKey: 'emailAddress', values: [{ key: 'address', split: part(0) }] },
-  { branch: 'files', type: 'File', entityKey: 'file', values: [{ key: 'md5', split: hashOfLength(32) }, { key: 'sha1', split: hashOfLength(40) }, { key: 'sha256', split: hashOfLength(64) }], single: [{ key: 'size' }] },
-  { branch: 'hosts', type: 'Host', entityKey: 'host', values: [{ key: 'hostName', split: part(0) }], single: [{ key: 'dnsActive', format: 'booleanText' }, { key: 'whoisActive', format: 'booleanText' }] },
-  { branch: 'urls', type: 'URL', entityKey: 'url', values: [{ key: 'text', split: part(0) }], single: [{ key: 'source' }] },
-  { branch: 'asns', type: 'ASN', entityKey: 'asn', values: [{ key: 'AS Number', split: part(0) }] },
-  { branch: 'cidrBlocks', type: 'CIDR', entityKey: 'cidrBlock', values: [{ key: 'Block', split: part(0) }] },
-  { branch: 'mutexes', type: 'Mutex', entityKey: 'mutex', values: [{ key: 'Mutex', split: part(0) }] },
-  { branch: 'registryKeys', type: 'Registry Key', entityKey: 'registryKey', values: [{ key: 'Key Name', split: part(0) }, { key: 'Value Name', split: part(1) }, { key: 'Value Type', split: part(2) }] },
-  { branch: 'userAgents', type: 'User Agent', entityKey: 'userAgent', values: [{ key: 'User Agent String', split: part(0) }] },
-];
-
-const entityKeyOfIndicatorType = new Map(INDICATOR_TYPES_V2.map((t) => [t.type, t.entityKey]));
-const camel = (type: string) => type.replace(/\s+(.)/g, (_m, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toLowerCase());
-
-function valueField(value: ValueKey, where: 'both' | 'single'): V2Field {
-  const from = value.from ?? value.key;
-  if (value.format === 'booleanText') return { key: value.key, in: where, get: booleanText(from) };
-  const split = value.split;
-  return { key: value.key, in: where, get: split ? (row) => row[from] ?? (typeof row.summary === 'string' ? split(row.summary) : undefined) : (row) => row[from] };
-}
+/** A type with a v2 branch: branch, v3 type name, entity key, and its view. */
+export interface V2Type { branch: string; type: string; entityKey: string; view: V2View }
 
 /** `GET /v2/indicators`: items `{id, ownerName, type, dateAdded, lastModified, rating, confidence, webLink, summary}`. */
-export const INDICATOR_VIEW: V2View = {
+export const INDICATOR_VIEW: V2View = defineV2View({
   entityKey: 'indicator',
-  v3Fields: [],
-  v3Additional: INDICATOR_ADDITIONAL_V3,
-  webLink: indicatorWebLink((row) => entityKeyOfIndicatorType.get(String(row.type)) ?? camel(String(row.type))),
+  webLink: indicatorWebLink,
   fields: [
     { key: 'id' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
+    OWNER_NAME,
+    OWNER,
     { key: 'type' },
     { key: 'dateAdded' },
     { key: 'lastModified' },
     { key: 'rating' },
     { key: 'confidence' },
-    { key: 'webLink', get: webLink },
+    WEB_LINK,
     { key: 'summary' },
     ...INDICATOR_ADDITIONAL,
   ],
-};
+});
 
-/** One view per indicator branch: no `type`, the type's value keys (spec §5.1, §5.2). */
-export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, {
-  entityKey: t.entityKey,
-  v3Fields: [...t.values.map((v) => v.from ?? v.key), ...(t.single ?? []).map((v) => v.from ?? v.key)],
-  v3Additional: INDICATOR_ADDITIONAL_V3,
-  webLink: indicatorWebLink(t.entityKey),
-  fields: [
-    { key: 'id' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
-    { key: 'dateAdded' },
-    { key: 'lastModified' },
-    { key: 'rating' },
-    { key: 'confidence' },
-    { key: 'webLink', get: webLink },
-    ...t.values.map((v) => valueField(v, 'both')),
-    ...(t.single ?? []).map((v) => valueField(v, 'single')),
-    ...INDICATOR_ADDITIONAL,
-  ],
-} satisfies V2View]));
+/** One view per indicator branch: no `type`; the type's value keys under their v2 names (`"AS Number"` from v3 `value1`). */
+export const INDICATOR_TYPES_V2: readonly V2Type[] = INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => ({
+  branch: t.v2!.branch,
+  type: t.name,
+  entityKey: t.v2!.entity,
+  view: defineV2View({
+    entityKey: t.v2!.entity,
+    webLink: indicatorWebLink,
+    fields: [
+      { key: 'id' },
+      OWNER_NAME,
+      OWNER,
+      { key: 'dateAdded' },
+      { key: 'lastModified' },
+      { key: 'rating' },
+      { key: 'confidence' },
+      WEB_LINK,
+      ...t.keys.map((k): V2Field => ({ key: k.v2Key, from: k.v3Key })),
+      ...t.extras.map((extra) => EXTRA_FIELDS[extra]),
+      ...(t.name === 'URL' ? [{ key: 'source', in: 'single' } satisfies V2Field] : []),
+      ...INDICATOR_ADDITIONAL,
+    ],
+  }),
+}));
 
-/**
- * The group types of v2 (spec §6): branch, v3 type name, entity key, and the type's own keys
- * (v3 field names; `list` ones show in list items too, the rest in single objects only).
- */
-export const GROUP_TYPES_V2: readonly { branch: string; type: string; entityKey: string; list?: readonly string[]; single?: readonly string[] }[] = [
-  { branch: 'adversaries', type: 'Adversary', entityKey: 'adversary' },
-  { branch: 'attackPatterns', type: 'Attack Pattern', entityKey: 'attackPattern' },
-  { branch: 'campaigns', type: 'Campaign', entityKey: 'campaign', single: ['firstSeen'] },
-  { branch: 'coursesOfAction', type: 'Course of Action', entityKey: 'courseOfAction' },
-  { branch: 'documents', type: 'Document', entityKey: 'document', single: ['fileName', 'fileSize', 'status', 'malware'] },
-  { branch: 'emails', type: 'Email', entityKey: 'email', single: ['from', 'subject', 'header', 'body', 'score'] },
-  { branch: 'events', type: 'Event', entityKey: 'event', list: ['eventDate'], single: ['status'] },
-  { branch: 'incidents', type: 'Incident', entityKey: 'incident', list: ['eventDate'], single: ['status'] },
-  { branch: 'intrusionSets', type: 'Intrusion Set', entityKey: 'intrusionSet' },
-  { branch: 'malware', type: 'Malware', entityKey: 'malware' },
-  { branch: 'reports', type: 'Report', entityKey: 'report', single: ['fileName', 'fileSize', 'status', 'publishDate'] },
-  { branch: 'signatures', type: 'Signature', entityKey: 'signature', single: ['fileName', 'fileType', 'fileText'] },
-  { branch: 'tactics', type: 'Tactic', entityKey: 'tactic' },
-  { branch: 'threats', type: 'Threat', entityKey: 'threat' },
-  { branch: 'tools', type: 'Tool', entityKey: 'tool' },
-  { branch: 'vulnerabilities', type: 'Vulnerability', entityKey: 'vulnerability' },
-];
+export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, t.view]));
 
-const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/details.xhtml?id=${encodeURIComponent(String(row.id ?? ''))}`;
+const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/group.xhtml?group=${encodeURIComponent(String(row.id ?? ''))}`;
 
 /** `GET /v2/groups`: items `{id, name, type, ownerName, dateAdded, lastModified, webLink}`. */
-export const GROUP_VIEW: V2View = {
+export const GROUP_VIEW: V2View = defineV2View({
   entityKey: 'group',
-  v3Fields: [],
-  v3Additional: [],
   webLink: groupWebLink,
   fields: [
     { key: 'id' },
     { key: 'name' },
     { key: 'type' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
+    OWNER_NAME,
+    OWNER,
     { key: 'dateAdded' },
-    { key: 'lastModified', in: 'list' },
-    { key: 'webLink', get: webLink },
+    { key: 'lastModified' },
+    WEB_LINK,
   ],
-};
+});
 
-/** One view per group branch: no `type`; the type's keys (incidents and events show `eventDate` in lists). */
-export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, {
-  entityKey: t.entityKey,
-  v3Fields: [...(t.list ?? []), ...(t.single ?? [])],
-  v3Additional: [],
-  webLink: groupWebLink,
-  fields: [
-    { key: 'id' },
-    { key: 'name' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
-    { key: 'dateAdded' },
-    { key: 'lastModified', in: 'list' },
-    { key: 'webLink', get: webLink },
-    ...(t.list ?? []).map((key): V2Field => ({ key })),
-    ...(t.single ?? []).map((key): V2Field => ({ key, in: 'single' })),
-  ],
-} satisfies V2View]));
+/** One view per group branch: no `type`; the type's own keys (group-types.ts `v2ListShows` in lists, `v2Shows` in single objects). */
+export const GROUP_TYPES_V2: readonly V2Type[] = GROUP_TYPES.map((t) => ({
+  branch: t.v2Branch,
+  type: t.name,
+  entityKey: t.v2Entity,
+  view: defineV2View({
+    entityKey: t.v2Entity,
+    webLink: groupWebLink,
+    fields: [
+      { key: 'id' },
+      { key: 'name' },
+      OWNER_NAME,
+      OWNER,
+      { key: 'dateAdded' },
+      { key: 'lastModified' },
+      WEB_LINK,
+      // A key in both lists shows in both shapes, once.
+      ...t.v2Shows.map((s): V2Field => ({ key: s.key, from: s.field, in: t.v2ListShows.some((l) => l.key === s.key) ? 'both' : 'single' })),
+      ...t.v2ListShows.filter((l) => !t.v2Shows.some((s) => s.key === l.key)).map((l): V2Field => ({ key: l.key, from: l.field, in: 'list' })),
+    ],
+  }),
+}));
+
+export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, t.view]));
