@@ -7,9 +7,11 @@ import type { CairnServices } from '../../services.js';
 import { failureHandler, notFoundHandler, tagRoutes } from '../failure-handlers.js';
 import type { Surface, SurfaceOptions } from '../surface.js';
 import { renderThreatConnectFailure, threatConnectFailureBody } from './failure.js';
+import { registerV2BulkRoutes } from './v2/bulk.js';
 import { registerV2DocumentRoutes } from './v2/documents.js';
 import { registerV2GroupReadRoutes } from './v2/groups.js';
 import { registerV2IndicatorReadRoutes } from './v2/indicators.js';
+import { registerV2CatalogueRoutes } from './v2/intel-catalogues.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
 import { registerV3DocumentRoutes } from './v3/documents.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
@@ -20,7 +22,7 @@ const THREATCONNECT_BASES = ['', '/api'] as const;
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes],
+  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes, registerV3DocumentRoutes],
 };
 
