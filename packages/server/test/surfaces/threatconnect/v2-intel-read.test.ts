@@ -195,6 +195,11 @@ for (const dialect of testDialects()) {
       assert.equal(community.data.indicator[0].ownerName, 'Common Community');
       const both = await getJson('/v2/indicators/addresses?owner=Common%20Community&owner=Exemplary+Organization');
       assert.deepEqual(both.data.address.map((i: Json) => i.id).sort((a: number, b: number) => a - b), [ids.ip, ids.ip2, ids.community].sort((a, b) => a - b));
+      // The v2 docs sign `?Owner=Common%20Community`: parameter names in any case.
+      assert.deepEqual((await getJson('/v2/indicators?Owner=Common%20Community')).data.indicator.map((i: Json) => i.id), [ids.community]);
+      assert.deepEqual((await getJson('/v2/indicators/addresses/198.51.100.7?Owner=Common%20Community')).data.address.id, ids.community);
+      assert.equal((await getJson('/v2/indicators?resultlimit=1')).data.indicator.length, 1);
+      assert.equal((await getJson('/v2/indicators?RESULTLIMIT=10001', 400)).status, 'Failure');
       const single = await getJson('/v2/indicators/addresses/198.51.100.7?owner=Common+Community');
       assert.deepEqual(single.data.address.owner, { id: 1, name: 'Common Community', type: 'Community' });
       await getJson('/v2/indicators/addresses/198.51.100.7', 404);
