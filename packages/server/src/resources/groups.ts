@@ -73,6 +73,7 @@ export const groups: ResourceDefinition = defineResource({
     fileText: perType('fileText', field.string('', 'The signature file text', { maxLength: 1_000_000, includedByDefault: false })),
     fileSize: {
       ...field.computed('Integer', 'The size in bytes of the uploaded file', (row) => (row.document_size === null || row.document_size === undefined ? undefined : Number(row.document_size))),
+      reads: ['document_size'],
       appliesTo: { column: 'type', values: typesTaking('fileName').filter((t) => t !== 'Signature') },
     },
     malware: perType('malware', field.boolean('', 'Whether the document is malware (then a password is required)')),

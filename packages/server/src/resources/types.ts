@@ -33,6 +33,11 @@ export interface FieldDefinition {
   /** Accepted in bodies, never shown in answers (parent references such as caseXid). */
   writeOnly?: boolean;
   defaultValue?: string | number | boolean;
+  /**
+   * The resource's `extraColumns` a computed field reads: a list showing only some fields (v2's
+   * exact fields) selects only the sub-queries those fields read.
+   */
+  reads?: readonly string[];
   /** Value of a `computed` field (`lookups`: what rendering may look up, such as the public URL for links). */
   compute?: (row: Record<string, unknown>, lookups: RenderLookups) => unknown;
   /**

@@ -13,10 +13,27 @@ import { compileTql } from './tql.js';
  * `select t0.*` plus the declaration's extra columns (scalar sub-queries over the row), each
  * parenthesised as TQL parenthesises a computed keyword: a declaration may write `select …` bare.
  */
-export function selectRows(db: Kysely<any>, resource: ResourceDefinition) {
+export function selectRows(db: Kysely<any>, resource: ResourceDefinition, only?: ReadonlySet<string>) {
   let query = db.selectFrom(`${resource.table} as t0`).selectAll('t0');
-  for (const [name, expression] of Object.entries(resource.extraColumns ?? {})) query = query.select(sql`(${expression('t0')})`.as(name));
+  for (const [name, expression] of Object.entries(resource.extraColumns ?? {})) {
+    if (only === undefined || only.has(name)) query = query.select(sql`(${expression('t0')})`.as(name));
+  }
   return query;
+}
+
+/**
+ * The extra columns rendering exactly `fields` reads (the fields' `reads`: every field reading an
+ * extra column declares it): a page of ten thousand v2 items that shows no counter runs no counter
+ * sub-query per row. Undefined (select every one) for a resource without extra columns.
+ */
+export function extraColumnsFor(resource: ResourceDefinition, fields: readonly string[]): ReadonlySet<string> | undefined {
+  if (resource.extraColumns === undefined) return undefined;
+  const wanted = new Set(fields.map((f) => f.toLowerCase()));
+  const reads = new Set<string>();
+  for (const [name, def] of Object.entries(resource.fields)) {
+    if (wanted.has(name.toLowerCase())) for (const column of def.reads ?? []) reads.add(column);
+  }
+  return reads;
 }
 
 /** Rows of `ownerIds` that the TQL (if any) matches, over the row aliased t0. */
