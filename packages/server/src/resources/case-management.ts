@@ -94,6 +94,7 @@ export const cases = defineResource({
       byName: { keys: ['name', 'techniqueId'], column: 'normalized', normalize: normalizeTagName, maxLength: 128 },
       touchColumn: 'last_used',
     },
+    attributes: { kind: 'children', target: 'caseAttributes', parentField: 'caseId', itemType: 'CaseAttribute', description: 'The attributes of the case' },
   },
   everyQueries: [{ keyword: 'hasAllTags', collection: 'tags', description: 'A nested query for tags every one of which the case has' }],
   unsupportedNested: [...notStored('case'), { keyword: 'hasCase', reason: 'Cairn stores no associations between cases yet.' }],

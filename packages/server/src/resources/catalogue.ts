@@ -1,6 +1,7 @@
 /** Tags, security labels, artifact types and owners (spec threatconnect.md §9). */
 import type { Kysely } from 'kysely';
 import { CairnError } from '../core/errors.js';
+import { refuseDeletingLabelInUse } from '../core/intel/security-labels.js';
 import { defineResource, field, keyword } from './define.js';
 
 /** A tag's name as stored in `normalized`: names are unique per owner, ignoring case and outer spaces. */
@@ -41,6 +42,9 @@ export const tags = defineResource({
   collections: {
     // Read with ?fields=cases; tags are applied to cases from the case side (PUT /v3/cases/{id} tags).
     cases: { kind: 'linked', target: 'cases', table: 'case_tags', parentColumn: 'tag_id', targetColumn: 'case_id', itemType: 'Case', description: 'The cases with this tag', readOnly: true },
+    // Read with ?fields=indicators / ?fields=groups (hasIndicator(), hasGroup() follow); applied from their side.
+    indicators: { kind: 'linked', target: 'indicators', table: 'indicator_tags', parentColumn: 'tag_id', targetColumn: 'indicator_id', itemType: 'Indicator', description: 'The indicators with this tag', readOnly: true },
+    groups: { kind: 'linked', target: 'groups', table: 'group_tags', parentColumn: 'tag_id', targetColumn: 'group_id', itemType: 'Group', description: 'The groups with this tag', readOnly: true },
   },
   extraTql: [
     keyword('summary', 'StringLower', 'name', 'The name of the tag (case insensitive)'),
@@ -87,6 +91,10 @@ export const securityLabels = defineResource({
     if (!/^[0-9A-Fa-f]{6}$/.test(String(values.color))) throw new CairnError('validation', 'color must be six hex digits such as FF2B2B.', { fields: [{ field: 'color', message: 'must be six hex digits' }] });
     const system = await ctx.db.selectFrom('security_labels').select('id').where('name', '=', values.name as string).where('owner_id', 'is', null).executeTakeFirst();
     if (system) throw new CairnError('conflict', labelNameTaken(values.name, Number(system.id)));
+  },
+  // A label still applied is not deleted with its links (core/intel/security-labels.ts): 0x2006.
+  async onDelete(rows, ctx) {
+    for (const row of rows) await refuseDeletingLabelInUse(ctx.db, row);
   },
   async onUpdate(values, existing, ctx) {
     if (existing.owner_id === null) throw new CairnError('forbidden', 'System security labels cannot be changed.');

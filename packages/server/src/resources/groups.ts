@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { defineResource, field } from './define.js';
+import { hasAllTags, intelMetadataCollections } from './metadata.js';
 
 export const GROUP_TYPES = ['Adversary', 'Attack Pattern', 'Campaign', 'Course of Action', 'Document', 'Email', 'Event', 'Incident', 'Intrusion Set', 'Malware', 'Report', 'Signature', 'Tactic', 'Task', 'Threat', 'Tool', 'Vulnerability'] as const;
 
@@ -26,6 +27,10 @@ export const groups = defineResource({
     owner: field.owner(),
     ownerId: field.ownerId({ tql: true, sortable: true }),
   },
+  collections: {
+    ...intelMetadataCollections('group'),
+  },
+  everyQueries: [hasAllTags('group')],
   defaultSort: { column: 'id', direction: 'asc' },
   uniqueKeys: [{ columns: ['owner_id', 'xid'], conflict: (values, id) => `A group with xid "${String(values.xid).slice(0, 100)}" already exists (id ${id}).` }],
 });

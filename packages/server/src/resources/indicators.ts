@@ -8,6 +8,7 @@
  */
 import { CairnError } from '../core/errors.js';
 import { defineResource, field } from './define.js';
+import { hasAllTags, intelMetadataCollections } from './metadata.js';
 
 export const INDICATOR_TYPES = ['Address', 'EmailAddress', 'File', 'Host', 'URL', 'ASN', 'CIDR', 'Mutex', 'Registry Key', 'User Agent', 'Email Subject', 'Hashtag'] as const;
 
@@ -36,6 +37,10 @@ export const indicators = defineResource({
     ownerId: field.ownerId({ tql: true, sortable: true }),
     ...Object.fromEntries(VALUE_KEYS.map((key) => [key, { ...valueKey(key), readOnly: false, createOnly: true, writeOnly: true }])),
   },
+  collections: {
+    ...intelMetadataCollections('indicator'),
+  },
+  everyQueries: [hasAllTags('indicator')],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values) {
     const parts = VALUE_KEYS.map((key) => values[key]).filter((v) => v !== undefined && v !== null).map(String);

@@ -5,10 +5,12 @@
  */
 import { artifactTypes, securityLabels, securityOwners, tags } from './catalogue.js';
 import { artifacts, cases, notes, tasks, workflowEvents } from './case-management.js';
-import { childParent } from './define.js';
+import { sql, type SqlBool } from 'kysely';
+import { attributeTypes, caseAttributes, groupAttributes, indicatorAttributes } from './attributes.js';
+import { anyOfKeyword, childParent, keywordKey } from './define.js';
 import { groups } from './groups.js';
 import { indicators } from './indicators.js';
-import type { NestedQuery, ResourceDefinition } from './types.js';
+import type { NestedQuery, ResourceDefinition, TqlKeyword } from './types.js';
 
 export interface ResourceRegistry {
   /** Every resource, by its path under /v3. */
@@ -27,9 +29,10 @@ const words = (itemType: string) => itemType.replace(/(?<=[a-z])(?=[A-Z])/g, ' '
 function nestedQueries(resource: ResourceDefinition, resourceNamed: (name: string) => ResourceDefinition): NestedQuery[] {
   const queries: NestedQuery[] = [];
   const add = (target: ResourceDefinition, description: string, link: NestedQuery['link']) => {
-    const keyword = `has${target.itemType}`;
+    const named = target.subQueryName ?? target.itemType;
+    const keyword = `has${named}`;
     if (queries.some((q) => q.keyword === keyword)) throw new Error(`${resource.name} would have two ${keyword}() sub-queries.`);
-    queries.push({ keyword, name: `Associated ${words(target.itemType)}`, description, target: target.name, link });
+    queries.push({ keyword, name: `Associated ${words(named)}`, description, target: target.name, link });
   };
   for (const parent of resource.parents ?? []) {
     const target = resourceNamed(parent.resource);
@@ -55,6 +58,43 @@ function everyQueries(resource: ResourceDefinition, nested: NestedQuery[]): Nest
   });
 }
 
+/**
+ * The TQL keywords a resource's collections declare (an indicator's `tag`): true for a row when
+ * any of its items' column passes the comparison. Made here, where the children's tables are known.
+ */
+function collectionKeywords(resource: ResourceDefinition, resourceNamed: (name: string) => ResourceDefinition): TqlKeyword[] {
+  const keywords: TqlKeyword[] = [];
+  for (const [name, collection] of Object.entries(resource.collections ?? {})) {
+    const target = resourceNamed(collection.target);
+    for (const k of collection.keywords ?? []) {
+      const anyOf = (alias: string, test: (value: ReturnType<typeof sql.ref>) => ReturnType<typeof sql<SqlBool>>) => {
+        const item = `${alias}_${name}`;
+        const matches = test(sql.ref(`${item}.${k.column}`));
+        if (collection.kind === 'children') {
+          const column = sql.ref(`${item}.${childParent(target, collection).column}`);
+          return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select ${column} from ${sql.table(target.table)} as ${sql.raw(item)} where ${column} is not null and ${matches})`;
+        }
+        const link = `${alias}_${name}_l`;
+        return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select ${sql.ref(`${link}.${collection.parentColumn}`)} from ${sql.table(collection.table)} as ${sql.raw(link)} join ${sql.table(target.table)} as ${sql.raw(item)} on ${sql.ref(`${item}.id`)} = ${sql.ref(`${link}.${collection.targetColumn}`)} where ${matches})`;
+      };
+      keywords.push(anyOfKeyword(k.keyword, k.type, anyOf, k.description));
+    }
+  }
+  return keywords;
+}
+
+/** The declaration with its collections' keywords added to its own. */
+function withCollectionKeywords(resource: ResourceDefinition, resourceNamed: (name: string) => ResourceDefinition): Pick<ResourceDefinition, 'tql' | 'tqlByKey'> {
+  const added = collectionKeywords(resource, resourceNamed);
+  if (added.length === 0) return { tql: resource.tql, tqlByKey: resource.tqlByKey };
+  const tqlByKey = new Map(resource.tqlByKey);
+  for (const k of added) {
+    if (tqlByKey.has(keywordKey(k.keyword))) throw new Error(`${resource.name} declares the TQL keyword ${k.keyword} twice.`);
+    tqlByKey.set(keywordKey(k.keyword), k);
+  }
+  return { tql: [...resource.tql, ...added], tqlByKey };
+}
+
 /** A registry of `declarations`, each completed with its sub-queries; names must be unique. */
 export function buildRegistry(declarations: readonly ResourceDefinition[]): ResourceRegistry {
   const declared = new Map<string, ResourceDefinition>();
@@ -70,13 +110,16 @@ export function buildRegistry(declarations: readonly ResourceDefinition[]): Reso
   const resources = new Map<string, ResourceDefinition>();
   for (const declaration of declarations) {
     const nested = nestedQueries(declaration, lookUp(declared));
-    resources.set(declaration.name, Object.freeze({ ...declaration, nested, everyNested: everyQueries(declaration, nested) }));
+    resources.set(declaration.name, Object.freeze({ ...declaration, ...withCollectionKeywords(declaration, lookUp(declared)), nested, everyNested: everyQueries(declaration, nested) }));
   }
   return { resources, named: lookUp(resources) };
 }
 
 /** Cairn's v3 resources. */
-export const CAIRN_RESOURCES: ResourceRegistry = buildRegistry([cases, tasks, notes, artifacts, workflowEvents, tags, securityLabels, artifactTypes, securityOwners, indicators, groups]);
+export const CAIRN_RESOURCES: ResourceRegistry = buildRegistry([
+  cases, tasks, notes, artifacts, workflowEvents, tags, securityLabels, artifactTypes, securityOwners, indicators, groups,
+  indicatorAttributes, groupAttributes, caseAttributes, attributeTypes,
+]);
 
 /** Every v3 resource of CAIRN_RESOURCES, by its path under /v3 (what the v3 router mounts). */
 export const RESOURCES: ReadonlyMap<string, ResourceDefinition> = CAIRN_RESOURCES.resources;

@@ -101,6 +101,21 @@ interface CollectionBase {
   type?: string;
   /** Shown with `fields=`, never written through this side (a tag's cases). */
   readOnly?: boolean;
+  /**
+   * TQL keywords on a column of the collection's items, true for a row when any of its items
+   * matches (an indicator's `tag`: the name of any of its tags). Made into `anyOf` keywords by
+   * defineResource.
+   */
+  keywords?: readonly CollectionKeyword[];
+}
+
+/** A TQL keyword over a column of a collection's items (names from declarations only). */
+export interface CollectionKeyword {
+  keyword: string;
+  type: TqlType;
+  /** Column of the target resource's table compared. */
+  column: string;
+  description: string;
 }
 
 export interface ChildCollection extends CollectionBase {
@@ -126,7 +141,15 @@ export interface LinkedCollection extends CollectionBase {
    * order; the target column matched; how a name becomes that column's value; the longest name
    * taken. A name not found is created (except with mode delete) under the first key.
    */
-  byName?: { keys: readonly string[]; column: string; normalize(name: string): string; maxLength: number };
+  byName?: {
+    keys: readonly string[]; column: string; normalize(name: string): string; maxLength: number;
+    /**
+     * A name not found is created (default), or refused with a 404 when false (a security label
+     * must exist already). Where the target has system rows (`includeSystemRows`), those are found
+     * by name and id as well as the owner's.
+     */
+    createMissing?: boolean;
+  };
   /** Target column set to the time of linking (a tag's lastUsed). */
   touchColumn?: string;
 }
@@ -185,6 +208,18 @@ export interface ResourceDefinition {
   sortKeys: ReadonlyMap<string, { name: string; column: string }>;
   /** Columns holding user ids (user and assignee fields), which a page looks up in one query. */
   userColumns: readonly string[];
+  /**
+   * What its `has…()` sub-queries are called after, when not its itemType: the three attribute
+   * resources (IndicatorAttribute, GroupAttribute, CaseAttribute) are all `hasAttribute()`.
+   */
+  subQueryName?: string;
+  /**
+   * Before the rows are deleted (DELETE /v3/{type}/{id}, or a parent's collection in mode delete
+   * or replace), in the delete's transaction: may refuse (a security label still applied).
+   */
+  onDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
+  /** After the rows are deleted, in the same transaction (a parent's columns that follow them). */
+  afterDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
   /** Default order when `sorting` is absent. */
   defaultSort?: { column: string; direction: 'asc' | 'desc' };
   /** Columns the server maintains on create (status rules, users, times). */

@@ -37,6 +37,9 @@ const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown> | (() 
   artifacts: { type: 'Host' },
   indicators: () => ({ type: 'Host', hostName: `matrix-${process.pid}-${++uniqueValues}.example.com` }),
   groups: { type: 'Adversary' },
+  indicatorAttributes: { type: 'Title' },
+  groupAttributes: { type: 'Title' },
+  caseAttributes: { type: 'Title' },
 };
 
 const writableResources = (): ResourceDefinition[] => [...RESOURCES.values()].filter((r) => !r.readOnly);

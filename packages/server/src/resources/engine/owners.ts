@@ -26,9 +26,12 @@ export function readOwners(principal: Principal, owner: string[] | undefined): n
   return owner.map((name) => visibleOwner(principal, name));
 }
 
-/** The owner a write goes to: `?owner=`, or ownerId/ownerName in the body, else the caller's organization. */
+/**
+ * The owner a write goes to: `?owner=`, or ownerId/ownerName in the body (or `owner`, by name, as
+ * tcex sends it creating a tag or security label), else the caller's organization.
+ */
 export function writeOwner(principal: Principal, owner: string[] | undefined, body: Row): number {
-  const named = owner?.[0] ?? (body.ownerId !== undefined ? String(body.ownerId) : typeof body.ownerName === 'string' ? body.ownerName : undefined);
+  const named = owner?.[0] ?? (body.ownerId !== undefined ? String(body.ownerId) : typeof body.ownerName === 'string' ? body.ownerName : typeof body.owner === 'string' ? body.owner : undefined);
   return named === undefined ? principal.organizationId : visibleOwner(principal, named);
 }
 

@@ -3,7 +3,7 @@
  * collection modes, delete and bulk delete. Parents are found among the caller's visible owners;
  * unique keys are claimed with INSERT … ON CONFLICT DO NOTHING, never looked up first.
  */
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Principal } from '../../core/principal.js';
 import { CairnError, type FieldProblem } from '../../core/errors.js';
 import { recordEvents } from '../../core/outbox.js';
@@ -18,6 +18,9 @@ import { ownerCondition, readOwners, writeOwner } from './owners.js';
 import { listCondition } from './query.js';
 import { slot } from '../../store/query-shapes.js';
 
+/** `SecurityLabel` → `security label`. */
+const words = (itemType: string) => itemType.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
+
 /** Items accepted in one nested collection of a POST or PUT. */
 const MAX_NESTED_WRITE_ITEMS = 1000;
 
@@ -26,7 +29,7 @@ const COLLECTION_MODES = new Set(['append', 'replace', 'delete']);
 
 const BODY_META_KEYS = new Set(['ownerId', 'ownerName', 'owner']);
 /** Body keys that name the owner a POST writes to (read by writeOwner), also where a resource shows them read-only. */
-const WRITE_OWNER_KEYS = new Set(['ownerId', 'ownerName']);
+const WRITE_OWNER_KEYS = new Set(['ownerId', 'ownerName', 'owner']);
 
 /** The field a body key names; only the declaration's own keys (a body may say "constructor"). */
 const fieldNamed = (resource: ResourceDefinition, name: string) => (Object.hasOwn(resource.fields, name) ? resource.fields[name] : undefined);
@@ -256,10 +259,10 @@ async function applyChildren(engine: EngineContext, collection: ChildCollection,
       if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
       return asId(item.id);
     }).filter((id): id is number => id !== undefined); // a larger id names nothing to delete
-    if (ids.length > 0) await ctx.db.deleteFrom(target.table).where(column, '=', parentId).where('id', 'in', ids).execute();
+    if (ids.length > 0) await deleteRows(target, ctx, (eb) => eb.and([eb(column, '=', parentId), eb('id', 'in', ids)]));
     return;
   }
-  if (mode === 'replace') await ctx.db.deleteFrom(target.table).where(column, '=', parentId).execute();
+  if (mode === 'replace') await deleteRows(target, ctx, (eb) => eb(column, '=', parentId));
   for (const [i, item] of items.entries()) {
     if (item.id !== undefined) throw fieldError([problem(`${path}${name}[${i}].id`, `${collection.itemType} items are created here; leave out id (to change one, PUT /v3/${target.name}/{id})`)], target);
     await insertItem(engine, target, item, ctx, `${path}${name}[${i}].`, { field: collection.parentField, id: parentId, row: parentRow });
@@ -285,12 +288,16 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
     }
   }
   const idsByName = new Map<unknown, number>();
+  // The link's owner's items, and where the target has them the system's (the TLP labels).
+  const ownersOf = (owner: RawBuilder<number> | number) => (eb: ExpressionBuilder<any, any>) => (target.includeSystemRows
+    ? eb.or([eb(target.ownerColumn!, '=', owner), eb(target.ownerColumn!, 'is', null)])
+    : eb(target.ownerColumn!, '=', owner));
   if (byName && named.size > 0) {
     const lookup: Row = { owner: ctx.ownerId };
     let count = 0;
     for (const name of named) lookup[`n${count++}`] = name;
     const compiled = engine.shapes.compiled(`names\0${target.table}\0${byName.column}\0${count}`, () => ({
-      query: ctx.db.selectFrom(target.table).select(['id', `${byName.column} as name`]).where(target.ownerColumn!, '=', slot<number>('owner'))
+      query: ctx.db.selectFrom(target.table).select(['id', `${byName.column} as name`]).where(ownersOf(slot<number>('owner')))
         .where(byName.column, 'in', Array.from({ length: count }, (_, i) => slot<string>(`n${i}`))),
       reusable: true,
     }), lookup);
@@ -301,13 +308,16 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
     if (item.id !== undefined) {
       if (!isIdLike(item.id)) throw fieldError([problem(`${path}${name}[${i}].id`, 'must be a whole number')], target);
       const linkId = asId(item.id);
-      const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(target.ownerColumn!, '=', ctx.ownerId).executeTakeFirst();
+      const row = linkId === undefined ? undefined : await ctx.db.selectFrom(target.table).select('id').where('id', '=', linkId).where(ownersOf(ctx.ownerId)).executeTakeFirst();
       if (!row) throw new CairnError('not-found', `${path}${name}[${i}]: no ${target.itemType.toLowerCase()} ${String(item.id)} in this owner.`);
       ids.push(Number(row.id));
     } else if (byName && namesLabel(label)) {
       const normalized = byName.normalize(label);
       const found = idsByName.get(normalized);
       if (found !== undefined) ids.push(found);
+      else if (mode !== 'delete' && byName.createMissing === false) {
+        throw new CairnError('not-found', `${path}${name}[${i}]: no ${words(target.itemType)} named "${label.trim().slice(0, byName.maxLength)}" in this owner${target.includeSystemRows ? ' or the system\'s' : ''} (GET /v3/${target.name} lists them).`);
+      }
       // Found or created: a concurrent request creating the same name links the same row.
       else if (mode !== 'delete') {
         const id = await insertItem(engine, target, { [byName.keys[0]!]: label.trim() }, ctx, `${path}${name}[${i}].`, undefined, 'take');
@@ -388,7 +398,32 @@ export async function removeItem(engine: EngineContext, resource: ResourceDefini
   const ownerIds = readOwners(principal, owner);
   const existing = await findRow(engine, resource, ref, ownerIds);
   if (resource.includeSystemRows && existing[resource.ownerColumn!] === null) throw new CairnError('forbidden', `System ${resource.name} cannot be deleted.`);
-  await engine.db.deleteFrom(resource.table).where('id', '=', Number(existing.id)).execute();
+  if (!resource.onDelete && !resource.afterDelete) {
+    await engine.db.deleteFrom(resource.table).where('id', '=', Number(existing.id)).execute();
+    return;
+  }
+  await engine.db.transaction().execute(async (trx) => {
+    const ownerId = resource.ownerColumn ? Number(existing[resource.ownerColumn]) : principal.organizationId;
+    const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
+    await deleteRows(resource, ctx, (eb) => eb('id', '=', Number(existing.id)));
+    if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
+  });
+}
+
+/**
+ * Deletes the rows of `resource` the condition picks, in the write's transaction; where the
+ * resource has delete hooks, they see the rows (read first) before and after.
+ */
+async function deleteRows(resource: ResourceDefinition, ctx: WriteContext, where: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>): Promise<void> {
+  if (!resource.onDelete && !resource.afterDelete) {
+    await ctx.db.deleteFrom(resource.table).where(where).execute();
+    return;
+  }
+  const rows = await ctx.db.selectFrom(resource.table).selectAll().where(where).execute() as Row[];
+  if (rows.length === 0) return;
+  await resource.onDelete?.(rows, ctx);
+  await ctx.db.deleteFrom(resource.table).where('id', 'in', rows.map((row) => Number(row.id))).execute();
+  await resource.afterDelete?.(rows, ctx);
 }
 
 /** Deletes every item the TQL matches (among the caller's owners); returns how many. */
