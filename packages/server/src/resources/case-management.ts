@@ -10,9 +10,10 @@ import {
   addWorkflowEvent, CASE_RESOLUTIONS, CASE_SEVERITIES, CASE_STATUSES, changeCase, changeTask, createTask, editNote, openCase, TASK_STATUSES, writeNote,
 } from '../core/cases/rules.js';
 import { CairnError } from '../core/errors.js';
+import { artifactAssociations, caseAssociationKeywords, caseAssociations } from './associations.js';
 import { normalizeTagName } from './catalogue.js';
 import { anyOfKeyword, computedKeyword, defineResource, field, keyword } from './define.js';
-import type { RowExpression, TqlKeyword, UnsupportedQuery, WriteContext } from './types.js';
+import type { RowExpression, TqlKeyword, WriteContext } from './types.js';
 
 export { CASE_RESOLUTIONS, CASE_SEVERITIES, CASE_STATUSES, TASK_STATUSES };
 
@@ -46,10 +47,6 @@ const assignedToUserOrGroup = computedKeyword('assignedToUserOrGroup', 'String',
 const ownerKeywords: TqlKeyword[] = [
   keyword('owner', 'Integer', 'owner_id', 'The ID of the owner'),
   computedKeyword('ownerName', 'String', ownerNameOf, 'The name of the owner'),
-];
-const notStored = (what: string): UnsupportedQuery[] => [
-  { keyword: 'hasGroup', reason: `Cairn stores no groups, so no ${what} has associated groups yet.` },
-  { keyword: 'hasIndicator', reason: `Cairn stores no indicators, so no ${what} has associated indicators yet.` },
 ];
 
 export const cases = defineResource({
@@ -95,10 +92,11 @@ export const cases = defineResource({
       touchColumn: 'last_used',
     },
     attributes: { kind: 'children', target: 'caseAttributes', parentField: 'caseId', itemType: 'CaseAttribute', description: 'The attributes of the case' },
+    ...caseAssociations,
   },
   everyQueries: [{ keyword: 'hasAllTags', collection: 'tags', description: 'A nested query for tags every one of which the case has' }],
-  unsupportedNested: [...notStored('case'), { keyword: 'hasCase', reason: 'Cairn stores no associations between cases yet.' }],
   extraTql: [
+    ...caseAssociationKeywords,
     assignedToUserOrGroup,
     computedKeyword('assigneeName', 'String', userNameOf('assignee_user_id'), 'The user name of the assignee'),
     anyOfKeyword('attackTag', 'StringLower', tagNames(true), 'The name of an ATT&CK tag applied to the case'),
@@ -196,6 +194,9 @@ export const tasks = defineResource({
   afterUpdate: (id, values, existing, ctx) => { ctx.raised.push(...taskChanged(id, values, existing, ctx.principal.userId)); },
 });
 
+/** 1 when an indicator associated with the artifact is active, 0 when only inactive ones are, NULL without one. */
+const indicatorActive: RowExpression = (alias) => sql`select max(i.active) from artifact_indicators as ai join indicators as i on i.id = ai.indicator_id where ai.artifact_id = ${column(alias, 'id')}`;
+
 const artifactTypeName: RowExpression = (alias) => sql`select artifact_types.name from artifact_types where artifact_types.id = ${column(alias, 'type_id')}`;
 
 export const artifacts = defineResource({
@@ -224,12 +225,12 @@ export const artifacts = defineResource({
   },
   collections: {
     notes: { kind: 'children', target: 'notes', parentField: 'artifactId', itemType: 'Note', description: 'The notes of the artifact' },
+    ...artifactAssociations,
   },
-  unsupportedNested: notStored('artifact'),
   extraTql: [
     keyword('typeId', 'Integer', 'type_id', 'The ID of the artifact type'),
     computedKeyword('analyticsScore', 'Integer', untrackedInteger, 'The intel score of the artifact (not tracked by Cairn)'),
-    computedKeyword('indicatorActive', 'Boolean', untrackedInteger, 'Whether the artifact\'s indicator is active (Cairn stores no indicators)'),
+    computedKeyword('indicatorActive', 'Boolean', indicatorActive, 'Whether an indicator associated with the artifact is active (NULL when none is)'),
     anyOfKeyword('noteId', 'Integer', (alias, test) => sql<SqlBool>`exists (select 1 from notes as ${sql.raw(`${alias}_n`)} where ${sql.ref(`${alias}_n.artifact_id`)} = ${column(alias, 'id')} and ${test(sql.ref(`${alias}_n.id`))})`, 'The ID of a note of the artifact'),
     computedKeyword('type', 'String', artifactTypeName, 'The name of the artifact type'),
     computedKeyword('typeName', 'String', artifactTypeName, 'The name of the artifact type'),

@@ -5,6 +5,7 @@
  * SKELETON (issue 9 foundation): name, type and the common fields only.
  */
 import crypto from 'node:crypto';
+import { groupAssociationKeywords, groupAssociations } from './associations.js';
 import { defineResource, field } from './define.js';
 import { hasAllTags, intelMetadataCollections } from './metadata.js';
 
@@ -29,8 +30,10 @@ export const groups = defineResource({
   },
   collections: {
     ...intelMetadataCollections('group'),
+    ...groupAssociations,
   },
   everyQueries: [hasAllTags('group')],
+  extraTql: [...groupAssociationKeywords],
   defaultSort: { column: 'id', direction: 'asc' },
   uniqueKeys: [{ columns: ['owner_id', 'xid'], conflict: (values, id) => `A group with xid "${String(values.xid).slice(0, 100)}" already exists (id ${id}).` }],
 });

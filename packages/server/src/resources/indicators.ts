@@ -7,6 +7,7 @@
  * validation; core/intel replaces that.
  */
 import { CairnError } from '../core/errors.js';
+import { indicatorAssociationKeywords, indicatorAssociations } from './associations.js';
 import { defineResource, field } from './define.js';
 import { hasAllTags, intelMetadataCollections } from './metadata.js';
 
@@ -39,8 +40,10 @@ export const indicators = defineResource({
   },
   collections: {
     ...intelMetadataCollections('indicator'),
+    ...indicatorAssociations,
   },
   everyQueries: [hasAllTags('indicator')],
+  extraTql: [...indicatorAssociationKeywords],
   defaultSort: { column: 'id', direction: 'asc' },
   onCreate(values) {
     const parts = VALUE_KEYS.map((key) => values[key]).filter((v) => v !== undefined && v !== null).map(String);

@@ -42,7 +42,7 @@ function nestedQueries(resource: ResourceDefinition, resourceNamed: (name: strin
     const target = resourceNamed(collection.target);
     const description = `A nested query for ${collection.description.replace(/^The /, 'the ')}`;
     if (collection.kind === 'children') add(target, description, { outerColumn: 'id', innerColumn: childParent(target, collection).column });
-    else add(target, description, { outerColumn: 'id', innerColumn: 'id', via: { table: collection.table, outerColumn: collection.parentColumn, innerColumn: collection.targetColumn } });
+    else add(target, description, { outerColumn: 'id', innerColumn: 'id', via: { table: collection.table, outerColumn: collection.parentColumn, innerColumn: collection.targetColumn, ...(collection.oriented ? { bothWays: true } : {}) } });
   }
   return queries;
 }

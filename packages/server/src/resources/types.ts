@@ -62,7 +62,7 @@ export interface TqlKeyword {
    */
   column?: string;
   expression?: RowExpression;
-  anyOf?: (alias: string, test: (value: RawBuilder<unknown>) => RawBuilder<SqlBool>) => RawBuilder<SqlBool>;
+  anyOf?: (alias: string, test: (value: RawBuilder<unknown>) => RawBuilder<SqlBool>, ownerIds: readonly number[]) => RawBuilder<SqlBool>;
   allowableValues?: readonly string[];
 }
 
@@ -73,7 +73,7 @@ export interface NestedQuery {
   /** Resource the sub-query runs on. */
   target: string;
   /** inner.innerColumn = outer.outerColumn, or through a join table (`via`). */
-  link: { outerColumn: string; innerColumn: string; via?: { table: string; outerColumn: string; innerColumn: string } };
+  link: { outerColumn: string; innerColumn: string; via?: { table: string; outerColumn: string; innerColumn: string; bothWays?: boolean } };
   /** Matches when every row of `target` (in the row's owner) that the inner query matches is linked, and one is (hasAllTags). */
   every?: boolean;
 }
@@ -152,7 +152,31 @@ export interface LinkedCollection extends CollectionBase {
   };
   /** Target column set to the time of linking (a tag's lastUsed). */
   touchColumn?: string;
+  /**
+   * An association (spec §9): the linked item may belong to any owner the caller can see, not only
+   * the parent's (an organization's indicator and its community's group); a replace or delete only
+   * unlinks items the caller can see.
+   */
+  acrossOwners?: boolean;
+  /**
+   * Items without an id are created through the target's own create, which finds the item when it
+   * exists (an indicator named by type and value, a group by type and name); `ownerId`/`ownerName`
+   * on an item choose its owner (default: the parent's).
+   */
+  createsTargets?: boolean;
+  /** One relation stored in both directions (group ↔ group, case ↔ case): linking and unlinking write both rows; an item cannot link to itself. */
+  symmetric?: boolean;
+  /**
+   * One relation stored once, in the order `orient` decides (indicator ↔ indicator, from its
+   * association type's source to its target): reads, sub-queries and unlinking look both ways.
+   * `orient` gets both stored rows and the body item, returns whether the pair is stored from the
+   * target to the parent and the link row's other columns, or throws when the pair cannot be linked.
+   */
+  oriented?: { orient(parent: Record<string, unknown>, target: Record<string, unknown>, item: Record<string, unknown>, ctx: WriteContext): Promise<OrientedLink> | OrientedLink };
 }
+
+/** How one oriented link is stored. */
+export interface OrientedLink { reversed: boolean; columns: Record<string, unknown> }
 
 export type CollectionDefinition = ChildCollection | LinkedCollection;
 

@@ -105,9 +105,15 @@ async function collectionRows(engine: EngineContext, collection: CollectionDefin
     const column = childParent(target, collection).column;
     query = query.select(sql.ref(`t0.${column}`).as('__parent')).where(sql<SqlBool>`${sql.ref(`t0.${column}`)} in (${ids})`);
   } else {
-    query = query.innerJoin(`${collection.table} as j`, `j.${collection.targetColumn}`, 't0.id')
-      .select(sql.ref(`j.${collection.parentColumn}`).as('__parent'))
-      .where(sql<SqlBool>`${sql.ref(`j.${collection.parentColumn}`)} in (${ids})`);
+    const through = (parentColumn: string, targetColumn: string) => query.innerJoin(`${collection.table} as j`, `j.${targetColumn}`, 't0.id')
+      .select(sql.ref(`j.${parentColumn}`).as('__parent'))
+      .where(sql<SqlBool>`${sql.ref(`j.${parentColumn}`)} in (${ids})`);
+    if (collection.oriented) {
+      // Stored once in either order (indicator ↔ indicator): the parent may be on either side.
+      const rows = [...await through(collection.parentColumn, collection.targetColumn).execute(), ...await through(collection.targetColumn, collection.parentColumn).execute()] as Row[];
+      return rows.sort((a, b) => Number(a.id) - Number(b.id));
+    }
+    query = through(collection.parentColumn, collection.targetColumn);
   }
   return await query.orderBy('t0.id').execute() as Row[];
 }

@@ -65,7 +65,7 @@ class TqlCompiler {
         const { keyword, ref } = this.column(resource, node.keyword, node.keywordPosition, alias);
         if (keyword.anyOf) {
           // "tag IS NULL": no value at all; "tag IS NOT NULL": at least one.
-          const some = keyword.anyOf(alias, (value) => sql<SqlBool>`${value} is not null`);
+          const some = keyword.anyOf(alias, (value) => sql<SqlBool>`${value} is not null`, this.scope.ownerIds);
           return node.negated ? some : sql<SqlBool>`not (${some})`;
         }
         return node.negated ? sql<SqlBool>`${ref} is not null` : sql<SqlBool>`${ref} is null`;
@@ -115,7 +115,12 @@ class TqlCompiler {
     }
     if (link.via) {
       const via = `v${depth + 1}`;
-      return sql<SqlBool>`(${outerColumn} is not null and ${outerColumn} in (select ${sql.ref(`${via}.${link.via.outerColumn}`)} from ${sql.table(link.via.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${link.via.innerColumn}`)} where ${owned} and ${condition}))`;
+      const linkedThrough = (outerSide: string, innerSide: string) =>
+        sql<SqlBool>`${outerColumn} in (select ${sql.ref(`${via}.${outerSide}`)} from ${sql.table(link.via!.table)} as ${sql.raw(via)} join ${sql.table(target.table)} as ${sql.raw(inner)} on ${sql.ref(`${inner}.${link.innerColumn}`)} = ${sql.ref(`${via}.${innerSide}`)} where ${owned} and ${condition})`;
+      const forward = linkedThrough(link.via.outerColumn, link.via.innerColumn);
+      // A relation stored once in either order (indicator ↔ indicator): the outer row may be on either side.
+      if (link.via.bothWays) return sql<SqlBool>`(${outerColumn} is not null and (${forward} or ${linkedThrough(link.via.innerColumn, link.via.outerColumn)}))`;
+      return sql<SqlBool>`(${outerColumn} is not null and ${forward})`;
     }
     // The linked column may be NULL on the inner side (a case-level note has no task_id); a NULL in
     // the set would turn `x in (…)` into NULL for every non-member and break NOT has…().
@@ -129,7 +134,7 @@ class TqlCompiler {
     if (many) {
       // A value the row has many of (a case's tag names): "tag = x" when any is x; "tag != x" when none is.
       const positive = POSITIVE[op];
-      const some = many(alias, (ref) => this.comparison(found.keyword, ref, position, positive ?? op, value));
+      const some = many(alias, (ref) => this.comparison(found.keyword, ref, position, positive ?? op, value), this.scope.ownerIds);
       return positive ? sql<SqlBool>`not (${some})` : some;
     }
     return this.comparison(found.keyword, found.ref, position, op, value);

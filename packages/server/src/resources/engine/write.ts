@@ -13,6 +13,7 @@ import { asId, isIdLike, kindOf } from '../kinds/index.js';
 import type { ChildCollection, CollectionDefinition, LinkedCollection, ParentReference, ResourceDefinition, WriteContext } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { convertField, fieldError, problem, requireObject } from './convert.js';
+import { applyAssociations, isAssociation } from './associations.js';
 import { findRow } from './ids.js';
 import { ownerCondition, readOwners, writeOwner } from './owners.js';
 import { listCondition } from './query.js';
@@ -247,7 +248,10 @@ async function applyCollection(engine: EngineContext, resource: ResourceDefiniti
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw fieldError([problem(`${path}${name}[${i}]`, 'must be an object')], resource);
   }
   if (collection.kind === 'children') await applyChildren(engine, collection, parentId, name, mode, items, ctx, path, parentRow);
-  else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
+  else if (isAssociation(collection)) {
+    await applyAssociations(engine, resource, collection, parentId, name, mode, items, ctx, path,
+      (target, item, targetCtx, itemPath) => insertItem(engine, target, item, targetCtx, itemPath, undefined, 'take'));
+  } else await applyLinks(engine, collection, parentId, name, mode, items, ctx, path);
 }
 
 async function applyChildren(engine: EngineContext, collection: ChildCollection, parentId: number, name: string, mode: string, items: Row[], ctx: WriteContext, path: string, parentRow?: Row): Promise<void> {
