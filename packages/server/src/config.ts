@@ -21,6 +21,8 @@ export interface CairnConfig {
   tokenTtlSeconds: number;
   /** Largest accepted request body. */
   bodyLimitBytes: number;
+  /** Largest file a Document or Report group may hold (uploads are streamed, never held whole). */
+  documentMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -69,6 +71,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): C
     clockSkewSeconds: integer('CAIRN_CLOCK_SKEW_SECONDS', get('CAIRN_CLOCK_SKEW_SECONDS'), 300, 1, 86400),
     tokenTtlSeconds: integer('CAIRN_TOKEN_TTL_SECONDS', get('CAIRN_TOKEN_TTL_SECONDS'), 900, 60, 86400),
     bodyLimitBytes: integer('CAIRN_BODY_LIMIT_BYTES', get('CAIRN_BODY_LIMIT_BYTES'), 2_000_000, 1024, 100_000_000),
+    documentMaxBytes: integer('CAIRN_DOCUMENT_MAX_BYTES', get('CAIRN_DOCUMENT_MAX_BYTES'), 50 * 1024 * 1024, 1, 2_147_483_647),
     logLevel,
   };
 }

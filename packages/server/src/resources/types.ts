@@ -45,6 +45,12 @@ export interface FieldDefinition {
   tqlDescription?: string;
   /** `sorting=<field name>` orders by this field's column. */
   sortable?: boolean;
+  /**
+   * The field belongs to some kinds of item only (a group's per-type fields): those whose `column`
+   * holds one of `values`. Shown only on them; OPTIONS says `appliesTo` (and `conditionalRequired`).
+   * Refusing it on other items is the declaration's rule (its hooks), not the engine's.
+   */
+  appliesTo?: { column: string; values: readonly string[]; requiredFor?: readonly string[] };
 }
 
 /** SQL for a value computed from the row aliased `alias` (names from declarations only). */

@@ -37,7 +37,12 @@ function shownFields(resource: ResourceDefinition, include: (name: string, def: 
     const kind = kindOf(def.kind);
     const column = def.column;
     // A stored value shown as it is (text, dates, enums) needs no call through its kind.
-    if (kind.render === storedValue && column !== undefined) lines.push(`value = row[${JSON.stringify(column)}];`);
+    const appliesTo = def.appliesTo;
+    if (appliesTo) {
+      // Shown on the items it belongs to only (a Document's fileName, not an Adversary's malware flag).
+      const kinds = new Set(appliesTo.values);
+      lines.push(`value = byKind[${byKind.push((row, found) => (kinds.has(String(row[appliesTo.column])) ? kind.render(def, row, found) : undefined)) - 1}](row, found);`);
+    } else if (kind.render === storedValue && column !== undefined) lines.push(`value = row[${JSON.stringify(column)}];`);
     else lines.push(`value = byKind[${byKind.push((row, found) => kind.render(def, row, found)) - 1}](row, found);`);
     lines.push(`if (value !== undefined && value !== null) item[${JSON.stringify(name)}] = value;`);
   }

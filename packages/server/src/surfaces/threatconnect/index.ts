@@ -7,6 +7,7 @@ import type { CairnServices } from '../../services.js';
 import { failureHandler, notFoundHandler, tagRoutes } from '../failure-handlers.js';
 import type { Surface, SurfaceOptions } from '../surface.js';
 import { renderThreatConnectFailure, threatConnectFailureBody } from './failure.js';
+import { registerV2DocumentRoutes } from './v2/documents.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
 import { registerV3TokenRoutes } from './v3/tokens.js';
@@ -16,7 +17,7 @@ const THREATCONNECT_BASES = ['', '/api'] as const;
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes],
+  v2: [registerV2OwnerRoutes, registerV2DocumentRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes],
 };
 

@@ -148,6 +148,10 @@ function describeField(def: FieldDefinition): Record<string, unknown> {
   if (def.maxValue !== undefined) property.maxValue = def.maxValue;
   if (def.allowableValues) property.allowableValues = def.allowableValues;
   if (def.defaultValue !== undefined) property.default = def.defaultValue;
+  if (def.appliesTo) {
+    property.appliesTo = def.appliesTo.values;
+    if (def.appliesTo.requiredFor?.length) property.conditionalRequired = def.appliesTo.requiredFor;
+  }
   return property;
 }
 
