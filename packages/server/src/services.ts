@@ -60,7 +60,7 @@ export async function createServices(config: CairnConfig, options: ServiceOption
     tenancy: new TenancyService(store.db, secrets),
     credentials,
     tokens,
-    resources: new ResourceEngine(store.db, store.dialect, CAIRN_RESOURCES),
+    resources: new ResourceEngine(store.db, store.dialect, CAIRN_RESOURCES, { publicUrl: config.publicUrl }),
     authenticator: new Authenticator({ credentials, tokens, replay: new ReplayGuard(), clockSkewSeconds: config.clockSkewSeconds, now }),
     now,
     masterKeyGenerated: master.generatedAt,

@@ -16,6 +16,8 @@ export const field = {
     ({ type: 'String', kind: 'string', column, includedByDefault: true, description, ...options }),
   integer: (column: string, description: string, options: Options = {}): FieldDefinition =>
     ({ type: 'Integer', kind: 'integer', column, includedByDefault: true, description, ...options }),
+  decimal: (column: string, description: string, options: Options = {}): FieldDefinition =>
+    ({ type: 'BigDecimal', kind: 'decimal', column, includedByDefault: true, description, ...options }),
   boolean: (column: string, description: string, options: Options = {}): FieldDefinition =>
     ({ type: 'Boolean', kind: 'boolean', column, includedByDefault: true, description, ...options }),
   date: (column: string, description: string, options: Options = {}): FieldDefinition =>
@@ -32,7 +34,7 @@ export const field = {
     ({ type: 'Integer', kind: 'parent', createOnly: true, includedByDefault: true, description, ...options }),
   parentXid: (description: string): FieldDefinition =>
     ({ type: 'String', kind: 'parent', createOnly: true, writeOnly: true, maxLength: 100, description }),
-  computed: (type: string, description: string, compute: (row: Record<string, unknown>) => unknown): FieldDefinition =>
+  computed: (type: string, description: string, compute: NonNullable<FieldDefinition['compute']>): FieldDefinition =>
     ({ type, kind: 'computed', readOnly: true, includedByDefault: true, description, compute }),
 };
 

@@ -24,8 +24,8 @@ export const DEFAULT_RESULT_LIMIT = 100;
 export class ResourceEngine {
   readonly #engine: EngineContext;
 
-  constructor(db: Kysely<any>, dialect: Dialect, readonly registry: ResourceRegistry) {
-    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite', backslashEscapesLike: dialect === 'postgres', shapes: new QueryShapes() };
+  constructor(db: Kysely<any>, dialect: Dialect, readonly registry: ResourceRegistry, options: { publicUrl?: string } = {}) {
+    this.#engine = { db, registry, likeIgnoresAsciiCase: dialect === 'sqlite', backslashEscapesLike: dialect === 'postgres', shapes: new QueryShapes(), publicUrl: options.publicUrl ?? '' };
   }
 
   list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {

@@ -7,7 +7,7 @@
 import type { Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Principal } from '../core/principal.js';
 import type { DomainEvent } from '../core/outbox.js';
-import type { FieldKind } from './kinds/index.js';
+import type { FieldKind, RenderLookups } from './kinds/index.js';
 
 export type { FieldKind };
 
@@ -33,8 +33,8 @@ export interface FieldDefinition {
   /** Accepted in bodies, never shown in answers (parent references such as caseXid). */
   writeOnly?: boolean;
   defaultValue?: string | number | boolean;
-  /** Value of a `computed` field. */
-  compute?: (row: Record<string, unknown>) => unknown;
+  /** Value of a `computed` field (`lookups`: what rendering may look up, such as the public URL for links). */
+  compute?: (row: Record<string, unknown>, lookups: RenderLookups) => unknown;
   /**
    * TQL filters on this field's column: under the field's own name (`true`) or another keyword
    * (a user field `createdBy` is searched as `createdById`). The keyword's type follows the field's
@@ -267,6 +267,20 @@ export interface ResourceDefinition {
    * transaction.
    */
   uniqueKeys?: { columns: readonly string[]; conflict(values: Record<string, unknown>, existingId: number): string }[];
+  /**
+   * Finds an item by a path reference that is not an id (nor an xid): an indicator by its summary
+   * or any value that addresses it. Returns the id among `ownerIds`' rows, or undefined.
+   */
+  findByRef?(ref: string, ownerIds: readonly number[], db: Kysely<any>): Promise<number | undefined>;
+  /**
+   * After a create's row is inserted, before its collections: settles what the row claims
+   * (an indicator's values). Returns the id the item is: the new row's, or an existing item's
+   * when the create merged into it (POST of an existing indicator updates it); the hook then has
+   * updated that item and removed the new row, and afterCreate is not called.
+   */
+  settleCreate?(id: number, values: Record<string, unknown>, ctx: WriteContext): Promise<number>;
+  /** Before the row is deleted, in the delete's transaction (a deleted-indicators record). */
+  beforeRemove?(row: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
   /** Extra values the output reads, as scalar sub-queries over the row aliased `alias`. */
   extraColumns?: Record<string, (alias: string) => RawBuilder<unknown>>;
   /** Value for a unique field on create when the body has none (xid). */

@@ -14,4 +14,6 @@ export interface EngineContext {
   backslashEscapesLike: boolean;
   /** Statements compiled once per shape, for this database's dialect. */
   shapes: QueryShapes;
+  /** The server's public base URL for links in answers (webLink), '' when none is configured. */
+  publicUrl?: string;
 }

@@ -19,6 +19,12 @@ export async function findRow(engine: EngineContext, resource: ResourceDefinitio
     value = id;
   }
   else if (resource.hasXid && ref.length <= 100) { by = 'xid'; value = ref; }
+  else if (resource.findByRef) {
+    const found = await resource.findByRef(ref, ownerIds, db);
+    if (found === undefined) throw new CairnError('not-found', `No ${resource.itemType.toLowerCase()} "${ref.slice(0, 100)}" visible to you.`);
+    by = 'id';
+    value = found;
+  }
   else throw new CairnError('not-found', `No ${resource.itemType.toLowerCase()} with id "${ref.slice(0, 100)}"${resource.hasXid ? ' or that xid' : ''}.`);
   const build = () => {
     const where = by === 'id' ? sql<SqlBool>`t0.id = ${slot('ref')}` : sql<SqlBool>`t0.xid = ${slot('ref')}`;

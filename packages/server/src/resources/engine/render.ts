@@ -155,6 +155,7 @@ async function lookups(engine: EngineContext, sets: [ResourceDefinition, Row[]][
   return {
     user: (id) => (id === null || id === undefined ? undefined : userMap.get(Number(id))),
     ownerName: (id) => (id === null || id === undefined ? 'System' : ownerMap.get(Number(id)) ?? ''),
+    publicUrl: engine.publicUrl ?? '',
   };
 }
 

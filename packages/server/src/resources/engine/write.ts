@@ -102,10 +102,17 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
     if (whenTaken === 'take') return inserted.takenId;
     throw new CairnError('conflict', inserted.message);
   }
-  const id = inserted.id;
+  let id = inserted.id;
   if (stored) stored.row = inserted.row;
-  const after = resource.afterCreate?.(id, values, rowCtx);
-  if (after) await after;
+  const settled = resource.settleCreate ? await resource.settleCreate(id, values, rowCtx) : id;
+  if (settled !== id) {
+    // Merged into an existing item (which the hook updated): the answer reads that item.
+    id = settled;
+    if (stored) stored.row = undefined;
+  } else {
+    const after = resource.afterCreate?.(id, values, rowCtx);
+    if (after) await after;
+  }
   if (pending.length === 0) return id;
   // The children find their parent in what was just written: every column they read from it
   // (its id, owner and inherited columns such as case_id) is one the engine set.
@@ -377,6 +384,8 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
       if (name === 'id') continue;
       const write = kindOf(def.kind).write;
       if (def.readOnly) { problems.push(problem(name, 'is read-only')); continue; }
+      // A writable computed field is the declaration's to read (onUpdate), as on create.
+      if (write === 'computed' && !def.createOnly && resource.onUpdate) { values[name] = value; continue; }
       if (def.createOnly || write === 'parent') {
         const current = def.column ? existing[def.column] : undefined;
         if (current === undefined || String(current) !== String(value)) problems.push(problem(name, 'can only be set when the item is created'));
@@ -388,6 +397,7 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
     }
     if (problems.length > 0) throw fieldError(problems, resource);
     await resource.onUpdate?.(values, existing, ctx);
+    for (const name of createPlan(resource).handedToHooks) delete values[name];
     stamp(createPlan(resource), values, ctx.now, false);
     // Some resources stamp no time (workflow events, labels): a PUT of {} or of collections only sets nothing.
     if (Object.keys(values).length > 0) await trx.updateTable(resource.table).set(values).where('id', '=', id).execute();
@@ -402,13 +412,14 @@ export async function removeItem(engine: EngineContext, resource: ResourceDefini
   const ownerIds = readOwners(principal, owner);
   const existing = await findRow(engine, resource, ref, ownerIds);
   if (resource.includeSystemRows && existing[resource.ownerColumn!] === null) throw new CairnError('forbidden', `System ${resource.name} cannot be deleted.`);
-  if (!resource.onDelete && !resource.afterDelete) {
+  if (!resource.onDelete && !resource.afterDelete && !resource.beforeRemove) {
     await engine.db.deleteFrom(resource.table).where('id', '=', Number(existing.id)).execute();
     return;
   }
   await engine.db.transaction().execute(async (trx) => {
     const ownerId = resource.ownerColumn ? Number(existing[resource.ownerColumn]) : principal.organizationId;
     const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
+    await resource.beforeRemove?.(existing, ctx);
     await deleteRows(resource, ctx, (eb) => eb('id', '=', Number(existing.id)));
     if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
   });

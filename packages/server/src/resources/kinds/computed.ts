@@ -8,6 +8,6 @@ const SCHEMA_OF_TYPE: Record<string, JsonSchema> = { Boolean: { type: 'boolean' 
 
 export const computedKind: FieldKindHandler = {
   write: 'computed',
-  render: (def, row) => def.compute?.(row),
+  render: (def, row, lookups) => def.compute?.(row, lookups),
   schemaOf: (def) => described(def, SCHEMA_OF_TYPE[def.type] ?? {}),
 };

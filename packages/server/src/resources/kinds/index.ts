@@ -7,6 +7,7 @@ import { booleanKind } from './boolean.js';
 import { collectionKind } from './collection.js';
 import { computedKind } from './computed.js';
 import { dateKind } from './date.js';
+import { decimalKind } from './decimal.js';
 import { enumKind } from './enum.js';
 import { integerKind } from './integer.js';
 import type { FieldKindHandler } from './kind.js';
@@ -18,6 +19,7 @@ import { userKind } from './user.js';
 
 export const KINDS = {
   integer: integerKind,
+  decimal: decimalKind,
   string: stringKind,
   date: dateKind,
   boolean: booleanKind,

@@ -22,6 +22,8 @@ export interface ConvertContext {
 export interface RenderLookups {
   user(id: unknown): UserRef | undefined;
   ownerName(id: unknown): string;
+  /** The server's public base URL (CAIRN_PUBLIC_URL, no trailing slash), '' when none is configured. */
+  publicUrl: string;
 }
 
 export interface FieldKindHandler {
