@@ -13,7 +13,8 @@ import type { TestServer } from '../support/server.js';
 import type { Json } from '../support/v3.js';
 import { signedHeaders, type AuthFailureCredentials, type Caller, type SchemeName } from '../support/signing-schemes.js';
 
-export interface PlantedObject { id: number; xid?: string }
+/** A planted object: its id, its xid where it has one, its summary where it has one (an indicator's value, which v2 paths name it by). */
+export interface PlantedObject { id: number; xid?: string; summary?: string }
 
 export interface Tenant {
   side: 'home' | 'foreign';
@@ -143,7 +144,7 @@ export class MatrixWorld {
     const answer = await this.sendAs(tenant.caller, 'tc-hmac', 'POST', target, this.createBody(tenant, resource));
     assert.equal(answer.status, 201, `${tenant.side} POST ${target}: ${answer.body}`);
     const data = (JSON.parse(answer.body) as Json).data;
-    return { id: Number(data.id), ...(typeof data.xid === 'string' ? { xid: data.xid } : {}) };
+    return { id: Number(data.id), ...(typeof data.xid === 'string' ? { xid: data.xid } : {}), ...(typeof data.summary === 'string' ? { summary: data.summary } : {}) };
   }
 
   /** A valid create body from the resource's OPTIONS descriptor: every required field, named with the tenant's marker. */

@@ -70,6 +70,21 @@ function handWritten(): Map<string, RouteFixture> {
       { label: 'the foreign organization\'s owner id', target: `${base}/v2/owners/${world.foreign.organization.id}`, status: 404 },
     ]));
     fixtures.set(`GET ${base}/v2/whoami`, readsOwn(`${base}/v2/whoami`, true));
+    for (const [kind, resourceName, branch] of [['indicators', 'indicators', 'hosts'], ['groups', 'groups', 'adversaries']] as const) {
+      const path = `${base}/v2/${kind}`;
+      const foreignOwner = (world: MatrixWorld) => `owner=${encodeURIComponent(world.foreign.organization.name)}`;
+      const ownerRefused = (target: string) => (world: MatrixWorld): CrossOwnerRequest[] => [
+        { label: '?owner= the foreign organization', target: `${target}?${foreignOwner(world)}`, status: 403, message: /The requested owner was not found/ },
+      ];
+      // An indicator is named by its value, a group by its id.
+      const ref = (planted: { id: number; summary?: string } | undefined) => encodeURIComponent(String(kind === 'indicators' ? planted?.summary : planted?.id));
+      fixtures.set(`GET ${path}`, readsOwn(path, true, ownerRefused(path)));
+      fixtures.set(`GET ${path}/:branch`, readsOwn(`${path}/${branch}`, true, ownerRefused(`${path}/${branch}`)));
+      fixtures.set(`GET ${path}/:branch/:${kind === 'indicators' ? 'value' : 'id'}`, readsOwn((tenant) => `${path}/${branch}/${ref(tenant.planted.get(resourceName))}`, true, (world) => [
+        { label: `a foreign ${kind === 'indicators' ? 'indicator\'s value' : 'group\'s id'}`, target: `${path}/${branch}/${ref(world.foreign.planted.get(resourceName))}`, status: 404 },
+        ...ownerRefused(`${path}/${branch}/${ref(world.foreign.planted.get(resourceName))}`)(world),
+      ]));
+    }
     fixtures.set(`POST ${base}/v3/security/tokens`, { own: async () => ({ target: `${base}/v3/security/tokens` }), status: refusesTokens(201), showsOwnData: false, crossOwner: none });
   }
   // `self` and the caller's own numeric id are the same user.

@@ -8,6 +8,10 @@ import { failureHandler, notFoundHandler, tagRoutes } from '../failure-handlers.
 import type { Surface, SurfaceOptions } from '../surface.js';
 import { renderThreatConnectFailure, threatConnectFailureBody } from './failure.js';
 import { registerV2DocumentRoutes } from './v2/documents.js';
+import { registerV2GroupReadRoutes } from './v2/groups.js';
+import { registerV2IndicatorReadRoutes } from './v2/indicators.js';
+import { registerV2IntelSubpathRoutes } from './v2/intel-subpaths.js';
+import { registerV2IntelWriteRoutes } from './v2/intel-writes.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
 import { registerV3TokenRoutes } from './v3/tokens.js';
@@ -17,7 +21,7 @@ const THREATCONNECT_BASES = ['', '/api'] as const;
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes, registerV2DocumentRoutes],
+  v2: [registerV2OwnerRoutes, registerV2DocumentRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes],
 };
 

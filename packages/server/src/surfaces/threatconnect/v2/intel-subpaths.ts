@@ -133,7 +133,7 @@ function pathId(raw: string): number {
 }
 
 export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: CairnServices): void {
-  const engine = services.engine;
+  const engine = services.resources;
   const db = services.store.db;
   const ctxOf = (request: FastifyRequest): V2RenderContext => v2RenderContext(services, request.principal);
 

@@ -106,7 +106,7 @@ const SUCCESS_ANSWER = v2Response(v2SuccessSchema, '{"status":"Success"}');
 const WRITE_FAILURES = v2Failures(400, 401, 403, 404, 409, 413, 415, 500);
 
 export function registerV2IntelWriteRoutes(app: FastifyInstance, services: CairnServices): void {
-  const engine = services.engine;
+  const engine = services.resources;
 
   const answer = (request: FastifyRequest, branch: V2Branch, row: Row) =>
     renderV2(branch.view, row, 'single', v2RenderContext(services, request.principal));

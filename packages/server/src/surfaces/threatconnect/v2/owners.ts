@@ -7,14 +7,11 @@ import type { Principal } from '../../../core/principal.js';
 import { CairnError } from '../../../core/errors.js';
 import type { Owner } from '../../../core/tenancy/tenancy-service.js';
 import type { CairnServices } from '../../../services.js';
+import { V2ListQuery } from './v2-params.js';
 import { sendSerializedJson, sendV2, sendXml, v2Failures, v2Response, wantsXml, xmlData } from '../envelope.js';
 
-/** Paging parameters every v2 list takes; clients also send them to single-object routes, where they are ignored. */
-export const V2ListQuery = Type.Object({
-  resultStart: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647 })),
-  resultLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-  owner: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 50 })])),
-}, { additionalProperties: true });
+/** The v2 query (paging, owner, filters, includes): one schema every v2 route takes (v2-params.ts). */
+export { V2ListQuery };
 
 const OwnerJson = Type.Object({
   id: Type.Integer(),

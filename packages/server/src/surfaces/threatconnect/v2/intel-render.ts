@@ -1,0 +1,431 @@
+/**
+ * v2 rendering of intelligence: one description per entity (a *view*) drives both JSON and XML
+ * (spec threatconnect.md §4.1, §4.2, §5, §6).
+ *
+ * A view is data: the JSON keys an entity shows on v2 in list items and in single objects, each read
+ * from the v3 item the engine rendered (resources/*.ts field names), with the per-generation renames
+ * (v3 `owner`/`ownerId` → `ownerName` in list items and `owner:{id,name,type}` in single objects; the
+ * value keys of each indicator type). XML is derived from the JSON object by one naming rule, so the
+ * two formats cannot disagree: element = the JSON key in PascalCase (spaces dropped: `AS Number` →
+ * `ASNumber`), except `md5`/`sha1`/`sha256`, which stay lower-case; an array is a repeated element;
+ * an `owner` object carries `xsi:type="organization|community"`.
+ *
+ * Exports:
+ *   V2View, V2Field, V2RenderContext, v2RenderContext(services, principal)
+ *   renderV2(view, row, shape, ctx)        → the JSON item (shape 'list' | 'single'; ctx.additional adds
+ *                                            the includeAdditional fields)
+ *   renderV2Both(view, row, shape, ctx)    → { json, xml } (xml: the XML element content of the item)
+ *   v2XmlOf(item)                          → the XML element content of any JSON item (nested too)
+ *   sendV2Item(request, reply, status, entityKey, item)        {"status":"Success","data":{key:{…}}}
+ *   sendV2List(request, reply, entityKey, items, resultCount?) {"status":"Success","data":{"resultCount":n,key:[…]}}
+ *   sendV2Success(request, reply, status?)                     {"status":"Success"}
+ *   v2Plural(entityKey), v2ItemSchema / v2ListSchema / v2SuccessSchema (answer schemas for routes)
+ *   INDICATOR_VIEW / INDICATOR_BRANCH_VIEWS, GROUP_VIEW / GROUP_BRANCH_VIEWS: the views of spec §5, §6.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TSchema } from 'typebox';
+import type { Principal } from '../../../core/principal.js';
+import type { CairnServices } from '../../../services.js';
+import { sendJson, sendXml, wantsXml, xmlData } from '../envelope.js';
+
+type Row = Record<string, unknown>;
+
+export type V2Shape = 'list' | 'single';
+
+/** What a row is rendered with: the caller's owners (by id), the web-link base, includeAdditional. */
+export interface V2RenderContext {
+  owners: ReadonlyMap<number, { id: number; name: string; type: string }>;
+  /** Prefix of computed web links (CAIRN_PUBLIC_URL, or '' for a link relative to the host). */
+  webBase: string;
+  /** Add the fields marked `additional` (includeAdditional=true / includes=additional). */
+  additional: boolean;
+  /** Embed `tag[]`, `attribute[]`, `securityLabel[]` (includeTags, includeAttributes, includes=labels). */
+  includes: ReadonlySet<V2Embedded>;
+}
+
+export function v2RenderContext(services: CairnServices, principal: Principal, additional = false, includes: Iterable<string> = []): V2RenderContext {
+  const embedded = new Set<V2Embedded>();
+  for (const include of includes) if (include in V2_EMBEDDED) embedded.add(include as V2Embedded);
+  return { owners: ownersOf(principal), webBase: services.config.publicUrl ?? '', additional, includes: embedded };
+}
+
+export type V2Embedded = 'tags' | 'attributes' | 'labels';
+
+/**
+ * What includeTags / includeAttributes / includes=labels embed: the v3 collection the engine renders
+ * (`fields=tags`: one query per page, not per item), the v2 key, and each v2 item from its v3 item.
+ */
+export const V2_EMBEDDED: Readonly<Record<V2Embedded, { collection: string; key: string; item: (v3: Row) => Row }>> = {
+  tags: { collection: 'tags', key: 'tag', item: (t) => pick(t, ['name', 'webLink']) },
+  attributes: { collection: 'attributes', key: 'attribute', item: (a) => ({ ...pick(a, ['id', 'type', 'dateAdded', 'lastModified']), displayed: a.displayed ?? a.pinned ?? true, ...pick(a, ['value', 'source']) }) },
+  labels: { collection: 'securityLabels', key: 'securityLabel', item: (l) => pick(l, ['name', 'description', 'dateAdded']) },
+};
+
+function pick(row: Row, keys: readonly string[]): Row {
+  const out: Row = {};
+  for (const key of keys) if (row[key] !== undefined && row[key] !== null) out[key] = row[key];
+  return out;
+}
+
+/**
+ * The v3 `fields` a v2 read asks the engine for: the view's own, the additional ones when asked, and
+ * the collections of the embedded metadata the resource declares (one that it does not declare yet
+ * has no items to show: its key is an empty list).
+ */
+export function v3FieldsFor(view: V2View, ctx: V2RenderContext): string[] {
+  const fields = [...view.v3Fields];
+  if (ctx.additional) fields.push(...view.v3Additional);
+  for (const include of ctx.includes) fields.push(V2_EMBEDDED[include].collection);
+  return fields;
+}
+
+const ownerMaps = new WeakMap<Principal, ReadonlyMap<number, { id: number; name: string; type: string }>>();
+/** The caller's owners by id, kept per principal (one immutable object per credential). */
+function ownersOf(principal: Principal): ReadonlyMap<number, { id: number; name: string; type: string }> {
+  let map = ownerMaps.get(principal);
+  if (!map) ownerMaps.set(principal, map = new Map(principal.visibleOwners.map((o) => [o.id, { id: o.id, name: o.name, type: o.type }])));
+  return map;
+}
+
+/**
+ * One key of a view: its JSON name, where it shows (`both`, only in `list` items, only in `single`
+ * objects; `additional` = single and list, only with includeAdditional), and how it is read from the
+ * v3 item: the v3 field `from` (default: the same name), or `get`.
+ */
+export interface V2Field {
+  key: string;
+  in?: 'both' | 'list' | 'single' | 'additional';
+  from?: string;
+  get?: (row: Row, ctx: V2RenderContext, view: V2View) => unknown;
+}
+
+export interface V2View {
+  /** The data key (`address`, `indicator`, `incident`), singular. */
+  entityKey: string;
+  /** The v3 fields the engine must render (`fields=`) for this view, beyond its defaults. */
+  v3Fields: readonly string[];
+  /** The v3 fields the `additional` keys read (asked for only with includeAdditional). */
+  v3Additional: readonly string[];
+  fields: readonly V2Field[];
+  /** The web link of an item when the v3 item has none. */
+  webLink: (row: Row, ctx: V2RenderContext) => string;
+}
+
+type Compiled = (row: Row, ctx: V2RenderContext) => Row;
+const compiled = new WeakMap<V2View, Record<'list' | 'single' | 'listAdditional' | 'singleAdditional', Compiled>>();
+
+/**
+ * The view's four item functions, built once per view: each is the view's keys for one shape in
+ * order, with the reading of each bound, so rendering a page is one pass that builds one object
+ * per row (no copy of the v3 item).
+ */
+function compile(view: V2View): Record<'list' | 'single' | 'listAdditional' | 'singleAdditional', Compiled> {
+  let functions = compiled.get(view);
+  if (functions) return functions;
+  const build = (shape: V2Shape, additional: boolean): Compiled => {
+    const chosen = view.fields.filter((f) => {
+      const where = f.in ?? 'both';
+      return where === 'both' || where === shape || (additional && where === 'additional');
+    });
+    const keys = chosen.map((f) => f.key);
+    const readers = chosen.map((f): ((row: Row, ctx: V2RenderContext) => unknown) => {
+      if (f.get) { const get = f.get; return (row, ctx) => get(row, ctx, view); }
+      const from = f.from ?? f.key;
+      return (row) => row[from];
+    });
+    const n = keys.length;
+    return (row, ctx) => {
+      const item: Row = {};
+      for (let i = 0; i < n; i++) {
+        const value = readers[i]!(row, ctx);
+        if (value !== undefined && value !== null) item[keys[i]!] = value;
+      }
+      return item;
+    };
+  };
+  functions = { list: build('list', false), single: build('single', false), listAdditional: build('list', true), singleAdditional: build('single', true) };
+  compiled.set(view, functions);
+  return functions;
+}
+
+/** A v3 item (as the engine renders it) in a v2 view, as JSON. */
+export function renderV2(view: V2View, row: Row, shape: V2Shape, ctx: V2RenderContext): Row {
+  const functions = compile(view);
+  const item = (shape === 'list' ? (ctx.additional ? functions.listAdditional : functions.list) : (ctx.additional ? functions.singleAdditional : functions.single))(row, ctx);
+  for (const include of ctx.includes) {
+    const { collection, key, item: v2Item } = V2_EMBEDDED[include];
+    const nested = (row[collection] as { data?: Row[] } | undefined)?.data ?? [];
+    item[key] = nested.map(v2Item);
+  }
+  return item;
+}
+
+/** renderV2 and its XML element content (the contract's `{ json, xml }`). */
+export function renderV2Both(view: V2View, row: Row, shape: V2Shape, ctx: V2RenderContext): { json: Row; xml: Row } {
+  const json = renderV2(view, row, shape, ctx);
+  return { json, xml: v2XmlOf(json) };
+}
+
+// ---- XML from JSON: one naming rule --------------------------------------------------------------
+
+const LOWER_CASE_ELEMENTS = new Set(['md5', 'sha1', 'sha256']);
+const elementNames = new Map<string, string>();
+
+/** The XML element of a JSON key: PascalCase, spaces and other non-name characters dropped; hashes stay lower-case. */
+export function v2XmlName(key: string): string {
+  let name = elementNames.get(key);
+  if (name === undefined) {
+    name = LOWER_CASE_ELEMENTS.has(key) ? key : key.split(/[^A-Za-z0-9_]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+    if (name === '' || /^[0-9]/.test(name)) name = `_${name}`;
+    if (elementNames.size < 10_000) elementNames.set(key, name);
+  }
+  return name;
+}
+
+function xmlValue(key: string, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => xmlValue(key, v));
+  if (value !== null && typeof value === 'object') {
+    const content = v2XmlOf(value as Row);
+    const type = (value as Row).type;
+    return key === 'owner' && typeof type === 'string' ? { '@_xsi:type': type.toLowerCase(), ...content } : content;
+  }
+  return value;
+}
+
+/** The XML element content of a JSON item: the same keys renamed, nested objects and arrays alike. */
+export function v2XmlOf(item: Row): Row {
+  const xml: Row = {};
+  for (const key in item) {
+    const value = item[key];
+    if (value === undefined || value === null) continue;
+    xml[v2XmlName(key)] = xmlValue(key, value);
+  }
+  return xml;
+}
+
+// ---- Envelopes --------------------------------------------------------------------------------
+
+const PLURAL_EXCEPTIONS: Record<string, string> = { malware: 'malware' };
+
+/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`). */
+export function v2Plural(entityKey: string): string {
+  const exception = PLURAL_EXCEPTIONS[entityKey];
+  if (exception) return exception;
+  if (/(s|x|z|ch|sh)$/.test(entityKey)) return `${entityKey}es`;
+  if (/[^aeiou]y$/.test(entityKey)) return `${entityKey.slice(0, -1)}ies`;
+  return `${entityKey}s`;
+}
+
+const pascal = (key: string) => key[0]!.toUpperCase() + key.slice(1);
+
+/** One item: `{"status":"Success","data":{"<entityKey>":{…}}}`, or `<{key}Response>…<{Key}>…`. */
+export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status: number, entityKey: string, item: Row): FastifyReply {
+  if (wantsXml(request)) {
+    return sendXml(reply, status, { [`${entityKey}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ResponseData`, { [pascal(entityKey)]: v2XmlOf(item) }) } });
+  }
+  return sendJson(reply, status, { status: 'Success', data: { [entityKey]: item } });
+}
+
+/**
+ * A list: `{"status":"Success","data":{"resultCount":n,"<entityKey>":[…]}}` (resultCount only when
+ * given), or `<{plural}Response>…<Data xsi:type="{key}ListResponseData"><ResultCount>n</ResultCount><{Key}>…`.
+ */
+export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityKey: string, items: Row[], resultCount?: number): FastifyReply {
+  if (wantsXml(request)) {
+    const content: Row = {};
+    if (resultCount !== undefined) content.ResultCount = resultCount;
+    content[pascal(entityKey)] = items.map(v2XmlOf);
+    return sendXml(reply, 200, { [`${v2Plural(entityKey)}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ListResponseData`, content) } });
+  }
+  const data: Row = resultCount === undefined ? {} : { resultCount };
+  data[entityKey] = items;
+  return sendJson(reply, 200, { status: 'Success', data });
+}
+
+/** `{"status":"Success"}`, or `<successResponse><Status>Success</Status></successResponse>`. */
+export function sendV2Success(request: FastifyRequest, reply: FastifyReply, status = 200): FastifyReply {
+  if (wantsXml(request)) return sendXml(reply, status, { successResponse: { Status: 'Success' } });
+  return sendJson(reply, status, { status: 'Success' });
+}
+
+// ---- Answer schemas ------------------------------------------------------------------------------
+
+const Success = Type.Literal('Success');
+const AnyItem = Type.Object({}, { additionalProperties: true });
+
+/** `{"status":"Success","data":{"<entityKey>":{…}}}` (entityKey may be a union of keys: the branch's). */
+export function v2ItemSchema(description: string, item: TSchema = AnyItem): TSchema {
+  return Type.Object({ status: Success, data: Type.Record(Type.String(), item, { description }) });
+}
+
+/** `{"status":"Success","data":{"resultCount"?:n,"<entityKey>":[…]}}`. */
+export function v2ListSchema(description: string, item: TSchema = AnyItem): TSchema {
+  return Type.Object({ status: Success, data: Type.Object({ resultCount: Type.Optional(Type.Integer({ description: 'Every match, given on the first page (resultStart 0)' })) }, { additionalProperties: Type.Array(item), description }) });
+}
+
+export const v2SuccessSchema: TSchema = Type.Object({ status: Success }, { additionalProperties: false });
+
+// ---- The views of spec §5 and §6 ---------------------------------------------------------------
+
+const ownerName = (row: Row, ctx: V2RenderContext) => row.owner ?? ctx.owners.get(Number(row.ownerId))?.name;
+const ownerObject = (row: Row, ctx: V2RenderContext) => {
+  const owner = ctx.owners.get(Number(row.ownerId));
+  return owner ? { id: owner.id, name: owner.name, type: owner.type } : undefined;
+};
+const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => row.webLink ?? view.webLink(row, ctx);
+const booleanText = (from: string) => (row: Row) => (row[from] === undefined || row[from] === null ? undefined : String(row[from] === true || row[from] === 1 || row[from] === 'true'));
+
+/** The v2 names of the indicator fields `includeAdditional` adds, from their v3 names. */
+const INDICATOR_ADDITIONAL: V2Field[] = [
+  { key: 'observationCount', in: 'additional', from: 'observations' },
+  { key: 'lastObserved', in: 'additional' },
+  { key: 'falsePositiveCount', in: 'additional', from: 'falsePositives' },
+  { key: 'falsePositiveLastReported', in: 'additional', from: 'lastFalsePositive' },
+  { key: 'privateFlag', in: 'additional' },
+  { key: 'active', in: 'additional' },
+  { key: 'activeLocked', in: 'additional' },
+];
+const INDICATOR_ADDITIONAL_V3 = ['observations', 'lastObserved', 'falsePositives', 'lastFalsePositive', 'privateFlag', 'active', 'activeLocked'];
+
+const indicatorWebLink = (entityKey: string | ((row: Row) => string)) => (row: Row, ctx: V2RenderContext) => {
+  const entity = typeof entityKey === 'string' ? entityKey : entityKey(row);
+  const owner = String(ownerName(row, ctx) ?? '');
+  return `${ctx.webBase}/auth/indicators/details/${entity}.xhtml?${entity}=${encodeURIComponent(String(row.summary ?? ''))}&owner=${encodeURIComponent(owner)}`;
+};
+
+/**
+ * The value keys of an indicator type. `from` is the v3 field; until core/intel renders the value
+ * fields on v3, a value missing from the v3 item is read from the summary (`split` gives the part).
+ */
+interface ValueKey { key: string; from?: string; split?: (summary: string) => string | undefined; format?: 'booleanText' }
+
+const part = (i: number) => (summary: string) => summary.split(' : ')[i]?.trim() || undefined;
+const hashOfLength = (length: number) => (summary: string) => summary.split(' : ').map((p) => p.trim()).find((p) => p.length === length && /^[0-9a-f]+$/i.test(p));
+
+/** The indicator types of v2 (spec §5.1): branch, v3 type name, entity key, value keys. */
+export const INDICATOR_TYPES_V2: readonly { branch: string; type: string; entityKey: string; values: readonly ValueKey[]; single?: readonly ValueKey[] }[] = [
+  { branch: 'addresses', type: 'Address', entityKey: 'address', values: [{ key: 'ip', split: part(0) }] },
+  { branch: 'emailAddresses', type: 'EmailAddress', entityKey: 'emailAddress', values: [{ key: 'address', split: part(0) }] },
+  { branch: 'files', type: 'File', entityKey: 'file', values: [{ key: 'md5', split: hashOfLength(32) }, { key: 'sha1', split: hashOfLength(40) }, { key: 'sha256', split: hashOfLength(64) }], single: [{ key: 'size' }] },
+  { branch: 'hosts', type: 'Host', entityKey: 'host', values: [{ key: 'hostName', split: part(0) }], single: [{ key: 'dnsActive', format: 'booleanText' }, { key: 'whoisActive', format: 'booleanText' }] },
+  { branch: 'urls', type: 'URL', entityKey: 'url', values: [{ key: 'text', split: part(0) }], single: [{ key: 'source' }] },
+  { branch: 'asns', type: 'ASN', entityKey: 'asn', values: [{ key: 'AS Number', split: part(0) }] },
+  { branch: 'cidrBlocks', type: 'CIDR', entityKey: 'cidrBlock', values: [{ key: 'Block', split: part(0) }] },
+  { branch: 'mutexes', type: 'Mutex', entityKey: 'mutex', values: [{ key: 'Mutex', split: part(0) }] },
+  { branch: 'registryKeys', type: 'Registry Key', entityKey: 'registryKey', values: [{ key: 'Key Name', split: part(0) }, { key: 'Value Name', split: part(1) }, { key: 'Value Type', split: part(2) }] },
+  { branch: 'userAgents', type: 'User Agent', entityKey: 'userAgent', values: [{ key: 'User Agent String', split: part(0) }] },
+];
+
+const entityKeyOfIndicatorType = new Map(INDICATOR_TYPES_V2.map((t) => [t.type, t.entityKey]));
+const camel = (type: string) => type.replace(/\s+(.)/g, (_m, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toLowerCase());
+
+function valueField(value: ValueKey, where: 'both' | 'single'): V2Field {
+  const from = value.from ?? value.key;
+  if (value.format === 'booleanText') return { key: value.key, in: where, get: booleanText(from) };
+  const split = value.split;
+  return { key: value.key, in: where, get: split ? (row) => row[from] ?? (typeof row.summary === 'string' ? split(row.summary) : undefined) : (row) => row[from] };
+}
+
+/** `GET /v2/indicators`: items `{id, ownerName, type, dateAdded, lastModified, rating, confidence, webLink, summary}`. */
+export const INDICATOR_VIEW: V2View = {
+  entityKey: 'indicator',
+  v3Fields: [],
+  v3Additional: INDICATOR_ADDITIONAL_V3,
+  webLink: indicatorWebLink((row) => entityKeyOfIndicatorType.get(String(row.type)) ?? camel(String(row.type))),
+  fields: [
+    { key: 'id' },
+    { key: 'ownerName', in: 'list', get: ownerName },
+    { key: 'owner', in: 'single', get: ownerObject },
+    { key: 'type' },
+    { key: 'dateAdded' },
+    { key: 'lastModified' },
+    { key: 'rating' },
+    { key: 'confidence' },
+    { key: 'webLink', get: webLink },
+    { key: 'summary' },
+    ...INDICATOR_ADDITIONAL,
+  ],
+};
+
+/** One view per indicator branch: no `type`, the type's value keys (spec §5.1, §5.2). */
+export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, {
+  entityKey: t.entityKey,
+  v3Fields: [...t.values.map((v) => v.from ?? v.key), ...(t.single ?? []).map((v) => v.from ?? v.key)],
+  v3Additional: INDICATOR_ADDITIONAL_V3,
+  webLink: indicatorWebLink(t.entityKey),
+  fields: [
+    { key: 'id' },
+    { key: 'ownerName', in: 'list', get: ownerName },
+    { key: 'owner', in: 'single', get: ownerObject },
+    { key: 'dateAdded' },
+    { key: 'lastModified' },
+    { key: 'rating' },
+    { key: 'confidence' },
+    { key: 'webLink', get: webLink },
+    ...t.values.map((v) => valueField(v, 'both')),
+    ...(t.single ?? []).map((v) => valueField(v, 'single')),
+    ...INDICATOR_ADDITIONAL,
+  ],
+} satisfies V2View]));
+
+/**
+ * The group types of v2 (spec §6): branch, v3 type name, entity key, and the type's own keys
+ * (v3 field names; `list` ones show in list items too, the rest in single objects only).
+ */
+export const GROUP_TYPES_V2: readonly { branch: string; type: string; entityKey: string; list?: readonly string[]; single?: readonly string[] }[] = [
+  { branch: 'adversaries', type: 'Adversary', entityKey: 'adversary' },
+  { branch: 'attackPatterns', type: 'Attack Pattern', entityKey: 'attackPattern' },
+  { branch: 'campaigns', type: 'Campaign', entityKey: 'campaign', single: ['firstSeen'] },
+  { branch: 'coursesOfAction', type: 'Course of Action', entityKey: 'courseOfAction' },
+  { branch: 'documents', type: 'Document', entityKey: 'document', single: ['fileName', 'fileSize', 'status', 'malware'] },
+  { branch: 'emails', type: 'Email', entityKey: 'email', single: ['from', 'subject', 'header', 'body', 'score'] },
+  { branch: 'events', type: 'Event', entityKey: 'event', list: ['eventDate'], single: ['status'] },
+  { branch: 'incidents', type: 'Incident', entityKey: 'incident', list: ['eventDate'], single: ['status'] },
+  { branch: 'intrusionSets', type: 'Intrusion Set', entityKey: 'intrusionSet' },
+  { branch: 'malware', type: 'Malware', entityKey: 'malware' },
+  { branch: 'reports', type: 'Report', entityKey: 'report', single: ['fileName', 'fileSize', 'status', 'publishDate'] },
+  { branch: 'signatures', type: 'Signature', entityKey: 'signature', single: ['fileName', 'fileType', 'fileText'] },
+  { branch: 'tactics', type: 'Tactic', entityKey: 'tactic' },
+  { branch: 'threats', type: 'Threat', entityKey: 'threat' },
+  { branch: 'tools', type: 'Tool', entityKey: 'tool' },
+  { branch: 'vulnerabilities', type: 'Vulnerability', entityKey: 'vulnerability' },
+];
+
+const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/details.xhtml?id=${encodeURIComponent(String(row.id ?? ''))}`;
+
+/** `GET /v2/groups`: items `{id, name, type, ownerName, dateAdded, lastModified, webLink}`. */
+export const GROUP_VIEW: V2View = {
+  entityKey: 'group',
+  v3Fields: [],
+  v3Additional: [],
+  webLink: groupWebLink,
+  fields: [
+    { key: 'id' },
+    { key: 'name' },
+    { key: 'type' },
+    { key: 'ownerName', in: 'list', get: ownerName },
+    { key: 'owner', in: 'single', get: ownerObject },
+    { key: 'dateAdded' },
+    { key: 'lastModified', in: 'list' },
+    { key: 'webLink', get: webLink },
+  ],
+};
+
+/** One view per group branch: no `type`; the type's keys (incidents and events show `eventDate` in lists). */
+export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, {
+  entityKey: t.entityKey,
+  v3Fields: [...(t.list ?? []), ...(t.single ?? [])],
+  v3Additional: [],
+  webLink: groupWebLink,
+  fields: [
+    { key: 'id' },
+    { key: 'name' },
+    { key: 'ownerName', in: 'list', get: ownerName },
+    { key: 'owner', in: 'single', get: ownerObject },
+    { key: 'dateAdded' },
+    { key: 'lastModified', in: 'list' },
+    { key: 'webLink', get: webLink },
+    ...(t.list ?? []).map((key): V2Field => ({ key })),
+    ...(t.single ?? []).map((key): V2Field => ({ key, in: 'single' })),
+  ],
+} satisfies V2View]));

@@ -1,0 +1,128 @@
+/**
+ * The v2 query (spec threatconnect.md §4.3), one TypeBox schema every v2 route takes, and its reading:
+ *   resultStart (default 0), resultLimit (default 100, ≤ 10000), owner (repeatable, a union; `+` and
+ *   `%20` are spaces; default the caller's organization), filters + orParams (§4.4, see filters.ts),
+ *   modifiedSince (ISO date), includeTags / includeAttributes / includeAdditional (`true`, any case)
+ *   and includes=additional|tags|attributes|labels (repeatable or comma-separated), createActivityLog
+ *   (accepted, ignored). Clients send the paging parameters to every route (the JS SDK adds
+ *   resultLimit=10000 even to writes); routes that do not page ignore them.
+ *
+ * Exports: V2ListQuery (the schema), readV2Query (→ V2Query), v2Owners (the owners a request names,
+ * checked against the caller's), parseBooleanText.
+ */
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { CairnError } from '../../../core/errors.js';
+import type { Principal } from '../../../core/principal.js';
+
+export const V2_DEFAULT_RESULT_LIMIT = 100;
+export const V2_MAX_RESULT_LIMIT = 10_000;
+const MAX_OWNERS = 50;
+
+const BooleanText = (description: string) => Type.Optional(Type.String({ maxLength: 16, description: `${description} (true or false, any case)` }));
+const Repeatable = (maxLength: number, description: string) => Type.Optional(Type.Union([
+  Type.String({ maxLength }),
+  Type.Array(Type.String({ maxLength }), { maxItems: MAX_OWNERS }),
+], { description }));
+
+/** The query every v2 route accepts (unknown parameters are tolerated: clients add their own). */
+export const V2ListQuery = Type.Object({
+  resultStart: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'The first item of the page (default 0); resultCount is given only when it is 0' })),
+  resultLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: V2_MAX_RESULT_LIMIT, description: 'Items per page (default 100, at most 10000)' })),
+  owner: Repeatable(256, 'An owner name (repeatable: the union); default the caller\'s organization'),
+  filters: Repeatable(4096, 'field<op>value terms joined by commas; ops = < > ^ (spec §4.4)'),
+  orParams: BooleanText('OR the filter terms instead of AND'),
+  modifiedSince: Type.Optional(Type.String({ maxLength: 64, description: 'Only items modified since this ISO 8601 date' })),
+  includeTags: BooleanText('Embed tag[] in each item'),
+  includeAttributes: BooleanText('Embed attribute[] in each item'),
+  includeAdditional: BooleanText('Add the additional fields'),
+  includes: Repeatable(256, 'additional, tags, attributes, labels (repeatable or comma-separated)'),
+  createActivityLog: BooleanText('Accepted and ignored'),
+}, { additionalProperties: true });
+
+export type V2ListQueryType = Static<typeof V2ListQuery>;
+
+export type V2Include = 'additional' | 'tags' | 'attributes' | 'labels';
+const INCLUDES: readonly V2Include[] = ['additional', 'tags', 'attributes', 'labels'];
+
+/** What a v2 request asks for, read and checked once. */
+export interface V2Query {
+  resultStart: number;
+  resultLimit: number;
+  /** Names of the owners read (checked visible); the caller's organization when none is named. */
+  owners: string[];
+  /** The raw `filters` terms (comma-joined when repeated), parsed by filters.ts. */
+  filters: string | undefined;
+  orParams: boolean;
+  /** Stored-time form (ISO, UTC) of `modifiedSince`. */
+  modifiedSince: string | undefined;
+  includes: ReadonlySet<V2Include>;
+}
+
+const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** `true`/`True`/`TRUE` → true, `false` (any case) → false, absent → undefined; anything else is a 400 naming the parameter. */
+export function parseBooleanText(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new CairnError('bad-request', `${name} must be true or false; got "${value.slice(0, 32)}".`);
+}
+
+/**
+ * `modifiedSince`: an ISO 8601 date or time (`2017-10-31`, `2017-10-31T16:55:44Z`, with an offset or
+ * milliseconds), or the date without separators (`20171031`). Anything else is a 400 naming it.
+ */
+export function parseV2Date(name: string, text: string): string {
+  const trimmed = text.trim();
+  const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(trimmed);
+  const iso = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : trimmed;
+  const plainDate = /^\d{4}-\d{1,2}-\d{1,2}$/.test(iso);
+  const shaped = plainDate || /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(iso);
+  const time = shaped ? Date.parse(plainDate ? `${iso.split('-').map((p, i) => (i === 0 ? p : p.padStart(2, '0'))).join('-')}T00:00:00Z` : iso.replace(' ', 'T')) : NaN;
+  if (!Number.isFinite(time)) throw new CairnError('bad-request', `${name} must be an ISO 8601 date such as 2017-10-31 or 2017-10-31T16:55:44Z; got "${text.slice(0, 64)}".`);
+  return new Date(time).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/**
+ * The owners a request names (`owner`, repeatable), each one the caller can see; the caller's
+ * organization when none is named. An owner the caller cannot see is as unknown as one that does
+ * not exist: 403 "The requested owner was not found" (spec §4.3: 403 = owner missing or inaccessible).
+ */
+export function v2Owners(principal: Principal, owner: string | string[] | undefined): string[] {
+  const names = list(owner).map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) return [principal.organizationName];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const found = principal.visibleOwners.find((o) => o.name === name) ?? principal.visibleOwners.find((o) => o.name.toLowerCase() === name.toLowerCase());
+    if (!found) throw new CairnError('forbidden', 'The requested owner was not found');
+    seen.add(found.name);
+  }
+  return [...seen];
+}
+
+/** Reads and checks the v2 query of a request (schema-validated already: bounds and types). */
+export function readV2Query(request: FastifyRequest): V2Query {
+  const query = (request.query ?? {}) as V2ListQueryType;
+  const includes = new Set<V2Include>();
+  if (parseBooleanText('includeTags', query.includeTags)) includes.add('tags');
+  if (parseBooleanText('includeAttributes', query.includeAttributes)) includes.add('attributes');
+  if (parseBooleanText('includeAdditional', query.includeAdditional)) includes.add('additional');
+  for (const word of list(query.includes).flatMap((v) => v.split(',')).map((w) => w.trim()).filter(Boolean)) {
+    const known = INCLUDES.find((i) => i === word.toLowerCase());
+    if (!known) throw new CairnError('bad-request', `includes takes ${INCLUDES.join(', ')}; got "${word.slice(0, 32)}".`);
+    includes.add(known);
+  }
+  parseBooleanText('createActivityLog', query.createActivityLog);
+  const filters = list(query.filters).filter((f) => f !== '');
+  return {
+    resultStart: query.resultStart ?? 0,
+    resultLimit: query.resultLimit ?? V2_DEFAULT_RESULT_LIMIT,
+    owners: v2Owners(request.principal, query.owner),
+    filters: filters.length === 0 ? undefined : filters.join(','),
+    orParams: parseBooleanText('orParams', query.orParams) ?? false,
+    modifiedSince: query.modifiedSince === undefined || query.modifiedSince === '' ? undefined : parseV2Date('modifiedSince', query.modifiedSince),
+    includes,
+  };
+}

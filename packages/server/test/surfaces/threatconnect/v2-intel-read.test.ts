@@ -1,0 +1,237 @@
+/**
+ * v2 intelligence reads over HTTP on a real server and database: GET /v2/indicators[/{branch}[/{value}]]
+ * and /v2/groups[/{branch}[/{id}]], JSON and XML (the same data), paging and resultCount, owner
+ * (repeatable, `+`), includes, percent-encoded values as tcex and the JS SDK send them, and owner isolation.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CairnClient } from '@cairn/client';
+import { XMLParser } from 'fast-xml-parser';
+import { rawRequest, tcHeaders } from '../../support/http.js';
+import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
+import { call, type Json } from '../../support/v3.js';
+
+/** Python's `urllib.parse.quote(v, safe='')`: every byte but letters, digits and `_.-~` escaped. */
+const pythonQuote = (value: string) => Array.from(Buffer.from(value, 'utf8')).map((b) => (/[A-Za-z0-9_.\-~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+
+const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, isArray: (_name, jpath) => /\.Data\.(Indicator|Address|Host|Url|File|Group|Incident|Threat|Event)$/.test(String(jpath)) });
+
+/** The JSON key's XML element: PascalCase, hashes lower-case (the rule intel-render.ts documents). */
+const xmlName = (key: string) => (['md5', 'sha1', 'sha256'].includes(key) ? key : key.split(/[^A-Za-z0-9_]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(''));
+
+/** Asserts an XML element holds exactly the JSON item's data (values compared as text). */
+function assertSameData(json: Json, xml: Json, path = 'item'): void {
+  const xmlKeys = Object.keys(xml).filter((k) => !k.startsWith('@_'));
+  assert.deepEqual(xmlKeys.sort(), Object.keys(json).map(xmlName).sort(), `${path}: the same fields`);
+  for (const [key, value] of Object.entries(json)) {
+    const element = xml[xmlName(key)];
+    if (Array.isArray(value)) {
+      const elements = Array.isArray(element) ? element : [element];
+      assert.equal(elements.length, value.length, `${path}.${key}: as many elements`);
+      value.forEach((v, i) => assertSameData(v, elements[i], `${path}.${key}[${i}]`));
+    } else if (value !== null && typeof value === 'object') {
+      assertSameData(value, element, `${path}.${key}`);
+      if (key === 'owner') assert.equal(element['@_xsi:type'], String((value as Json).type).toLowerCase());
+    } else {
+      assert.equal(String(element), String(value), `${path}.${key}`);
+    }
+  }
+}
+
+for (const dialect of testDialects()) {
+  describe(`v2 intelligence reads (${dialect})`, () => {
+    let server: TestServer;
+    let v3: CairnClient;
+    let other: CairnClient;
+    const ids: Record<string, number> = {};
+    const get = (target: string, headers: Record<string, string> = {}) => {
+      const { accessId, secret } = server.bootstrap.apiUser;
+      return rawRequest(server.baseUrl, 'GET', target, { ...tcHeaders(accessId, secret, 'GET', target), ...headers });
+    };
+    const getJson = async (target: string, status = 200) => {
+      const response = await get(target);
+      assert.equal(response.status, status, `${target}: ${response.body.slice(0, 300)}`);
+      assert.equal(response.headers['content-type'], 'application/json');
+      return JSON.parse(response.body) as Json;
+    };
+    const getXml = async (target: string) => {
+      const response = await get(target, { Accept: 'application/xml' });
+      assert.equal(response.status, 200, response.body.slice(0, 300));
+      assert.equal(response.headers['content-type'], 'application/xml');
+      return { text: response.body, doc: xmlParser.parse(response.body) as Json };
+    };
+    const create = async (client: CairnClient, target: string, body: Json) => {
+      const answer = await call(client, 'POST', target, body);
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      return answer.body.data.id as number;
+    };
+
+    before(async () => {
+      server = await startTestServer(dialect);
+      v3 = server.client();
+      ids.ip = await create(v3, '/v3/indicators', { type: 'Address', ip: '192.0.2.1', rating: 3, confidence: 60 });
+      ids.ip2 = await create(v3, '/v3/indicators', { type: 'Address', ip: '192.0.2.2', rating: 1, confidence: 10 });
+      ids.host = await create(v3, '/v3/indicators', { type: 'Host', hostName: 'bad.example.com', rating: 5, confidence: 90 });
+      ids.url = await create(v3, '/v3/indicators', { type: 'URL', text: 'http://bad.example.com/a b?x=1&y=%2F#frag', rating: 2 });
+      ids.email = await create(v3, '/v3/indicators', { type: 'EmailAddress', address: 'bad+guy@example.com' });
+      ids.inactive = await create(v3, '/v3/indicators', { type: 'Address', ip: '192.0.2.99', active: false });
+      ids.community = await create(v3, '/v3/indicators?owner=Common%20Community', { type: 'Address', ip: '198.51.100.7' });
+      ids.incident = await create(v3, '/v3/groups', { type: 'Incident', name: 'Breach' });
+      ids.threat = await create(v3, '/v3/groups', { type: 'Threat', name: 'APT Example' });
+      const organization = await server.services.tenancy.createOrganization(`Elsewhere ${dialect}`);
+      const user = await server.services.tenancy.createApiUser(organization.name, 'elsewhere');
+      other = new CairnClient({ baseUrl: server.baseUrl, accessId: user.accessId, secret: user.secret, scheme: 'threatconnect' });
+      ids.foreign = await create(other, '/v3/indicators', { type: 'Address', ip: '203.0.113.5' });
+      ids.foreignGroup = await create(other, '/v3/groups', { type: 'Threat', name: 'Foreign threat' });
+    });
+    after(() => server.close());
+
+    for (const base of ['', '/api']) {
+      it(`GET ${base}/v2/indicators lists the organization's active indicators with resultCount`, async () => {
+        const body = await getJson(`${base}/v2/indicators`);
+        assert.equal(body.status, 'Success');
+        assert.equal(body.data.resultCount, 5);
+        assert.deepEqual(body.data.indicator.map((i: Json) => i.id), [ids.ip, ids.ip2, ids.host, ids.url, ids.email]);
+        const first = body.data.indicator[0];
+        assert.deepEqual(Object.keys(first), ['id', 'ownerName', 'type', 'dateAdded', 'lastModified', 'rating', 'confidence', 'webLink', 'summary']);
+        assert.equal(first.ownerName, 'Exemplary Organization');
+        assert.equal(first.type, 'Address');
+        assert.equal(first.summary, '192.0.2.1');
+      });
+    }
+
+    it('answers the same data in XML, with the list roots and xsi types of spec §4.2', async () => {
+      const json = await getJson('/v2/indicators');
+      const { text, doc } = await getXml('/v2/indicators');
+      assert.match(text, /^<indicatorsResponse>\s*<Status>Success<\/Status>\s*<Data xsi:type="indicatorListResponseData" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\s*<ResultCount>5<\/ResultCount>/);
+      const items = doc.indicatorsResponse.Data.Indicator;
+      assert.equal(items.length, json.data.indicator.length);
+      json.data.indicator.forEach((item: Json, i: number) => assertSameData(item, items[i], `indicator[${i}]`));
+      for (const accept of ['*/*', 'application/json', 'application/json, application/xml;q=0.5']) {
+        const response = await get('/v2/indicators', { Accept: accept });
+        assert.equal(response.headers['content-type'], 'application/json', accept);
+      }
+    });
+
+    it('GET /v2/indicators/{branch} lists one type with its value keys and no type', async () => {
+      const body = await getJson('/v2/indicators/addresses');
+      assert.equal(body.data.resultCount, 2);
+      assert.deepEqual(body.data.address.map((a: Json) => a.ip), ['192.0.2.1', '192.0.2.2']);
+      assert.deepEqual(Object.keys(body.data.address[0]), ['id', 'ownerName', 'dateAdded', 'lastModified', 'rating', 'confidence', 'webLink', 'ip']);
+      const hosts = await getJson('/v2/indicators/hosts');
+      assert.deepEqual(hosts.data.host.map((h: Json) => h.hostName), ['bad.example.com']);
+      const { text, doc } = await getXml('/v2/indicators/addresses');
+      assert.match(text, /^<addressesResponse>[\s\S]*<Data xsi:type="addressListResponseData"/);
+      body.data.address.forEach((item: Json, i: number) => assertSameData(item, doc.addressesResponse.Data.Address[i]));
+    });
+
+    it('GET /v2/indicators/{branch}/{value} answers one indicator with its owner object, JSON and XML', async () => {
+      const body = await getJson('/v2/indicators/addresses/192.0.2.1');
+      const address = body.data.address;
+      assert.deepEqual(Object.keys(address), ['id', 'owner', 'dateAdded', 'lastModified', 'rating', 'confidence', 'webLink', 'ip']);
+      assert.deepEqual(address.owner, { id: 0, name: 'Exemplary Organization', type: 'Organization' });
+      assert.equal(address.id, ids.ip);
+      assert.equal(address.ip, '192.0.2.1');
+      assert.equal(address.rating, 3);
+      assert.equal(address.confidence, 60);
+      const { text, doc } = await getXml('/v2/indicators/addresses/192.0.2.1');
+      assert.match(text, /^<addressResponse>\s*<Status>Success<\/Status>\s*<Data xsi:type="addressResponseData"[^>]*>\s*<Address>\s*<Id>/);
+      assertSameData(address, doc.addressResponse.Data.Address[0]);
+      const host = (await getJson('/v2/indicators/hosts/bad.example.com')).data.host;
+      assert.equal(host.hostName, 'bad.example.com');
+    });
+
+    it('finds URL and email values percent-encoded as tcex (quote safe="") and the JS SDK (encodeURIComponent) send them', async () => {
+      const url = 'http://bad.example.com/a b?x=1&y=%2F#frag';
+      for (const encode of [pythonQuote, encodeURIComponent]) {
+        const body = await getJson(`/v2/indicators/urls/${encode(url)}?owner=Exemplary+Organization`);
+        assert.equal(body.data.url.id, ids.url, encode.name);
+        assert.equal(body.data.url.text, url);
+        const email = await getJson(`/api/v2/indicators/emailAddresses/${encode('bad+guy@example.com')}`);
+        assert.equal(email.data.emailAddress.address, 'bad+guy@example.com', encode.name);
+      }
+    });
+
+    it('answers 404 Failure for an unknown branch or value, and for another organization\'s indicator', async () => {
+      for (const target of ['/v2/indicators/nothings', '/v2/indicators/nothings/1.2.3.4', '/v2/indicators/addresses/192.0.2.200', '/v2/indicators/addresses/203.0.113.5', '/v2/indicators/hosts/192.0.2.1', `/v2/groups/threats/${ids.foreignGroup}`, `/v2/groups/incidents/${ids.threat}`, '/v2/groups/nothings', '/v2/groups/threats/abc']) {
+        const body = await getJson(target, 404);
+        assert.deepEqual(body, { status: 'Failure', message: 'The requested resource was not found' }, target);
+      }
+      const xml = await get('/v2/indicators/nothings', { Accept: 'application/xml' });
+      assert.equal(xml.status, 404);
+      assert.match(xml.body, /<Status>Failure<\/Status>/);
+    });
+
+    it('reads the owners named by owner (repeatable, + for spaces), never another organization\'s', async () => {
+      const community = await getJson('/v2/indicators?owner=Common+Community');
+      assert.deepEqual(community.data.indicator.map((i: Json) => i.id), [ids.community]);
+      assert.equal(community.data.indicator[0].ownerName, 'Common Community');
+      const both = await getJson('/v2/indicators/addresses?owner=Common%20Community&owner=Exemplary+Organization');
+      assert.deepEqual(both.data.address.map((i: Json) => i.id).sort((a: number, b: number) => a - b), [ids.ip, ids.ip2, ids.community].sort((a, b) => a - b));
+      const single = await getJson('/v2/indicators/addresses/198.51.100.7?owner=Common+Community');
+      assert.deepEqual(single.data.address.owner, { id: 1, name: 'Common Community', type: 'Community' });
+      await getJson('/v2/indicators/addresses/198.51.100.7', 404);
+      for (const target of [`/v2/indicators?owner=${encodeURIComponent(`Elsewhere ${dialect}`)}`, '/v2/indicators?owner=Nobody', '/v2/groups?owner=Nobody']) {
+        assert.deepEqual(await getJson(target, 403), { status: 'Failure', message: 'The requested owner was not found' }, target);
+      }
+      const all = await getJson('/v2/indicators?owner=Exemplary+Organization&owner=Common+Community&resultLimit=10000&filters=active%3Dtrue,active%3Dfalse&orParams=true');
+      assert.equal(all.data.indicator.some((i: Json) => i.id === ids.foreign), false);
+      const groups = await getJson('/v2/groups?owner=Exemplary+Organization&owner=Common+Community');
+      assert.equal(groups.data.group.some((g: Json) => g.id === ids.foreignGroup), false);
+    });
+
+    it('pages with resultStart / resultLimit, and gives resultCount on the first page only', async () => {
+      const first = await getJson('/v2/indicators?resultLimit=2');
+      assert.equal(first.data.resultCount, 5);
+      assert.deepEqual(first.data.indicator.map((i: Json) => i.id), [ids.ip, ids.ip2]);
+      const second = await getJson('/v2/indicators?resultStart=2&resultLimit=2');
+      assert.equal('resultCount' in second.data, false);
+      assert.deepEqual(second.data.indicator.map((i: Json) => i.id), [ids.host, ids.url]);
+      const explicitZero = await getJson('/v2/indicators?resultStart=0&resultLimit=10000&createActivityLog=False');
+      assert.equal(explicitZero.data.resultCount, 5);
+      for (const target of ['/v2/indicators?resultLimit=10001', '/v2/indicators?resultLimit=0', '/v2/indicators?resultStart=-1', '/v2/groups?resultLimit=abc']) {
+        assert.equal((await getJson(target, 400)).status, 'Failure', target);
+      }
+    });
+
+    it('shows active indicators only unless a filter names active', async () => {
+      const inactive = await getJson('/v2/indicators/addresses?filters=active%3Dfalse');
+      assert.deepEqual(inactive.data.address.map((i: Json) => i.id), [ids.inactive]);
+      const either = await getJson('/v2/indicators/addresses?filters=active%3Dtrue,active%3Dfalse&orParams=true');
+      assert.equal(either.data.resultCount, 3);
+    });
+
+    it('GET /v2/groups, /v2/groups/{branch} and /v2/groups/{branch}/{id}, JSON and XML', async () => {
+      const all = await getJson('/v2/groups');
+      assert.equal(all.data.resultCount, 2);
+      assert.deepEqual(Object.keys(all.data.group[0]), ['id', 'name', 'type', 'ownerName', 'dateAdded', 'lastModified', 'webLink']);
+      assert.deepEqual(all.data.group.map((g: Json) => [g.id, g.type, g.name]), [[ids.incident, 'Incident', 'Breach'], [ids.threat, 'Threat', 'APT Example']]);
+      const incidents = await getJson('/v2/groups/incidents');
+      assert.deepEqual(incidents.data.incident.map((g: Json) => g.id), [ids.incident]);
+      assert.equal('type' in incidents.data.incident[0], false);
+      const threat = (await getJson(`/v2/groups/threats/${ids.threat}`)).data.threat;
+      assert.deepEqual(Object.keys(threat), ['id', 'name', 'owner', 'dateAdded', 'webLink']);
+      assert.deepEqual(threat.owner, { id: 0, name: 'Exemplary Organization', type: 'Organization' });
+      const { text, doc } = await getXml(`/v2/groups/threats/${ids.threat}`);
+      assert.match(text, /^<threatResponse>[\s\S]*<Data xsi:type="threatResponseData"[\s\S]*<Owner xsi:type="organization">/);
+      assertSameData(threat, doc.threatResponse.Data.Threat[0]);
+      const list = await getXml('/v2/groups');
+      assert.match(list.text, /^<groupsResponse>/);
+      all.data.group.forEach((g: Json, i: number) => assertSameData(g, list.doc.groupsResponse.Data.Group[i]));
+    });
+
+    it('embeds tag[] and attribute[] with includeTags / includeAttributes, and accepts includes=', async () => {
+      const body = await getJson('/v2/indicators?includeTags=true&includeAttributes=TRUE&includes=labels');
+      for (const item of body.data.indicator) {
+        assert.ok(Array.isArray(item.tag), 'tag[]');
+        assert.ok(Array.isArray(item.attribute), 'attribute[]');
+        assert.ok(Array.isArray(item.securityLabel), 'securityLabel[]');
+      }
+      const additional = await getJson('/v2/indicators/addresses/192.0.2.1?includeAdditional=true');
+      assert.equal(additional.data.address.active, true);
+      assert.equal(additional.data.address.privateFlag, false);
+      assert.equal((await getJson('/v2/indicators?includes=everything', 400)).status, 'Failure');
+      assert.equal((await getJson('/v2/indicators?includeTags=maybe', 400)).status, 'Failure');
+    });
+  });
+}
