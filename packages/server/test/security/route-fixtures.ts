@@ -61,9 +61,67 @@ function readsOwn(target: string | ((tenant: Tenant, scheme: SchemeName) => stri
   };
 }
 
+/** A file group of a tenant's, made through its own signed v3 POST, with `content` uploaded unless undefined. */
+async function fileGroup(world: MatrixWorld, tenant: Tenant, type: 'Document' | 'Report', branch: string, content?: string): Promise<{ id: number; xid: string }> {
+  const created = await world.sendAs(tenant.caller, 'tc-hmac', 'POST', '/api/v3/groups', { type, name: `${tenant.marker} ${type.toLowerCase()}`, fileName: `${tenant.marker}.txt` });
+  assert.equal(created.status, 201, created.body);
+  const { id, xid } = (JSON.parse(created.body) as Json).data as { id: number; xid: string };
+  if (content !== undefined) {
+    const uploaded = await world.sendAs(tenant.caller, 'tc-hmac', 'POST', `/api/v2/groups/${branch}/${id}/upload`, content);
+    assert.equal(uploaded.status, 200, uploaded.body);
+  }
+  return { id, xid };
+}
+
+/** One foreign file group per world and type, holding a file that names the foreign organization's marker. */
+const foreignFileGroups = new WeakMap<MatrixWorld, Map<string, { id: number; xid: string }>>();
+
+async function foreignFileGroup(world: MatrixWorld, type: 'Document' | 'Report', branch: string): Promise<void> {
+  let groups = foreignFileGroups.get(world);
+  if (!groups) foreignFileGroups.set(world, groups = new Map());
+  if (!groups.has(type)) groups.set(type, await fileGroup(world, world.foreign, type, branch, `${world.foreign.marker} file`));
+}
+
+/** Upload and download of Document and Report files: the foreign file group by id and xid, and `?owner=` the foreign organization, are 404. */
+function fileGroupFixtures(fixtures: Map<string, RouteFixture>, base: string): void {
+  for (const [type, branch] of [['Document', 'documents'], ['Report', 'reports']] as const) {
+    const crossOwner = (suffix: string, body?: unknown) => (world: MatrixWorld): CrossOwnerRequest[] => {
+      const theirs = foreignFileGroups.get(world)!.get(type)!;
+      const ownerQuery = `owner=${world.foreign.organization.id}`;
+      return [
+        { label: `the foreign ${type.toLowerCase()}'s id`, target: `${base}/v2/groups/${branch}/${theirs.id}/${suffix}`, body, status: 404 },
+        { label: `the foreign ${type.toLowerCase()}'s xid`, target: `${base}/v2/groups/${branch}/${theirs.xid}/${suffix}`, body, status: 404 },
+        { label: `its id with ?owner= the foreign organization`, target: `${base}/v2/groups/${branch}/${theirs.id}/${suffix}?${ownerQuery}`, body, status: 404 },
+      ];
+    };
+    for (const method of ['POST', 'PUT']) {
+      fixtures.set(`${method} ${base}/v2/groups/${branch}/:id/upload`, {
+        own: async (world, tenant) => {
+          await foreignFileGroup(world, type, branch);
+          return { target: `${base}/v2/groups/${branch}/${(await fileGroup(world, tenant, type, branch)).id}/upload?updateIfExists=true`, body: `${tenant.marker} upload` };
+        },
+        status: always(200),
+        checkOwn: (body) => assert.deepEqual(body, { status: 'Success' }),
+        showsOwnData: false,
+        crossOwner: crossOwner('upload', 'overwritten'),
+      });
+    }
+    fixtures.set(`GET ${base}/v2/groups/${branch}/:id/download`, {
+      own: async (world, tenant) => {
+        await foreignFileGroup(world, type, branch);
+        return { target: `${base}/v2/groups/${branch}/${(await fileGroup(world, tenant, type, branch, `${tenant.marker} file`)).id}/download` };
+      },
+      status: always(200),
+      showsOwnData: true,
+      crossOwner: crossOwner('download'),
+    });
+  }
+}
+
 function handWritten(): Map<string, RouteFixture> {
   const fixtures = new Map<string, RouteFixture>();
   for (const base of THREATCONNECT_BASES) {
+    fileGroupFixtures(fixtures, base);
     fixtures.set(`GET ${base}/v2/owners`, readsOwn(`${base}/v2/owners`, true));
     fixtures.set(`GET ${base}/v2/owners/mine`, readsOwn(`${base}/v2/owners/mine`, true));
     fixtures.set(`GET ${base}/v2/owners/:id`, readsOwn((tenant) => `${base}/v2/owners/${tenant.organization.id}`, true, (world) => [
