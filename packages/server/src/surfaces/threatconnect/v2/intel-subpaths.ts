@@ -40,7 +40,7 @@ import {
   V2_EMBEDDED, v2ItemSchema, v2ListSchema, v2RenderContext, v2SuccessSchema, type V2RenderContext,
 } from './intel-render.js';
 import { groupBranch, groupFromPath, indicatorBranch, indicatorFromPath, NOT_FOUND, type V2Branch } from './intel-items.js';
-import { v2Body, v2NotFound } from './intel-writes.js';
+import { documentedBody, v2Body, v2NotFound } from './intel-writes.js';
 import { V2ListQuery } from './v2-params.js';
 
 type Row = Record<string, unknown>;
@@ -83,10 +83,6 @@ const SUB_PARAMS = {
 type SubParam = keyof typeof SUB_PARAMS;
 
 const paramsOf = (kind: Kind, names: readonly SubParam[]): TObject => Type.Object({ ...PARENT_PARAMS[kind], ...Object.fromEntries(names.map((n) => [n, SUB_PARAMS[n]])) });
-
-/** A documented body that validation lets through: the engine and core/intel validate it with their own messages. */
-const documentedBody = (description: string, properties: Record<string, string>) =>
-  Type.Unsafe<Row>({ description, properties: Object.fromEntries(Object.entries(properties).map(([key, words]) => [key, { description: words }])) });
 
 const AttributeBody = documentedBody('An attribute: {"type","value","displayed","source"} (PUT: value, displayed, source)', {
   type: 'An attribute type name (`Description`, `Source` …)', value: 'The value', displayed: 'Whether it is displayed (true or false)', source: 'Where it came from',
@@ -339,8 +335,9 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
 
     // -- victims: Cairn keeps none (no v3 victims resource): an empty list, and no victim to name
     route('GET', '/victims', [], 'The associated victims: always none (Cairn keeps no victims)', list('victim[]'), async (request, reply) => sendV2List(request, reply, 'victim', [], 0));
-    for (const method of ['POST', 'DELETE'] as const) {
-      route(method, '/victims/:victimId', ['victimId'], `${method === 'POST' ? 'Associate' : 'Dissociate'} a victim: 404, Cairn keeps no victims`, success(method === 'POST' ? 201 : 200), async () => {
+    for (const method of ['GET', 'POST', 'DELETE'] as const) {
+      const verb = { GET: 'Read', POST: 'Associate', DELETE: 'Dissociate' }[method];
+      route(method, '/victims/:victimId', ['victimId'], `${verb} a victim: 404, Cairn keeps no victims`, success(method === 'POST' ? 201 : 200), async () => {
         throw notFound();
       });
     }

@@ -88,11 +88,12 @@ const GroupParams = Type.Object({
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$', description: 'The group id (the JS SDK\'s group update)' }) });
 
 /**
- * A documented body that validation lets through (the engine validates it with the v3 rules and
- * messages): the properties are described, not typed, so clients' "true"/"5" texts reach the engine.
+ * A documented body that validation lets through (the engine and core/intel validate it, with the
+ * v3 rules and messages): its keys are described in words, not typed, so an empty body (bash) and
+ * clients' "true"/"5" texts reach the rules.
  */
-const documentedBody = (description: string, properties: Record<string, string>) =>
-  Type.Unsafe<Row>({ description, properties: Object.fromEntries(Object.entries(properties).map(([key, text]) => [key, { description: text }])) });
+export const documentedBody = (description: string, keys: Record<string, string>) =>
+  Type.Unsafe<Row>({ description: [description, ...Object.entries(keys).map(([key, words]) => `\`${key}\`: ${words}`)].join('; ') });
 
 const IndicatorBody = documentedBody('The indicator: its value keys (`ip`, `address`, `hostName`, `text`, `md5`/`sha1`/`sha256`, `AS Number`, `Block`, `Mutex`, `Key Name`+`Value Name`+`Value Type`, `User Agent String`) and its fields', {
   rating: 'The rating, 0 to 5', confidence: 'The confidence, 0 to 100', dnsActive: 'Host: "true" or "false"', whoisActive: 'Host: "true" or "false"', size: 'File: its size in bytes',
