@@ -10,6 +10,7 @@ import type { ResourceDefinition } from '../../src/resources/types.js';
 import type { Caller, SchemeName } from '../support/signing-schemes.js';
 import type { Json } from '../support/v3.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
+import { v2IntelWriteFixtures } from './v2-intel-write-fixtures.js';
 
 export interface OwnRequest {
   target: string;
@@ -257,7 +258,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 }
 
 export function routeFixtures(): ReadonlyMap<string, RouteFixture> {
-  return new Map([...v3ResourceFixtures(), ...handWritten()]);
+  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES)]);
 }
 
 /** Routes that answer without authentication: exactly these, no more. */
