@@ -395,6 +395,50 @@ for (const dialect of testDialects()) {
       });
     }
 
+    describe('what the real clients send to sub-paths', () => {
+      it('the JS SDK: owner (with + for spaces), resultStart and resultLimit=10000 on tag and association writes of a community item', async () => {
+        const owner = communityName.replace(/ /g, '+');
+        const host = await newHost(me, owner);
+        const group = await me.post(`/v2/groups/adversaries?owner=${owner}`, { name: fresh('community group') });
+        expectSuccess(group, 201);
+        const query = `?owner=${owner}&resultStart=10000&resultLimit=10000`;
+        expectSuccess(await me.post(`${host.path}/tags/JS%20SDK${query}`, undefined, { 'Content-Type': 'application/json; charset=UTF-8', 'X-Requested-With': 'XMLHttpRequest' }), 201);
+        expectSuccess(await me.post(`${host.path}/groups/adversaries/${group.body.data.adversary.id}${query}`), 201);
+        const tags = await me.get(`${host.path}/tags?owner=${owner}&resultLimit=10000`);
+        assert.deepEqual(tags.body.data.tag.map((t: Json) => t.name), ['JS SDK']);
+        // Without owner= the path looks in the caller's organization, where this host is not.
+        expectNotFound(await me.get(`${host.path}/tags`));
+      });
+
+      it('threatconnect-bash: an empty body with Content-Type application/json on an association POST and DELETE', async () => {
+        const host = await newHost();
+        const group = await newGroup();
+        expectSuccess(await me.post(`${group.path}/indicators/hosts/${host.hostName}`, ''), 201);
+        assert.equal((await me.get(`${group.path}/indicators`)).body.data.indicator.length, 1);
+        expectSuccess(await me.del(`${group.path}/indicators/hosts/${host.hostName}`, ''));
+      });
+
+      it('tcex: createActivityLog=false on attribute writes', async () => {
+        const host = await newHost();
+        const posted = await me.post(`${host.path}/attributes?createActivityLog=false`, { type: 'Source', value: 'tcex', displayed: 'true' });
+        expectSuccess(posted, 201);
+        assert.equal(posted.body.data.attribute.type, 'Source');
+      });
+
+      it('XML: a sub-path list and a sub-path item in the v2 XML envelopes', async () => {
+        const host = await newHost();
+        await me.post(`${host.path}/tags/Xml%20Tag`);
+        const tags = await me.get(`${host.path}/tags`, { Accept: 'application/xml' });
+        assert.equal(tags.raw.headers['content-type'], 'application/xml');
+        assert.match(tags.body, /^<tagsResponse>\s*<Status>Success<\/Status>\s*<Data xsi:type="tagListResponseData"[^>]*>\s*<ResultCount>1<\/ResultCount>\s*<Tag>\s*<Name>Xml Tag<\/Name>/);
+        const posted = await me.post(`${host.path}/attributes`, { type: 'Description', value: 'in xml' }, { Accept: 'application/xml' });
+        assert.equal(posted.status, 201);
+        assert.match(posted.body, /^<attributeResponse>\s*<Status>Success<\/Status>\s*<Data xsi:type="attributeResponseData"[^>]*>\s*<Attribute>[\s\S]*<Value>in xml<\/Value>/);
+        const gone = await me.del(`${host.path}/tags/Xml%20Tag`, undefined, { Accept: 'application/xml' });
+        assert.match(gone.body, /<Status>Success<\/Status>/);
+      });
+    });
+
     describe('indicator-only sub-paths', () => {
       it('observations: POST {"count":2} answers Success; GET lists observation[]; observationCount sums them', async () => {
         const { path } = await newHost();

@@ -36,7 +36,7 @@ import type { CairnServices } from '../../../services.js';
 import { toStoredTime } from '../../../store/database.js';
 import { v2Failures, v2Response } from '../envelope.js';
 import {
-  GROUP_TYPES_V2, GROUP_VIEW, INDICATOR_TYPES_V2, INDICATOR_VIEW, renderV2, sendV2Item, sendV2List, sendV2Success,
+  GROUP_VIEW, INDICATOR_VIEW, renderV2, sendV2Item, sendV2List, sendV2Success,
   V2_EMBEDDED, v2ItemSchema, v2ListSchema, v2RenderContext, v2SuccessSchema, type V2RenderContext,
 } from './intel-render.js';
 import { groupBranch, groupFromPath, indicatorBranch, indicatorFromPath, NOT_FOUND, type V2Branch } from './intel-items.js';
@@ -93,9 +93,11 @@ const EmptyBody = documentedBody('No body is needed (an empty one with Content-T
 
 const READ_FAILURES = v2Failures(400, 401, 403, 404, 500);
 const WRITE_FAILURES = v2Failures(400, 401, 403, 404, 409, 413, 415, 500);
+/** The answers of a route: a list read, one item (read, or written with its status), or {"status":"Success"}. */
 const list = (description: string) => ({ 200: v2Response(v2ListSchema(description), description), ...READ_FAILURES });
-const item = (status: number, description: string) => ({ [status]: v2Response(v2ItemSchema(description), description), ...(status === 200 && description.startsWith('The') ? READ_FAILURES : WRITE_FAILURES) });
-const success = (status: number) => ({ [status]: v2Response(v2SuccessSchema, '{"status":"Success"}'), ...WRITE_FAILURES });
+const item = (description: string) => ({ 200: v2Response(v2ItemSchema(description), description), ...READ_FAILURES });
+const written = (status: 200 | 201, description: string) => ({ [status]: v2Response(v2ItemSchema(description), description), ...WRITE_FAILURES });
+const success = (status: 200 | 201) => ({ [status]: v2Response(v2SuccessSchema, '{"status":"Success"}'), ...WRITE_FAILURES });
 
 // ---- Reading ---------------------------------------------------------------------------------------
 
@@ -105,21 +107,6 @@ function sendPage(request: FastifyRequest, reply: FastifyReply, entityKey: strin
   const start = query.resultStart ?? 0;
   const limit = query.resultLimit ?? 100;
   return sendV2List(request, reply, entityKey, items.slice(start, start + limit), items.length);
-}
-
-function indicatorTypeOf(branch: string): V2Branch {
-  return indicatorBranch(branch);
-}
-
-/** A group's v2 branch from its v3 type. */
-function groupBranchOfType(type: unknown): V2Branch | undefined {
-  const found = GROUP_TYPES_V2.find((t) => t.type === type);
-  return found ? groupBranch(found.branch) : undefined;
-}
-
-function indicatorBranchOfType(type: unknown): V2Branch | undefined {
-  const found = INDICATOR_TYPES_V2.find((t) => t.type === type);
-  return found ? indicatorBranch(found.branch) : undefined;
 }
 
 /** A whole-number id from a path segment, or the v2 404. */
@@ -214,17 +201,17 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       const attributes = await collection(parent, request, V2_EMBEDDED.attributes.collection);
       return sendPage(request, reply, 'attribute', attributes.map(V2_EMBEDDED.attributes.item));
     });
-    route('POST', '/attributes', [], 'Add an attribute', item(201, 'The attribute added'), async (request, reply, parent) => {
+    route('POST', '/attributes', [], 'Add an attribute', written(201, 'The attribute added'), async (request, reply, parent) => {
       const body = { ...v2Body(request.body), [METADATA[kind].parentField]: parent.id };
       const resource = engine.registry.named(METADATA[kind].attributes);
       const row = await v2NotFound(() => engine.create(resource, request.principal, body, []));
       return sendV2Item(request, reply, 201, 'attribute', V2_EMBEDDED.attributes.item(row));
     }, AttributeBody);
-    route('GET', '/attributes/:attributeId', ['attributeId'], 'One attribute', item(200, 'The attribute'), async (request, reply, parent) => {
+    route('GET', '/attributes/:attributeId', ['attributeId'], 'One attribute', item('The attribute'), async (request, reply, parent) => {
       const { row } = await attributeOf(parent, request);
       return sendV2Item(request, reply, 200, 'attribute', V2_EMBEDDED.attributes.item(row));
     });
-    route('PUT', '/attributes/:attributeId', ['attributeId'], 'Change an attribute (value, displayed, source)', item(200, 'Changed: the attribute'), async (request, reply, parent) => {
+    route('PUT', '/attributes/:attributeId', ['attributeId'], 'Change an attribute (value, displayed, source)', written(200, 'The attribute changed'), async (request, reply, parent) => {
       const { resource, row } = await attributeOf(parent, request);
       const body = v2Body(request.body);
       const { id: _id, type: _type, ...changes } = body;
@@ -291,7 +278,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       const groups = (await associatedGroups(parent, request)).filter((g) => g.type === branch.type);
       return sendPage(request, reply, branch.entityKey, groups.map((g) => renderV2(branch.view, g, 'list', ctx)));
     });
-    route('GET', '/groups/:groupBranch/:groupId', ['groupBranch', 'groupId'], 'One associated group', item(200, 'The group'), async (request, reply, parent) => {
+    route('GET', '/groups/:groupBranch/:groupId', ['groupBranch', 'groupId'], 'One associated group', item('The group'), async (request, reply, parent) => {
       const target = await associatedGroupTarget(request);
       if (!(await associatedGroups(parent, request)).some((g) => Number(g.id) === target.id)) throw notFound();
       const row = await v2NotFound(() => engine.get(engine.registry.named('groups'), request.principal, String(target.id), [...target.branch.view.v3Fields]));
@@ -312,12 +299,12 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       return sendPage(request, reply, 'indicator', (await associatedIndicators(parent, request)).map((i) => renderV2(INDICATOR_VIEW, i, 'list', ctx)));
     });
     route('GET', '/indicators/:indicatorBranch', ['indicatorBranch'], 'The associated indicators of one type', list('The branch\'s items'), async (request, reply, parent) => {
-      const branch = indicatorTypeOf((request.params as { indicatorBranch: string }).indicatorBranch);
+      const branch = indicatorBranch((request.params as { indicatorBranch: string }).indicatorBranch);
       const ctx = ctxOf(request);
       const found = (await associatedIndicators(parent, request)).filter((i) => i.type === branch.type);
       return sendPage(request, reply, branch.entityKey, found.map((i) => renderV2(branch.view, i, 'list', ctx)));
     });
-    route('GET', '/indicators/:indicatorBranch/:indicatorValue', ['indicatorBranch', 'indicatorValue'], 'One associated indicator', item(200, 'The indicator'), async (request, reply, parent) => {
+    route('GET', '/indicators/:indicatorBranch/:indicatorValue', ['indicatorBranch', 'indicatorValue'], 'One associated indicator', item('The indicator'), async (request, reply, parent) => {
       const target = await associatedIndicatorTarget(request);
       if (!(await associatedIndicators(parent, request)).some((i) => Number(i.id) === target.id)) throw notFound();
       const row = await v2NotFound(() => engine.get(engine.registry.named('indicators'), request.principal, String(target.id), [...target.branch.view.v3Fields]));
@@ -357,7 +344,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       const ctx = ctxOf(request);
       return sendPage(request, reply, 'indicator', found.map((i) => renderV2(INDICATOR_VIEW, i, 'list', ctx)));
     });
-    route('GET', '/associations/:associationType/indicators/:indicatorBranch/:indicatorValue', ['associationType', 'indicatorBranch', 'indicatorValue'], 'One indicator associated through an association type', item(200, 'The indicator'), async (request, reply, parent) => {
+    route('GET', '/associations/:associationType/indicators/:indicatorBranch/:indicatorValue', ['associationType', 'indicatorBranch', 'indicatorValue'], 'One indicator associated through an association type', item('The indicator'), async (request, reply, parent) => {
       const { found } = await typedAssociations(parent, request);
       const target = await associatedIndicatorTarget(request);
       if (!found.some((i) => Number(i.id) === target.id)) throw notFound();
@@ -388,11 +375,11 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     route('GET', '/observations', [], 'The observations', list('observation[]{count,dateObserved}'), async (request, reply, parent) => {
       return sendPage(request, reply, 'observation', await listObservations(db, parent.id) as unknown as Row[]);
     });
-    route('GET', '/observationCount', [], 'The observation counts', item(200, 'The observationCount'), async (request, reply, parent) => {
+    route('GET', '/observationCount', [], 'The observation counts', item('The observationCount'), async (request, reply, parent) => {
       const counted = await observationCount(db, parent.id, request.principal.userId);
       return sendV2Item(request, reply, 200, 'observationCount', withoutNulls(counted as unknown as Row));
     });
-    route('POST', '/falsePositive', [], 'Report a false positive (counted once per user and day)', item(201, 'Reported: the falsePositive counts'), async (request, reply, parent) => {
+    route('POST', '/falsePositive', [], 'Report a false positive (counted once per user and day)', written(201, 'The falsePositive counts'), async (request, reply, parent) => {
       const counted = await reportFalsePositive(db, parent.id, request.principal.userId, toStoredTime(new Date()));
       return sendV2Item(request, reply, 201, 'falsePositive', withoutNulls(counted as unknown as Row));
     });
@@ -416,15 +403,15 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     route('GET', '/fileOccurrences', [], 'Where the file was seen', list('fileOccurrence[]{id,fileName,path,date}'), async (request, reply, parent) => {
       return sendPage(request, reply, 'fileOccurrence', await listFileOccurrences(db, fileOf(parent).id) as unknown as Row[]);
     });
-    route('POST', '/fileOccurrences', [], 'Add a file occurrence', item(201, 'The file occurrence added'), async (request, reply, parent) => {
+    route('POST', '/fileOccurrences', [], 'Add a file occurrence', written(201, 'The file occurrence added'), async (request, reply, parent) => {
       const file = fileOf(parent);
       const added = await addFileOccurrence(db, { id: file.id, ownerId: file.ownerId }, readFileOccurrence(request.body), toStoredTime(new Date()));
       return sendV2Item(request, reply, 201, 'fileOccurrence', added as unknown as Row);
     }, FileOccurrenceBody);
-    route('GET', '/fileOccurrences/:occurrenceId', ['occurrenceId'], 'One file occurrence', item(200, 'The file occurrence'), async (request, reply, parent) => {
+    route('GET', '/fileOccurrences/:occurrenceId', ['occurrenceId'], 'One file occurrence', item('The file occurrence'), async (request, reply, parent) => {
       return sendV2Item(request, reply, 200, 'fileOccurrence', await getFileOccurrence(db, fileOf(parent).id, occurrenceId(request)) as unknown as Row);
     });
-    route('PUT', '/fileOccurrences/:occurrenceId', ['occurrenceId'], 'Change a file occurrence', item(200, 'Changed: the file occurrence'), async (request, reply, parent) => {
+    route('PUT', '/fileOccurrences/:occurrenceId', ['occurrenceId'], 'Change a file occurrence', written(200, 'The file occurrence changed'), async (request, reply, parent) => {
       const changed = await changeFileOccurrence(db, fileOf(parent).id, occurrenceId(request), readFileOccurrence(request.body));
       return sendV2Item(request, reply, 200, 'fileOccurrence', changed as unknown as Row);
     }, FileOccurrenceBody);
