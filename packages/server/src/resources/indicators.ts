@@ -57,7 +57,9 @@ function valueKeyField(name: string): FieldDefinition {
   const types = [...(SHOWN_KEYS.get(name)?.keys() ?? [])];
   const shown = SHOWN_KEYS.has(name);
   const description = shown ? `The indicator's value (${types.join(', ')})` : `The indicator's value under its v2 label (${INDICATOR_TYPES.filter((t) => t.keys.some((k) => k.v2Key === name)).map((t) => t.name).join(', ')})`;
-  return { ...field.computed('String', description, shownValue(name)), readOnly: false, writeOnly: !shown, includedByDefault: true };
+  // Only a File's hashes change after a create (PUT with "mode":"merge" or "delete"); other values are set once.
+  const updatable = INDICATOR_TYPES.some((t) => t.anyOneOf && t.keys.some((k) => k.v3Key === name));
+  return { ...field.computed('String', description, shownValue(name)), readOnly: false, writeOnly: !shown, includedByDefault: true, ...(updatable ? {} : { createOnly: true }) };
 }
 
 /** Sent on writes only: handed to the hooks. */
@@ -189,9 +191,9 @@ export const indicators = defineResource({
     summary: field.string('summary', 'The indicator\'s value as shown (a File: its hashes, "MD5 : SHA1 : SHA256")', { readOnly: true, tql: true, sortable: true }),
     ...Object.fromEntries(VALUE_INPUT_KEYS.filter((name) => !(SLOTS as readonly string[]).includes(name)).map((name) => [name, valueKeyField(name)])),
     // The stored values themselves: what tcex sends for the types without a key of their own (ASN, CIDR, …).
-    value1: field.string('value1', 'The first value of the indicator (a File: its MD5; a Registry Key: its key name)', { maxLength: 4000, tql: true }),
-    value2: field.string('value2', 'The second value of the indicator (a File: its SHA1; a Registry Key: its value name)', { maxLength: 4000, tql: true }),
-    value3: field.string('value3', 'The third value of the indicator (a File: its SHA256; a Registry Key: its value type)', { maxLength: 4000, tql: true }),
+    value1: field.string('value1', 'The first value of the indicator (a File: its MD5; a Registry Key: its key name)', { maxLength: 4000, createOnly: true, tql: true }),
+    value2: field.string('value2', 'The second value of the indicator (a File: its SHA1; a Registry Key: its value name)', { maxLength: 4000, createOnly: true, tql: true }),
+    value3: field.string('value3', 'The third value of the indicator (a File: its SHA256; a Registry Key: its value type)', { maxLength: 4000, createOnly: true, tql: true }),
     mode: writeOnlyInput('String', 'On a File PUT: "merge" adds the hashes sent, "delete" removes them'),
     rating: field.decimal('rating', 'The threat rating of the indicator, 0 to 5', { minValue: 0, maxValue: 5, tql: true, sortable: true }),
     confidence: field.integer('confidence', 'The confidence in the indicator, 0 to 100', { minValue: 0, maxValue: 100, tql: true, sortable: true }),

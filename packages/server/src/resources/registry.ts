@@ -68,13 +68,14 @@ function collectionKeywords(resource: ResourceDefinition, resourceNamed: (name: 
     const target = resourceNamed(collection.target);
     for (const k of collection.keywords ?? []) {
       const anyOf = (alias: string, test: (value: ReturnType<typeof sql.ref>) => ReturnType<typeof sql<SqlBool>>) => {
-        const item = `${alias}_${name}`;
+        // Lower case: an unquoted alias is folded to lower case by PostgreSQL, a reference to it is quoted.
+        const item = `${alias}_${name.toLowerCase()}`;
         const matches = test(sql.ref(`${item}.${k.column}`));
         if (collection.kind === 'children') {
           const column = sql.ref(`${item}.${childParent(target, collection).column}`);
           return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select ${column} from ${sql.table(target.table)} as ${sql.raw(item)} where ${column} is not null and ${matches})`;
         }
-        const link = `${alias}_${name}_l`;
+        const link = `${item}_l`;
         return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (select ${sql.ref(`${link}.${collection.parentColumn}`)} from ${sql.table(collection.table)} as ${sql.raw(link)} join ${sql.table(target.table)} as ${sql.raw(item)} on ${sql.ref(`${item}.id`)} = ${sql.ref(`${link}.${collection.targetColumn}`)} where ${matches})`;
       };
       keywords.push(anyOfKeyword(k.keyword, k.type, anyOf, k.description));

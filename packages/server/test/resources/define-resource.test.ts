@@ -47,8 +47,19 @@ describe('defineResource', () => {
       hasNote: ['notes', { outerColumn: 'id', innerColumn: 'task_id' }],
       hasArtifact: ['artifacts', { outerColumn: 'id', innerColumn: 'task_id' }],
     });
-    assert.deepEqual(nested('tags'), { hasCase: ['cases', { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'tag_id', innerColumn: 'case_id' } }] });
-    assert.deepEqual(Object.keys(nested('cases')).sort(), ['hasArtifact', 'hasNote', 'hasTag', 'hasTask', 'hasWorkflowEvent']);
+    assert.deepEqual(nested('tags'), {
+      hasCase: ['cases', { outerColumn: 'id', innerColumn: 'id', via: { table: 'case_tags', outerColumn: 'tag_id', innerColumn: 'case_id' } }],
+      hasIndicator: ['indicators', { outerColumn: 'id', innerColumn: 'id', via: { table: 'indicator_tags', outerColumn: 'tag_id', innerColumn: 'indicator_id' } }],
+      hasGroup: ['groups', { outerColumn: 'id', innerColumn: 'id', via: { table: 'group_tags', outerColumn: 'tag_id', innerColumn: 'group_id' } }],
+    });
+    assert.deepEqual(Object.keys(nested('cases')).sort(), ['hasArtifact', 'hasAttribute', 'hasCase', 'hasGroup', 'hasIndicator', 'hasNote', 'hasTag', 'hasTask', 'hasWorkflowEvent']);
+    // An association seen from its other side reads the same table with the columns swapped; an oriented one looks both ways.
+    assert.deepEqual(nested('groups').hasIndicator, ['indicators', { outerColumn: 'id', innerColumn: 'id', via: { table: 'indicator_groups', outerColumn: 'group_id', innerColumn: 'indicator_id' } }]);
+    assert.deepEqual(nested('indicators').hasIndicator, ['indicators', { outerColumn: 'id', innerColumn: 'id', via: { table: 'indicator_indicators', outerColumn: 'indicator_id', innerColumn: 'associated_indicator_id', bothWays: true } }]);
+    // The three attribute resources are all hasAttribute() (their subQueryName), whatever their item type.
+    assert.deepEqual(nested('indicators').hasAttribute, ['indicatorAttributes', { outerColumn: 'id', innerColumn: 'indicator_id' }]);
+    assert.deepEqual(nested('groups').hasAttribute, ['groupAttributes', { outerColumn: 'id', innerColumn: 'group_id' }]);
+    assert.deepEqual(Object.keys(nested('indicatorAttributes')).sort(), ['hasIndicator', 'hasSecurityLabel']);
   });
 
   it('every declared resource\'s keywords and sort keys name columns its table has after migration', async () => {

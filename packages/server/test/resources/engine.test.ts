@@ -302,7 +302,7 @@ for (const dialect of testDialects()) {
 
     it('an unknown keyword or sub-query: 0x2001 naming it', async () => {
       assertError(await tc('GET', `/v3/cases?tql=${q('colour = "red"')}`), 400, '0x2001', /colour/);
-      assertError(await tc('GET', `/v3/cases?tql=${q('hasGroup(id = 1)')}`), 400, '0x2001', /hasGroup/);
+      assertError(await tc('GET', `/v3/cases?tql=${q('hasVictim(id = 1)')}`), 400, '0x2001', /hasVictim/);
       assertError(await tc('GET', `/v3/cases?tql=${q('hasTask(colour = 1)')}`), 400, '0x2001', /colour/);
       assertError(await tc('GET', `/v3/tasks?tql=${q('hasTag(id = 1)')}`), 400, '0x2001', /hasTag/);
     });

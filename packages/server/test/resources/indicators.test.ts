@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Kysely } from 'kysely';
 import { CairnClient } from '@cairn/client';
 import { startTestServer, testDialects, type TestServer } from '../support/server.js';
 import { call, type Answer, type Json } from '../support/v3.js';
@@ -186,11 +187,11 @@ for (const dialect of testDialects()) {
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.data.rating, 2);
       assert.equal(put.body.data.privateFlag, true);
-      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /only be set when the indicator is created/);
+      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /can only be set when the item is created/);
       const gone = await tc('DELETE', `/v3/indicators/${q('https://phish.example.com/login/a%20b')}`);
       assert.equal(gone.status, 200);
       assertError(await tc('GET', `/v3/indicators/${url.id}`), 404);
-      const deleted = await server.services.store.db.selectFrom('deleted_indicators').selectAll().where('summary', '=', 'https://phish.example.com/login/a%20b').execute();
+      const deleted = await (server.services.store.db as Kysely<any>).selectFrom('deleted_indicators').selectAll().where('summary', '=', 'https://phish.example.com/login/a%20b').execute();
       assert.equal(deleted.length, 1);
       assert.equal(deleted[0]!.type, 'URL');
     });

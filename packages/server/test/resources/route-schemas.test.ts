@@ -31,12 +31,37 @@ const CREATE_BODIES: [string, Json][] = [
   ['workflowEvents', { caseId: 1, summary: 'Escalated', eventDate: '2023-02-01T12:00:00Z' }],
   ['tags', { name: 'Standalone', description: 'A tag' }],
   ['securityLabels', { name: 'Internal', color: 'FF2B2B', description: 'Internal only' }],
+  ['groups', { type: 'Adversary', name: 'Schema adversary', associatedGroups: { data: [{ type: 'Campaign', name: 'Schema campaign' }] }, associatedCases: { data: [{ id: 1 }] } }],
+  ['indicators', {
+    type: 'Host', hostName: 'schema.example.com', associatedGroups: { data: [{ id: 1 }], mode: 'append' }, associatedCases: { data: [{ id: '1' }] },
+    associatedArtifacts: { data: [{ id: 1 }] }, associatedIndicators: { data: [{ type: 'Address', ip: '10.0.0.9' }] },
+  }],
+  ['indicators', { type: 'Host', hostName: 'schema.example.com', rating: 5.0, confidence: 50, dnsActive: 'true', whoisActive: false }],
+  ['indicators', { type: 'File', md5: 'D41D8CD98F00B204E9800998ECF8427E', size: '1024', rating: '4.50', observations: 2 }],
+  ['indicators', { type: 'ASN', 'AS Number': 'AS64500', privateFlag: true, firstSeen: '2023-02-01T12:00:00Z' }],
+  ['indicators', { type: 'Registry Key', value1: 'HKLM\\Software', value2: 'Run', value3: 'REG_SZ', ownerName: 'Exemplary Organization' }],
+  ['groups', { type: 'Document', name: 'A document', fileName: 'memo.pdf', malware: 'true', password: 'infected', firstSeen: '2023-02-01' }],
+  ['groups', { type: 'Incident', name: 'An incident', eventDate: Date.UTC(2023, 1, 2), status: 'Open', xid: 'schema-incident' }],
+  ['groups', { type: 'Signature', name: 'A signature', fileName: 'rule.yar', fileType: 'yara', fileText: 'rule x { condition: true }' }],
+  ['groups', { type: 'Email', name: 'An email', subject: 'Invoice', header: 'Received: x', body: 'Hello', from: 'a@example.com', ownerName: 'Exemplary Organization' }],
+  ['indicators', {
+    type: 'Host', hostName: 'schema-metadata.example.com',
+    attributes: { data: [{ type: 'Description', value: 'A host', default: 'true', securityLabels: { data: [{ name: 'TLP:AMBER' }] } }] },
+    tags: { data: [{ name: 'Phishing' }] }, securityLabels: { data: [{ name: 'TLP:RED' }, { name: 'Internal' }], mode: 'append' },
+  }],
+  ['groups', { type: 'Adversary', name: 'Schema adversary with metadata', attributes: [{ type: 'Aliases', value: 'Schema' }], tags: { data: [{ name: 'Phishing' }] }, securityLabels: { data: [{ name: 'TLP:RED' }] } }],
+  ['indicatorAttributes', { indicatorId: '1', type: 'Title', value: 'A title', source: 'analyst', pinned: true, displayed: 'false', securityLabels: { data: [{ name: 'TLP:GREEN' }] } }],
+  ['groupAttributes', { groupId: 1, type: 'Motivation', value: 'money' }],
+  ['caseAttributes', { caseId: 1, type: 'External ID', value: 'INC-1', default: true }],
 ];
 const UPDATE_BODIES: [string, Json][] = [
   ['cases', { name: null, description: null, status: 'Closed', assignee: { type: 'None' }, tasks: { data: [{ id: 'abc' }], mode: 'delete' }, tags: { data: [{ name: 'x' }], mode: 'replace' } }],
   ['cases', { id: 1, xid: 'schema-case', bogusField: 1 }],
   ['tasks', { status: 'Closed', workflowPhase: 2 }],
   ['notes', { text: 'Edited' }],
+  ['indicators', { rating: '4.5', confidence: 10, sha256: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', mode: 'merge', falsePositiveFlag: 'True' }],
+  ['indicators', { tags: { data: [{ name: 'x' }], mode: 'replace' }, securityLabels: { data: [{ id: 1 }], mode: 'delete' }, attributes: { data: [{ id: '1' }], mode: 'delete' } }],
+  ['indicatorAttributes', { value: 'Changed', default: true, source: null, securityLabels: { data: [{ name: 'TLP:RED' }], mode: 'replace' } }],
 ];
 const LIST_QUERIES: Json[] = [
   { tql: 'name = "x"', fields: ['tasks', 'tags'], resultStart: '0', resultLimit: '10', sorting: 'name desc', count: 'true', owner: ['Exemplary Organization', 'Common Community'] },

@@ -2,7 +2,8 @@
  * Defect: TQL keywords that tcex's filter classes name (CaseFilter, TaskFilter, NoteFilter,
  * ArtifactFilter, WorkflowEventFilter, generated from ThreatConnect's OPTIONS /tql) answered 400
  * `Unknown keyword`. Each keyword, written as tcex writes it, must answer 200 on the resource
- * Cairn has; sub-queries on associations Cairn does not store are refused with the reason.
+ * Cairn has (the association sub-queries hasGroup, hasIndicator and hasCase among them); a
+ * sub-query marked `null` would be one Cairn refuses with the reason.
  * The lists below are this project's own reading of those classes.
  */
 import assert from 'node:assert/strict';
@@ -22,8 +23,8 @@ const KEYWORDS: Record<string, Record<string, string | null>> = {
     caseDetectionUser: 'caseDetectionUser = "admin"', caseOccurrenceUser: 'caseOccurrenceUser = "admin"', caseOpenDate: `caseOpenDate > ${DATE}`,
     caseOpenTime: `caseOpenTime > ${DATE}`, caseOpenUser: 'caseOpenUser CONTAINS "a"', createdBy: 'createdBy STARTSWITH "a"', createdById: 'createdById > 0',
     dateAdded: `dateAdded > ${DATE}`, description: 'description CONTAINS "wave"', detectionDue: `detectionDue < ${DATE}`, detectionOverdue: 'detectionOverdue = false',
-    hasAllTags: 'hasAllTags(name IN ("alpha", "T1566"))', hasArtifact: 'hasArtifact(summary = "bad.example")', hasCase: null, hasGroup: null, hasIndicator: null,
-    hasNote: 'hasNote(text CONTAINS "look")', hasTag: 'hasTag(name = "alpha")', hasTask: 'hasTask(name = "Triage")', hasWorkflowTemplate: 'hasWorkflowTemplate = 1',
+    hasAllTags: 'hasAllTags(name IN ("alpha", "T1566"))', hasArtifact: 'hasArtifact(summary = "bad.example")', hasCase: 'hasCase(id > 0)', hasGroup: 'hasGroup(id > 0)',
+    hasIndicator: 'hasIndicator(id > 0)', hasNote: 'hasNote(text CONTAINS "look")', hasTag: 'hasTag(name = "alpha")', hasTask: 'hasTask(name = "Triage")', hasWorkflowTemplate: 'hasWorkflowTemplate = 1',
     id: 'id > 0', idAsString: 'idAsString = "1"', lastUpdated: `lastUpdated > ${DATE}`, missingArtifactCount: 'missingArtifactCount > 0', name: 'name = "Tagged"',
     owner: 'owner > 0', ownerName: 'ownerName = "Exemplary Organization"', resolution: 'resolution = "Not Specified"', responseDue: `responseDue < ${DATE}`,
     responseOverdue: 'responseOverdue = false', severity: 'severity IN ("Low", "High")', status: 'status = "Open"', tag: 'tag = "alpha"', targetId: 'targetId > 0',
@@ -44,8 +45,8 @@ const KEYWORDS: Record<string, Record<string, string | null>> = {
     summary: 'summary CONTAINS "look"', taskId: 'taskId > 0', workflowEventId: 'workflowEventId > 0',
   },
   artifacts: {
-    analyticsScore: 'analyticsScore > 100', caseId: 'caseId > 0', dateAdded: `dateAdded > ${DATE}`, hasCase: 'hasCase(name = "Tagged")', hasGroup: null,
-    hasIndicator: null, hasNote: 'hasNote(id > 0)', hasTask: 'hasTask(id > 0)', id: 'id > 0', indicatorActive: 'indicatorActive = true', noteId: 'noteId > 0',
+    analyticsScore: 'analyticsScore > 100', caseId: 'caseId > 0', dateAdded: `dateAdded > ${DATE}`, hasCase: 'hasCase(name = "Tagged")', hasGroup: 'hasGroup(id > 0)',
+    hasIndicator: 'hasIndicator(id > 0)', hasNote: 'hasNote(id > 0)', hasTask: 'hasTask(id > 0)', id: 'id > 0', indicatorActive: 'indicatorActive = true', noteId: 'noteId > 0',
     source: 'source = "mail"', summary: 'summary = "bad.example"', taskId: 'taskId > 0', type: 'type = "Host"', typeName: 'typeName = "Host"',
   },
   workflowEvents: {

@@ -33,6 +33,11 @@ type Descriptor = Record<string, { type?: string; required?: boolean; readOnly?:
 
 /** Values a declaration cannot suggest (an artifact's type must name an artifact type). */
 let uniqueValues = 0;
+/** An update body where the first updatable text field would not do (an indicator's updatable text is a File's hashes). */
+const UPDATE_BODIES: Readonly<Record<string, Record<string, unknown>>> = {
+  indicators: { rating: 2, confidence: 40 },
+};
+
 /** What a create needs beyond the required fields; a function where each create needs a value of its own (an indicator's). */
 const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown> | (() => Record<string, unknown>)>> = {
   artifacts: { type: 'Host' },
@@ -160,8 +165,10 @@ export class MatrixWorld {
     return body;
   }
 
-  /** An update of the first updatable free-text field. */
+  /** An update of the first updatable free-text field (or the resource's own, where its free text is a value with rules). */
   updateBody(tenant: Tenant, resource: ResourceDefinition): Record<string, unknown> {
+    const own = UPDATE_BODIES[resource.name];
+    if (own) return own;
     const entry = Object.entries(this.#descriptor(resource))
       .find(([, p]) => p.updatable && p.type === 'String' && p.allowableValues === undefined);
     return entry ? { [entry[0]]: this.#example(tenant, entry[1]) } : {};

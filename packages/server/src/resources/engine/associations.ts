@@ -49,6 +49,9 @@ export async function applyAssociations(
       for (const key of LINK_KEYS) delete body[key];
       // "in the org unless ownerName/ownerId is given" (spec §7.5): the caller's organization, or a visible owner the item names.
       const ownerId = writeOwner(ctx.principal, undefined, body);
+      // Read here: the target's own create would take them for its (read-only) owner fields.
+      delete body.ownerId;
+      delete body.ownerName;
       const id = await createTarget(target, body, ownerId === ctx.ownerId ? ctx : { ...ctx, ownerId }, `${at(i)}.`);
       row = await ctx.db.selectFrom(target.table).selectAll().where('id', '=', id).executeTakeFirst() as Row | undefined;
       if (!row) throw new Error(`The ${target.itemType} just written (${id}) was not found.`);

@@ -43,5 +43,7 @@ export function requireObject(body: unknown): Row {
 export function fieldError(problems: FieldProblem[], resource: ResourceDefinition): CairnError {
   const missing = problems.every((p) => p.message.startsWith('is required'));
   const summary = problems.slice(0, 10).map((p) => `${p.field} ${p.message}`).join('; ');
-  return new CairnError(missing ? 'missing-data' : 'validation', `Invalid ${resource.itemType.toLowerCase()}: ${summary}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}.`, { fields: problems });
+  // `IndicatorAttribute` → `indicator attribute`.
+  const itemName = resource.itemType.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
+  return new CairnError(missing ? 'missing-data' : 'validation', `Invalid ${itemName}: ${summary}${problems.length > 10 ? `; and ${problems.length - 10} more` : ''}.`, { fields: problems });
 }

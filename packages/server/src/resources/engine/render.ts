@@ -81,7 +81,9 @@ export async function render(engine: EngineContext, resource: ResourceDefinition
   const nestedRows: [ResourceDefinition, Row[]][] = [];
   const ids = collections.length === 0 ? [] : rows.map((r) => Number(r.id));
   for (const [name, collection, target] of collections) {
-    const childRows = ids.length === 0 ? [] : await collectionRows(engine, collection, target, ids, ownerIds);
+    // An association shows every linked object the caller can see, whichever owners `?owner=` chose for the items themselves.
+    const shownOwners = collection.kind === 'linked' && collection.acrossOwners ? principal.visibleOwnerIds : ownerIds;
+    const childRows = ids.length === 0 ? [] : await collectionRows(engine, collection, target, ids, [...shownOwners]);
     const byParent = new Map<number, Row[]>();
     for (const child of childRows) {
       const parent = Number(child.__parent);

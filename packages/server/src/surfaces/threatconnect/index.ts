@@ -21,7 +21,7 @@ const THREATCONNECT_BASES = ['', '/api'] as const;
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes, registerV2DocumentRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
+  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes],
 };
 

@@ -119,6 +119,14 @@ for (const dialect of testDialects()) {
       assert.equal(none.body.length, 0);
     });
 
+    it('deletes the file with its group', async () => {
+      const group = await createGroup({ type: 'Document', name: 'Short-lived', fileName: 'gone.txt' });
+      assert.equal((await send(server, home, 'POST', `/v2/groups/documents/${group.id}/upload`, crypto.randomBytes(100_000))).status, 200);
+      assert.equal((await call(api, 'DELETE', `/v3/groups/${group.id}`)).status, 200);
+      assert.deepEqual(await stored(group.id), { document: undefined, chunks: 0 });
+      assert.equal((await send(server, home, 'GET', `/v2/groups/documents/${group.id}/download`)).status, 404);
+    });
+
     it('refuses a file past CAIRN_DOCUMENT_MAX_BYTES, declared or streamed, naming the limit, and stores nothing', async () => {
       const group = await createGroup({ type: 'Document', name: 'Too big', fileName: 'big.iso' });
       const declared = await send(server, home, 'POST', `/api/v2/groups/documents/${group.id}/upload`, crypto.randomBytes(LIMIT + 1), { 'Content-Type': 'application/octet-stream' });

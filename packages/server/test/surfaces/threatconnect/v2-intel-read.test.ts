@@ -38,6 +38,11 @@ function assertSameData(json: Json, xml: Json, path = 'item'): void {
   }
 }
 
+/** A URL value holding what a path must carry encoded: slashes, `?`, `&`, `%`, `;`, `#`. */
+const MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+const SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const URL_VALUE = 'http://bad.example.com/a/b%2Fc;d?x=1&y=%2F#frag';
+
 for (const dialect of testDialects()) {
   describe(`v2 intelligence reads (${dialect})`, () => {
     let server: TestServer;
@@ -71,13 +76,21 @@ for (const dialect of testDialects()) {
       v3 = server.client();
       ids.ip = await create(v3, '/v3/indicators', { type: 'Address', ip: '192.0.2.1', rating: 3, confidence: 60 });
       ids.ip2 = await create(v3, '/v3/indicators', { type: 'Address', ip: '192.0.2.2', rating: 1, confidence: 10 });
-      ids.host = await create(v3, '/v3/indicators', { type: 'Host', hostName: 'bad.example.com', rating: 5, confidence: 90 });
-      ids.url = await create(v3, '/v3/indicators', { type: 'URL', text: 'http://bad.example.com/a b?x=1&y=%2F#frag', rating: 2 });
+      ids.host = await create(v3, '/v3/indicators', { type: 'Host', hostName: 'bad.example.com', rating: 5, confidence: 90, whoisActive: true });
+      ids.url = await create(v3, '/v3/indicators', { type: 'URL', text: URL_VALUE, rating: 2 });
       ids.email = await create(v3, '/v3/indicators', { type: 'EmailAddress', address: 'bad+guy@example.com' });
       ids.inactive = await create(v3, '/v3/indicators', { type: 'Address', ip: '192.0.2.99', active: false });
       ids.community = await create(v3, '/v3/indicators?owner=Common%20Community', { type: 'Address', ip: '198.51.100.7' });
-      ids.incident = await create(v3, '/v3/groups', { type: 'Incident', name: 'Breach' });
-      ids.threat = await create(v3, '/v3/groups', { type: 'Threat', name: 'APT Example' });
+      ids.tagged = await create(v3, '/v3/indicators', {
+        type: 'Host', hostName: 'tagged.example.com',
+        tags: { data: [{ name: 'APT' }, { name: 'Phishing' }] },
+        attributes: { data: [{ type: 'Description', value: 'A known bad host' }] },
+        securityLabels: { data: [{ name: 'TLP:AMBER' }] },
+      });
+      ids.file = await create(v3, '/v3/indicators', { type: 'File', md5: MD5, sha256: SHA256, size: 1234 });
+      ids.asn = await create(v3, '/v3/indicators', { type: 'ASN', value1: 'ASN64500' });
+      ids.incident = await create(v3, '/v3/groups', { type: 'Incident', name: 'Breach', eventDate: '2017-07-13T00:00:00Z' });
+      ids.threat = await create(v3, '/v3/groups', { type: 'Threat', name: 'APT Example', tags: { data: [{ name: 'APT' }] } });
       const organization = await server.services.tenancy.createOrganization(`Elsewhere ${dialect}`);
       const user = await server.services.tenancy.createApiUser(organization.name, 'elsewhere');
       other = new CairnClient({ baseUrl: server.baseUrl, accessId: user.accessId, secret: user.secret, scheme: 'threatconnect' });
@@ -90,8 +103,8 @@ for (const dialect of testDialects()) {
       it(`GET ${base}/v2/indicators lists the organization's active indicators with resultCount`, async () => {
         const body = await getJson(`${base}/v2/indicators`);
         assert.equal(body.status, 'Success');
-        assert.equal(body.data.resultCount, 5);
-        assert.deepEqual(body.data.indicator.map((i: Json) => i.id), [ids.ip, ids.ip2, ids.host, ids.url, ids.email]);
+        assert.equal(body.data.resultCount, 8);
+        assert.deepEqual(body.data.indicator.map((i: Json) => i.id), [ids.ip, ids.ip2, ids.host, ids.url, ids.email, ids.tagged, ids.file, ids.asn]);
         const first = body.data.indicator[0];
         assert.deepEqual(Object.keys(first), ['id', 'ownerName', 'type', 'dateAdded', 'lastModified', 'rating', 'confidence', 'webLink', 'summary']);
         assert.equal(first.ownerName, 'Exemplary Organization');
@@ -103,7 +116,7 @@ for (const dialect of testDialects()) {
     it('answers the same data in XML, with the list roots and xsi types of spec §4.2', async () => {
       const json = await getJson('/v2/indicators');
       const { text, doc } = await getXml('/v2/indicators');
-      assert.match(text, /^<indicatorsResponse>\s*<Status>Success<\/Status>\s*<Data xsi:type="indicatorListResponseData" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\s*<ResultCount>5<\/ResultCount>/);
+      assert.match(text, /^<indicatorsResponse>\s*<Status>Success<\/Status>\s*<Data xsi:type="indicatorListResponseData" xmlns:xsi="http:\/\/www.w3.org\/2001\/XMLSchema-instance">\s*<ResultCount>8<\/ResultCount>/);
       const items = doc.indicatorsResponse.Data.Indicator;
       assert.equal(items.length, json.data.indicator.length);
       json.data.indicator.forEach((item: Json, i: number) => assertSameData(item, items[i], `indicator[${i}]`));
@@ -119,7 +132,7 @@ for (const dialect of testDialects()) {
       assert.deepEqual(body.data.address.map((a: Json) => a.ip), ['192.0.2.1', '192.0.2.2']);
       assert.deepEqual(Object.keys(body.data.address[0]), ['id', 'ownerName', 'dateAdded', 'lastModified', 'rating', 'confidence', 'webLink', 'ip']);
       const hosts = await getJson('/v2/indicators/hosts');
-      assert.deepEqual(hosts.data.host.map((h: Json) => h.hostName), ['bad.example.com']);
+      assert.deepEqual(hosts.data.host.map((h: Json) => h.hostName), ['bad.example.com', 'tagged.example.com']);
       const { text, doc } = await getXml('/v2/indicators/addresses');
       assert.match(text, /^<addressesResponse>[\s\S]*<Data xsi:type="addressListResponseData"/);
       body.data.address.forEach((item: Json, i: number) => assertSameData(item, doc.addressesResponse.Data.Address[i]));
@@ -142,7 +155,7 @@ for (const dialect of testDialects()) {
     });
 
     it('finds URL and email values percent-encoded as tcex (quote safe="") and the JS SDK (encodeURIComponent) send them', async () => {
-      const url = 'http://bad.example.com/a b?x=1&y=%2F#frag';
+      const url = URL_VALUE;
       for (const encode of [pythonQuote, encodeURIComponent]) {
         const body = await getJson(`/v2/indicators/urls/${encode(url)}?owner=Exemplary+Organization`);
         assert.equal(body.data.url.id, ids.url, encode.name);
@@ -182,13 +195,13 @@ for (const dialect of testDialects()) {
 
     it('pages with resultStart / resultLimit, and gives resultCount on the first page only', async () => {
       const first = await getJson('/v2/indicators?resultLimit=2');
-      assert.equal(first.data.resultCount, 5);
+      assert.equal(first.data.resultCount, 8);
       assert.deepEqual(first.data.indicator.map((i: Json) => i.id), [ids.ip, ids.ip2]);
       const second = await getJson('/v2/indicators?resultStart=2&resultLimit=2');
       assert.equal('resultCount' in second.data, false);
       assert.deepEqual(second.data.indicator.map((i: Json) => i.id), [ids.host, ids.url]);
       const explicitZero = await getJson('/v2/indicators?resultStart=0&resultLimit=10000&createActivityLog=False');
-      assert.equal(explicitZero.data.resultCount, 5);
+      assert.equal(explicitZero.data.resultCount, 8);
       for (const target of ['/v2/indicators?resultLimit=10001', '/v2/indicators?resultLimit=0', '/v2/indicators?resultStart=-1', '/v2/groups?resultLimit=abc']) {
         assert.equal((await getJson(target, 400)).status, 'Failure', target);
       }
@@ -209,8 +222,13 @@ for (const dialect of testDialects()) {
       const incidents = await getJson('/v2/groups/incidents');
       assert.deepEqual(incidents.data.incident.map((g: Json) => g.id), [ids.incident]);
       assert.equal('type' in incidents.data.incident[0], false);
+      assert.equal(incidents.data.incident[0].eventDate, '2017-07-13T00:00:00Z');
+      assert.equal('status' in incidents.data.incident[0], false, 'the status shows on the single object only');
+      const incident = (await getJson(`/v2/groups/incidents/${ids.incident}`)).data.incident;
+      assert.equal(incident.eventDate, '2017-07-13T00:00:00Z');
+      assert.equal(incident.status, 'New');
       const threat = (await getJson(`/v2/groups/threats/${ids.threat}`)).data.threat;
-      assert.deepEqual(Object.keys(threat), ['id', 'name', 'owner', 'dateAdded', 'webLink']);
+      assert.deepEqual(Object.keys(threat), ['id', 'name', 'owner', 'dateAdded', 'lastModified', 'webLink']);
       assert.deepEqual(threat.owner, { id: 0, name: 'Exemplary Organization', type: 'Organization' });
       const { text, doc } = await getXml(`/v2/groups/threats/${ids.threat}`);
       assert.match(text, /^<threatResponse>[\s\S]*<Data xsi:type="threatResponseData"[\s\S]*<Owner xsi:type="organization">/);
@@ -220,18 +238,64 @@ for (const dialect of testDialects()) {
       all.data.group.forEach((g: Json, i: number) => assertSameData(g, list.doc.groupsResponse.Data.Group[i]));
     });
 
-    it('embeds tag[] and attribute[] with includeTags / includeAttributes, and accepts includes=', async () => {
+    it('embeds tag[], attribute[] and securityLabel[] with includeTags / includeAttributes / includes=, JSON and XML', async () => {
       const body = await getJson('/v2/indicators?includeTags=true&includeAttributes=TRUE&includes=labels');
+      const tagged = body.data.indicator.find((i: Json) => i.id === ids.tagged);
+      assert.deepEqual(tagged.tag.map((t: Json) => t.name).sort(), ['APT', 'Phishing']);
+      assert.match(tagged.tag[0].webLink, /\/auth\/tags\/tag\.xhtml\?tag=/);
+      assert.deepEqual(tagged.attribute.map((a: Json) => [a.type, a.value, a.displayed]), [['Description', 'A known bad host', true]]);
+      assert.deepEqual(Object.keys(tagged.attribute[0]), ['id', 'type', 'dateAdded', 'lastModified', 'displayed', 'value']);
+      assert.deepEqual(tagged.securityLabel.map((l: Json) => l.name), ['TLP:AMBER']);
       for (const item of body.data.indicator) {
-        assert.ok(Array.isArray(item.tag), 'tag[]');
-        assert.ok(Array.isArray(item.attribute), 'attribute[]');
-        assert.ok(Array.isArray(item.securityLabel), 'securityLabel[]');
+        assert.ok(Array.isArray(item.tag) && Array.isArray(item.attribute) && Array.isArray(item.securityLabel), 'every item has the lists, empty or not');
       }
-      const additional = await getJson('/v2/indicators/addresses/192.0.2.1?includeAdditional=true');
-      assert.equal(additional.data.address.active, true);
-      assert.equal(additional.data.address.privateFlag, false);
+      const untagged = await getJson('/v2/indicators');
+      assert.equal('tag' in untagged.data.indicator[0], false);
+      const single = (await getJson('/v2/indicators/hosts/tagged.example.com?includes=tags&includes=attributes')).data.host;
+      assert.deepEqual(single.tag.map((t: Json) => t.name).sort(), ['APT', 'Phishing']);
+      assert.equal(single.attribute.length, 1);
+      const xml = await getXml('/v2/indicators/hosts/tagged.example.com?includeTags=true&includeAttributes=true');
+      assertSameData(single, xml.doc.hostResponse.Data.Host[0]);
+      const groups = await getJson('/v2/groups/threats?includeTags=true');
+      assert.deepEqual(groups.data.threat.find((g: Json) => g.id === ids.threat).tag.map((t: Json) => t.name), ['APT']);
+    });
+
+    it('adds the additional fields with includeAdditional=true or includes=additional', async () => {
+      for (const query of ['includeAdditional=true', 'includes=additional']) {
+        const address = (await getJson(`/v2/indicators/addresses/192.0.2.1?${query}`)).data.address;
+        assert.equal(address.active, true, query);
+        assert.equal(address.privateFlag, false);
+        assert.equal(address.observationCount, 0);
+        assert.equal(address.falsePositiveCount, 0);
+      }
+      const listed = (await getJson('/v2/indicators?includeAdditional=true')).data.indicator[0];
+      assert.equal(listed.active, true);
+      assert.equal('active' in (await getJson('/v2/indicators')).data.indicator[0], false);
       assert.equal((await getJson('/v2/indicators?includes=everything', 400)).status, 'Failure');
       assert.equal((await getJson('/v2/indicators?includeTags=maybe', 400)).status, 'Failure');
+    });
+
+    it('shows each type\'s keys: a File by any hash (hashes lower-case in XML), a Host\'s flags as text, an ASN under "AS Number"', async () => {
+      for (const hash of [MD5, SHA256, SHA256.toUpperCase()]) {
+        const file = (await getJson(`/v2/indicators/files/${hash}`)).data.file;
+        assert.equal(file.id, ids.file, hash);
+        assert.equal(file.md5, MD5);
+        assert.equal(file.sha256, SHA256);
+        assert.equal(file.size, 1234);
+      }
+      const { text } = await getXml(`/v2/indicators/files/${MD5}`);
+      assert.match(text, new RegExp(`<md5>${MD5}</md5>[\\s\\S]*<sha256>${SHA256}</sha256>`));
+      const host = (await getJson('/v2/indicators/hosts/bad.example.com')).data.host;
+      assert.equal(host.dnsActive, 'false');
+      assert.equal(host.whoisActive, 'true');
+      const asn = (await getJson('/v2/indicators/asns/ASN64500')).data.asn;
+      assert.equal(asn['AS Number'], 'ASN64500');
+      assert.match((await getXml('/v2/indicators/asns/ASN64500')).text, /<ASNumber>ASN64500<\/ASNumber>/);
+      const files = (await getJson('/v2/indicators/files')).data.file;
+      assert.deepEqual(files.map((f: Json) => [f.md5, f.sha256]), [[MD5, SHA256]]);
+      // A value of another type never answers for this one.
+      await getJson('/v2/indicators/mutexes/bad.example.com', 404);
+      await getJson('/v2/indicators/hosts/not%20a%20host', 404);
     });
   });
 }

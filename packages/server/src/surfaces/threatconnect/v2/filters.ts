@@ -47,6 +47,7 @@ export function parseV2Filters(text: string): V2FilterTerm[] {
     const [, field, op, value] = match as unknown as [string, string, V2FilterOp, string];
     if (value === '') throw bad(`filters: ${field} needs a value after "${op}".`);
     if (value.length > MAX_VALUE_LENGTH) throw bad(`filters: the value of ${field} is longer than ${MAX_VALUE_LENGTH} characters.`);
+    if (value.includes('\u0000')) throw bad(`filters: the value of ${field} contains a NUL character.`);
     return { field, op, value };
   });
 }
@@ -71,7 +72,7 @@ export const INDICATOR_FILTERS: Readonly<Record<string, FilterField>> = {
   lastModified: { ops: ['<', '>'], kind: 'date', keyword: 'lastModified' },
   rating: { ops: ['=', '<', '>'], kind: 'number', keyword: 'rating' },
   confidence: { ops: ['=', '<', '>'], kind: 'number', keyword: 'confidence' },
-  falsePositive: { ops: ['=', '<', '>'], kind: 'number', keyword: 'falsePositives' },
+  falsePositive: { ops: ['=', '<', '>'], kind: 'number', keyword: 'falsePositiveCount' },
   threatAssessRating: unsupported(['<', '>']),
   threatAssessConfidence: unsupported(['<', '>']),
   threatAssessScore: unsupported(['=', '<', '>']),
@@ -79,8 +80,8 @@ export const INDICATOR_FILTERS: Readonly<Record<string, FilterField>> = {
   city: unsupported(['=']), countryCode: unsupported(['=']), countryName: unsupported(['=']), organization: unsupported(['=']),
   state: unsupported(['=']), timezone: unsupported(['=']), asn: unsupported(['=']),
   // Host.
-  whoisActive: { ops: ['='], kind: 'boolean', keyword: 'whoisActive' },
-  dnsActive: { ops: ['='], kind: 'boolean', keyword: 'dnsActive' },
+  whoisActive: { ops: ['='], kind: 'boolean', keyword: 'hostWhoisActive' },
+  dnsActive: { ops: ['='], kind: 'boolean', keyword: 'hostDnsActive' },
 };
 
 /** Groups (spec §4.4), every type. */

@@ -15,9 +15,10 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { CairnError } from '../../../core/errors.js';
+import { indicatorTypeNamed, valuesNamedBy, type IndicatorType } from '../../../core/intel/indicator-types.js';
 import type { ResourceDefinition } from '../../../resources/types.js';
 import type { CairnServices } from '../../../services.js';
-import { GROUP_BRANCH_VIEWS, GROUP_TYPES_V2, INDICATOR_BRANCH_VIEWS, INDICATOR_TYPES_V2, type V2View } from './intel-render.js';
+import { GROUP_TYPES_V2, INDICATOR_TYPES_V2, type V2Type } from './intel-render.js';
 import { v2Owners } from './v2-params.js';
 
 type Row = Record<string, unknown>;
@@ -26,12 +27,12 @@ export const NOT_FOUND = 'The requested resource was not found';
 const notFound = () => new CairnError('not-found', NOT_FOUND);
 
 /** Longest value a path may name (a URL indicator's text is the longest value). */
-const MAX_VALUE_LENGTH = 2048;
+const MAX_VALUE_LENGTH = 4000;
 
-export interface V2Branch { branch: string; type: string; entityKey: string; view: V2View }
+export type V2Branch = V2Type;
 
-const indicatorBranches = new Map<string, V2Branch>(INDICATOR_TYPES_V2.map((t) => [t.branch.toLowerCase(), { branch: t.branch, type: t.type, entityKey: t.entityKey, view: INDICATOR_BRANCH_VIEWS.get(t.branch)! }]));
-const groupBranches = new Map<string, V2Branch>(GROUP_TYPES_V2.map((t) => [t.branch.toLowerCase(), { branch: t.branch, type: t.type, entityKey: t.entityKey, view: GROUP_BRANCH_VIEWS.get(t.branch)! }]));
+const indicatorBranches = new Map<string, V2Branch>(INDICATOR_TYPES_V2.map((t) => [t.branch.toLowerCase(), t]));
+const groupBranches = new Map<string, V2Branch>(GROUP_TYPES_V2.map((t) => [t.branch.toLowerCase(), t]));
 
 /** An indicator branch (`addresses`, `hosts`, any case); an unknown one is a 404 Failure. */
 export function indicatorBranch(branch: string): V2Branch {
@@ -52,18 +53,15 @@ export function tqlString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
-
 /**
- * The TQL that names one indicator of `type` by a value that addresses it: its summary, or for a
- * File any one of its hashes (a multi-hash summary is `MD5 : SHA1 : SHA256`).
- * TODO(intel-indicators): use core/intel's normaliser and the engine's look-up by value once they land.
+ * The TQL naming the indicator of `type` that `values` (a path's value, normalised by the type's
+ * rule: valuesNamedBy) address: its summary, or for a File any one of its hashes.
  */
-function indicatorByValue(type: string, value: string): string {
-  const byValue = type === 'File' && HASH.test(value)
-    ? `(summary = ${tqlString(value)} or summary contains ${tqlString(value)})`
-    : `summary = ${tqlString(value)}`;
-  return `typeName = ${tqlString(type)} and ${byValue}`;
+function indicatorOfType(type: IndicatorType, values: readonly string[]): string {
+  const terms = type.anyOneOf
+    ? values.flatMap((v) => type.keys.map((k) => `${k.slot} = ${tqlString(v)}`))
+    : [`summary = ${tqlString(values[0]!)}`];
+  return `typeName = ${tqlString(type.name)} and (${terms.join(' or ')})`;
 }
 
 export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: Row; id: number }
@@ -75,13 +73,24 @@ export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: R
  */
 export async function indicatorFromPath(services: CairnServices, request: FastifyRequest, branch: string, value: string, fields: readonly string[] = []): Promise<V2Item> {
   const found = indicatorBranch(branch);
-  if (value === '' || value.length > MAX_VALUE_LENGTH) throw notFound();
+  const type = indicatorTypeNamed(found.type)!;
+  const values = value === '' || value.length > MAX_VALUE_LENGTH ? undefined : valuesNamedBy(type, value);
+  if (!values || values.length === 0) throw notFound();
   const resource = services.resources.registry.named('indicators');
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
-  const page = await services.resources.list(resource, request.principal, {
-    tql: indicatorByValue(found.type, value), fields: [...found.view.v3Fields, ...fields], resultStart: 0, resultLimit: 1, count: false, owner,
-  });
-  const row = page.data[0];
+  const wanted = [...found.view.v3Fields, ...fields];
+  // The value's index (the engine's look-up by value, findByRef) finds it; only when a value of
+  // another type is spelled the same (a Mutex named like a host) is the type's own asked for.
+  let row: Row | undefined;
+  try {
+    row = await services.resources.get(resource, request.principal, value, wanted, owner);
+  } catch (error) {
+    if (!(error instanceof CairnError && error.code === 'not-found')) throw error;
+  }
+  if (row?.type !== type.name) {
+    const page = await services.resources.list(resource, request.principal, { tql: indicatorOfType(type, values), fields: wanted, resultStart: 0, resultLimit: 1, count: false, owner });
+    row = page.data[0];
+  }
   if (!row) throw notFound();
   return { resource, branch: found, row, id: Number(row.id) };
 }

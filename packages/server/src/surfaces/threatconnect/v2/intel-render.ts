@@ -20,12 +20,16 @@
  *   sendV2List(request, reply, entityKey, items, resultCount?) {"status":"Success","data":{"resultCount":n,key:[…]}}
  *   sendV2Success(request, reply, status?)                     {"status":"Success"}
  *   v2Plural(entityKey), v2ItemSchema / v2ListSchema / v2SuccessSchema (answer schemas for routes)
- *   INDICATOR_VIEW / INDICATOR_BRANCH_VIEWS, GROUP_VIEW / GROUP_BRANCH_VIEWS: the views of spec §5, §6.
+ *   INDICATOR_VIEW, INDICATOR_TYPES_V2 / INDICATOR_BRANCH_VIEWS, GROUP_VIEW, GROUP_TYPES_V2 /
+ *   GROUP_BRANCH_VIEWS: the views of spec §5, §6, built from core/intel's type catalogues.
+ *   V2_EMBEDDED, v3FieldsFor(view, ctx): what includeTags / includeAttributes / includes=labels embed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import type { Principal } from '../../../core/principal.js';
 import type { CairnServices } from '../../../services.js';
+import { GROUP_TYPES } from '../../../core/intel/group-types.js';
+import { INDICATOR_TYPES, indicatorTypeNamed, type IndicatorExtraField } from '../../../core/intel/indicator-types.js';
 import { sendJson, sendXml, wantsXml, xmlData } from '../envelope.js';
 
 type Row = Record<string, unknown>;
@@ -55,9 +59,9 @@ export type V2Embedded = 'tags' | 'attributes' | 'labels';
  * What includeTags / includeAttributes / includes=labels embed: the v3 collection the engine renders
  * (`fields=tags`: one query per page, not per item), the v2 key, and each v2 item from its v3 item.
  */
-export const V2_EMBEDDED: Readonly<Record<V2Embedded, { collection: string; key: string; item: (v3: Row) => Row }>> = {
-  tags: { collection: 'tags', key: 'tag', item: (t) => pick(t, ['name', 'webLink']) },
-  attributes: { collection: 'attributes', key: 'attribute', item: (a) => ({ ...pick(a, ['id', 'type', 'dateAdded', 'lastModified']), displayed: a.displayed ?? a.pinned ?? true, ...pick(a, ['value', 'source']) }) },
+export const V2_EMBEDDED: Readonly<Record<V2Embedded, { collection: string; key: string; item: (v3: Row, ctx: V2RenderContext) => Row }>> = {
+  tags: { collection: 'tags', key: 'tag', item: (t, ctx) => ({ name: t.name, webLink: `${ctx.webBase}/auth/tags/tag.xhtml?tag=${encodeURIComponent(String(t.name))}` }) },
+  attributes: { collection: 'attributes', key: 'attribute', item: (a) => ({ ...pick(a, ['id', 'type', 'dateAdded', 'lastModified']), displayed: a.displayed ?? true, ...pick(a, ['value', 'source']) }) },
   labels: { collection: 'securityLabels', key: 'securityLabel', item: (l) => pick(l, ['name', 'description', 'dateAdded']) },
 };
 
@@ -155,7 +159,7 @@ export function renderV2(view: V2View, row: Row, shape: V2Shape, ctx: V2RenderCo
   for (const include of ctx.includes) {
     const { collection, key, item: v2Item } = V2_EMBEDDED[include];
     const nested = (row[collection] as { data?: Row[] } | undefined)?.data ?? [];
-    item[key] = nested.map(v2Item);
+    item[key] = nested.map((v3) => v2Item(v3, ctx));
   }
   return item;
 }
@@ -266,13 +270,20 @@ export function v2ListSchema(description: string, item: TSchema = AnyItem): TSch
 export const v2SuccessSchema: TSchema = Type.Object({ status: Success }, { additionalProperties: false });
 
 // ---- The views of spec §5 and §6 ---------------------------------------------------------------
+// Built from the type catalogues of core/intel (indicator-types.ts, group-types.ts): the branch,
+// entity key and value keys of each type are declared there once.
 
 const ownerName = (row: Row, ctx: V2RenderContext) => row.owner ?? ctx.owners.get(Number(row.ownerId))?.name;
 const ownerObject = (row: Row, ctx: V2RenderContext) => {
   const owner = ctx.owners.get(Number(row.ownerId));
   return owner ? { id: owner.id, name: owner.name, type: owner.type } : undefined;
 };
-const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => row.webLink ?? view.webLink(row, ctx);
+/** v2's link is v3's `legacyLink` (the `…details/host.xhtml?host=…&owner=…` page), absolute when the public URL is set. */
+const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => {
+  const link = row.legacyLink;
+  if (typeof link !== 'string') return view.webLink(row, ctx);
+  return link.startsWith('/') ? `${ctx.webBase}${link}` : link;
+};
 const booleanText = (from: string) => (row: Row) => (row[from] === undefined || row[from] === null ? undefined : String(row[from] === true || row[from] === 1 || row[from] === 'true'));
 
 /** The v2 names of the indicator fields `includeAdditional` adds, from their v3 names. */
@@ -287,51 +298,29 @@ const INDICATOR_ADDITIONAL: V2Field[] = [
 ];
 const INDICATOR_ADDITIONAL_V3 = ['observations', 'lastObserved', 'falsePositives', 'lastFalsePositive', 'privateFlag', 'active', 'activeLocked'];
 
-const indicatorWebLink = (entityKey: string | ((row: Row) => string)) => (row: Row, ctx: V2RenderContext) => {
-  const entity = typeof entityKey === 'string' ? entityKey : entityKey(row);
-  const owner = String(ownerName(row, ctx) ?? '');
-  return `${ctx.webBase}/auth/indicators/details/${entity}.xhtml?${entity}=${encodeURIComponent(String(row.summary ?? ''))}&owner=${encodeURIComponent(owner)}`;
+const indicatorWebLink = (row: Row, ctx: V2RenderContext) => {
+  const entity = indicatorTypeNamed(String(row.type))?.v2?.entity;
+  const owner = encodeURIComponent(String(ownerName(row, ctx) ?? ''));
+  if (!entity) return `${ctx.webBase}/auth/indicators/details/customIndicator.xhtml?id=${String(row.id)}&owner=${owner}`;
+  return `${ctx.webBase}/auth/indicators/details/${entity.toLowerCase()}.xhtml?${entity.toLowerCase()}=${encodeURIComponent(String(row.summary ?? ''))}&owner=${owner}`;
 };
 
-/**
- * The value keys of an indicator type. `from` is the v3 field; until core/intel renders the value
- * fields on v3, a value missing from the v3 item is read from the summary (`split` gives the part).
- */
-interface ValueKey { key: string; from?: string; split?: (summary: string) => string | undefined; format?: 'booleanText' }
+/** The type's own keys beside its value, shown in single objects: File size, Host dnsActive/whoisActive as "true"/"false" (spec §4.1). */
+const EXTRA_FIELDS: Readonly<Record<IndicatorExtraField, V2Field>> = {
+  size: { key: 'size', in: 'single' },
+  dnsActive: { key: 'dnsActive', in: 'single', get: booleanText('dnsActive') },
+  whoisActive: { key: 'whoisActive', in: 'single', get: booleanText('whoisActive') },
+};
 
-const part = (i: number) => (summary: string) => summary.split(' : ')[i]?.trim() || undefined;
-const hashOfLength = (length: number) => (summary: string) => summary.split(' : ').map((p) => p.trim()).find((p) => p.length === length && /^[0-9a-f]+$/i.test(p));
-
-/** The indicator types of v2 (spec §5.1): branch, v3 type name, entity key, value keys. */
-export const INDICATOR_TYPES_V2: readonly { branch: string; type: string; entityKey: string; values: readonly ValueKey[]; single?: readonly ValueKey[] }[] = [
-  { branch: 'addresses', type: 'Address', entityKey: 'address', values: [{ key: 'ip', split: part(0) }] },
-  { branch: 'emailAddresses', type: 'EmailAddress', entityKey: 'emailAddress', values: [{ key: 'address', split: part(0) }] },
-  { branch: 'files', type: 'File', entityKey: 'file', values: [{ key: 'md5', split: hashOfLength(32) }, { key: 'sha1', split: hashOfLength(40) }, { key: 'sha256', split: hashOfLength(64) }], single: [{ key: 'size' }] },
-  { branch: 'hosts', type: 'Host', entityKey: 'host', values: [{ key: 'hostName', split: part(0) }], single: [{ key: 'dnsActive', format: 'booleanText' }, { key: 'whoisActive', format: 'booleanText' }] },
-  { branch: 'urls', type: 'URL', entityKey: 'url', values: [{ key: 'text', split: part(0) }], single: [{ key: 'source' }] },
-  { branch: 'asns', type: 'ASN', entityKey: 'asn', values: [{ key: 'AS Number', split: part(0) }] },
-  { branch: 'cidrBlocks', type: 'CIDR', entityKey: 'cidrBlock', values: [{ key: 'Block', split: part(0) }] },
-  { branch: 'mutexes', type: 'Mutex', entityKey: 'mutex', values: [{ key: 'Mutex', split: part(0) }] },
-  { branch: 'registryKeys', type: 'Registry Key', entityKey: 'registryKey', values: [{ key: 'Key Name', split: part(0) }, { key: 'Value Name', split: part(1) }, { key: 'Value Type', split: part(2) }] },
-  { branch: 'userAgents', type: 'User Agent', entityKey: 'userAgent', values: [{ key: 'User Agent String', split: part(0) }] },
-];
-
-const entityKeyOfIndicatorType = new Map(INDICATOR_TYPES_V2.map((t) => [t.type, t.entityKey]));
-const camel = (type: string) => type.replace(/\s+(.)/g, (_m, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toLowerCase());
-
-function valueField(value: ValueKey, where: 'both' | 'single'): V2Field {
-  const from = value.from ?? value.key;
-  if (value.format === 'booleanText') return { key: value.key, in: where, get: booleanText(from) };
-  const split = value.split;
-  return { key: value.key, in: where, get: split ? (row) => row[from] ?? (typeof row.summary === 'string' ? split(row.summary) : undefined) : (row) => row[from] };
-}
+/** A type with a v2 branch: branch, v3 type name, entity key, and its view. */
+export interface V2Type { branch: string; type: string; entityKey: string; view: V2View }
 
 /** `GET /v2/indicators`: items `{id, ownerName, type, dateAdded, lastModified, rating, confidence, webLink, summary}`. */
 export const INDICATOR_VIEW: V2View = {
   entityKey: 'indicator',
   v3Fields: [],
   v3Additional: INDICATOR_ADDITIONAL_V3,
-  webLink: indicatorWebLink((row) => entityKeyOfIndicatorType.get(String(row.type)) ?? camel(String(row.type))),
+  webLink: indicatorWebLink,
   fields: [
     { key: 'id' },
     { key: 'ownerName', in: 'list', get: ownerName },
@@ -347,51 +336,36 @@ export const INDICATOR_VIEW: V2View = {
   ],
 };
 
-/** One view per indicator branch: no `type`, the type's value keys (spec §5.1, §5.2). */
-export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, {
-  entityKey: t.entityKey,
-  v3Fields: [...t.values.map((v) => v.from ?? v.key), ...(t.single ?? []).map((v) => v.from ?? v.key)],
-  v3Additional: INDICATOR_ADDITIONAL_V3,
-  webLink: indicatorWebLink(t.entityKey),
-  fields: [
-    { key: 'id' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
-    { key: 'dateAdded' },
-    { key: 'lastModified' },
-    { key: 'rating' },
-    { key: 'confidence' },
-    { key: 'webLink', get: webLink },
-    ...t.values.map((v) => valueField(v, 'both')),
-    ...(t.single ?? []).map((v) => valueField(v, 'single')),
-    ...INDICATOR_ADDITIONAL,
-  ],
-} satisfies V2View]));
+/** One view per indicator branch: no `type`; the type's value keys under their v2 names (`"AS Number"` from v3 `value1`). */
+export const INDICATOR_TYPES_V2: readonly V2Type[] = INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => ({
+  branch: t.v2!.branch,
+  type: t.name,
+  entityKey: t.v2!.entity,
+  view: {
+    entityKey: t.v2!.entity,
+    v3Fields: [...t.keys.map((k) => k.v3Key), ...t.extras, ...(t.name === 'URL' ? ['source'] : [])],
+    v3Additional: INDICATOR_ADDITIONAL_V3,
+    webLink: indicatorWebLink,
+    fields: [
+      { key: 'id' },
+      { key: 'ownerName', in: 'list', get: ownerName },
+      { key: 'owner', in: 'single', get: ownerObject },
+      { key: 'dateAdded' },
+      { key: 'lastModified' },
+      { key: 'rating' },
+      { key: 'confidence' },
+      { key: 'webLink', get: webLink },
+      ...t.keys.map((k): V2Field => ({ key: k.v2Key, from: k.v3Key })),
+      ...t.extras.map((extra) => EXTRA_FIELDS[extra]),
+      ...(t.name === 'URL' ? [{ key: 'source', in: 'single' } satisfies V2Field] : []),
+      ...INDICATOR_ADDITIONAL,
+    ],
+  },
+}));
 
-/**
- * The group types of v2 (spec §6): branch, v3 type name, entity key, and the type's own keys
- * (v3 field names; `list` ones show in list items too, the rest in single objects only).
- */
-export const GROUP_TYPES_V2: readonly { branch: string; type: string; entityKey: string; list?: readonly string[]; single?: readonly string[] }[] = [
-  { branch: 'adversaries', type: 'Adversary', entityKey: 'adversary' },
-  { branch: 'attackPatterns', type: 'Attack Pattern', entityKey: 'attackPattern' },
-  { branch: 'campaigns', type: 'Campaign', entityKey: 'campaign', single: ['firstSeen'] },
-  { branch: 'coursesOfAction', type: 'Course of Action', entityKey: 'courseOfAction' },
-  { branch: 'documents', type: 'Document', entityKey: 'document', single: ['fileName', 'fileSize', 'status', 'malware'] },
-  { branch: 'emails', type: 'Email', entityKey: 'email', single: ['from', 'subject', 'header', 'body', 'score'] },
-  { branch: 'events', type: 'Event', entityKey: 'event', list: ['eventDate'], single: ['status'] },
-  { branch: 'incidents', type: 'Incident', entityKey: 'incident', list: ['eventDate'], single: ['status'] },
-  { branch: 'intrusionSets', type: 'Intrusion Set', entityKey: 'intrusionSet' },
-  { branch: 'malware', type: 'Malware', entityKey: 'malware' },
-  { branch: 'reports', type: 'Report', entityKey: 'report', single: ['fileName', 'fileSize', 'status', 'publishDate'] },
-  { branch: 'signatures', type: 'Signature', entityKey: 'signature', single: ['fileName', 'fileType', 'fileText'] },
-  { branch: 'tactics', type: 'Tactic', entityKey: 'tactic' },
-  { branch: 'threats', type: 'Threat', entityKey: 'threat' },
-  { branch: 'tools', type: 'Tool', entityKey: 'tool' },
-  { branch: 'vulnerabilities', type: 'Vulnerability', entityKey: 'vulnerability' },
-];
+export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, t.view]));
 
-const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/details.xhtml?id=${encodeURIComponent(String(row.id ?? ''))}`;
+const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/group.xhtml?group=${encodeURIComponent(String(row.id ?? ''))}`;
 
 /** `GET /v2/groups`: items `{id, name, type, ownerName, dateAdded, lastModified, webLink}`. */
 export const GROUP_VIEW: V2View = {
@@ -406,26 +380,34 @@ export const GROUP_VIEW: V2View = {
     { key: 'ownerName', in: 'list', get: ownerName },
     { key: 'owner', in: 'single', get: ownerObject },
     { key: 'dateAdded' },
-    { key: 'lastModified', in: 'list' },
+    { key: 'lastModified' },
     { key: 'webLink', get: webLink },
   ],
 };
 
-/** One view per group branch: no `type`; the type's keys (incidents and events show `eventDate` in lists). */
-export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, {
-  entityKey: t.entityKey,
-  v3Fields: [...(t.list ?? []), ...(t.single ?? [])],
-  v3Additional: [],
-  webLink: groupWebLink,
-  fields: [
-    { key: 'id' },
-    { key: 'name' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
-    { key: 'dateAdded' },
-    { key: 'lastModified', in: 'list' },
-    { key: 'webLink', get: webLink },
-    ...(t.list ?? []).map((key): V2Field => ({ key })),
-    ...(t.single ?? []).map((key): V2Field => ({ key, in: 'single' })),
-  ],
-} satisfies V2View]));
+/** One view per group branch: no `type`; the type's own keys (group-types.ts `v2ListShows` in lists, `v2Shows` in single objects). */
+export const GROUP_TYPES_V2: readonly V2Type[] = GROUP_TYPES.map((t) => ({
+  branch: t.v2Branch,
+  type: t.name,
+  entityKey: t.v2Entity,
+  view: {
+    entityKey: t.v2Entity,
+    v3Fields: [...new Set([...t.v2ListShows, ...t.v2Shows].map((s) => s.field))],
+    v3Additional: [],
+    webLink: groupWebLink,
+    fields: [
+      { key: 'id' },
+      { key: 'name' },
+      { key: 'ownerName', in: 'list', get: ownerName },
+      { key: 'owner', in: 'single', get: ownerObject },
+      { key: 'dateAdded' },
+      { key: 'lastModified' },
+      { key: 'webLink', get: webLink },
+      // A key in both lists shows in both shapes, once.
+      ...t.v2Shows.map((s): V2Field => ({ key: s.key, from: s.field, in: t.v2ListShows.some((l) => l.key === s.key) ? 'both' : 'single' })),
+      ...t.v2ListShows.filter((l) => !t.v2Shows.some((s) => s.key === l.key)).map((l): V2Field => ({ key: l.key, from: l.field, in: 'list' })),
+    ],
+  },
+}));
+
+export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, t.view]));

@@ -199,17 +199,17 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     // -- attributes
     route('GET', '/attributes', [], 'The attributes', list('attribute[]{id,type,dateAdded,lastModified,displayed,value}'), async (request, reply, parent) => {
       const attributes = await collection(parent, request, V2_EMBEDDED.attributes.collection);
-      return sendPage(request, reply, 'attribute', attributes.map(V2_EMBEDDED.attributes.item));
+      return sendPage(request, reply, 'attribute', attributes.map((a) => V2_EMBEDDED.attributes.item(a, ctxOf(request))));
     });
     route('POST', '/attributes', [], 'Add an attribute', written(201, 'The attribute added'), async (request, reply, parent) => {
       const body = { ...v2Body(request.body), [METADATA[kind].parentField]: parent.id };
       const resource = engine.registry.named(METADATA[kind].attributes);
       const row = await v2NotFound(() => engine.create(resource, request.principal, body, []));
-      return sendV2Item(request, reply, 201, 'attribute', V2_EMBEDDED.attributes.item(row));
+      return sendV2Item(request, reply, 201, 'attribute', V2_EMBEDDED.attributes.item(row, ctxOf(request)));
     }, AttributeBody);
     route('GET', '/attributes/:attributeId', ['attributeId'], 'One attribute', item('The attribute'), async (request, reply, parent) => {
       const { row } = await attributeOf(parent, request);
-      return sendV2Item(request, reply, 200, 'attribute', V2_EMBEDDED.attributes.item(row));
+      return sendV2Item(request, reply, 200, 'attribute', V2_EMBEDDED.attributes.item(row, ctxOf(request)));
     });
     route('PUT', '/attributes/:attributeId', ['attributeId'], 'Change an attribute (value, displayed, source)', written(200, 'The attribute changed'), async (request, reply, parent) => {
       const { resource, row } = await attributeOf(parent, request);
@@ -217,7 +217,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       const { id: _id, type: _type, ...changes } = body;
       if (body.type !== undefined && body.type !== row.type) throw new CairnError('validation', 'An attribute\'s type cannot change; add another attribute instead.', { fields: [{ field: 'type', message: 'can only be set when the attribute is created' }] });
       const changed = await v2NotFound(() => engine.update(resource, request.principal, String(row.id), changes, []));
-      return sendV2Item(request, reply, 200, 'attribute', V2_EMBEDDED.attributes.item(changed));
+      return sendV2Item(request, reply, 200, 'attribute', V2_EMBEDDED.attributes.item(changed, ctxOf(request)));
     }, AttributeBody);
     route('DELETE', '/attributes/:attributeId', ['attributeId'], 'Delete an attribute', success(200), async (request, reply, parent) => {
       const { resource, row } = await attributeOf(parent, request);
@@ -227,7 +227,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     route('GET', '/attributes/:attributeId/securityLabels', ['attributeId'], 'The security labels of an attribute', list('securityLabel[]{name,description,dateAdded}'), async (request, reply, parent) => {
       const { row } = await attributeOf(parent, request, [V2_EMBEDDED.labels.collection]);
       const labels = ((row[V2_EMBEDDED.labels.collection] as { data?: Row[] } | undefined)?.data ?? []);
-      return sendPage(request, reply, 'securityLabel', labels.map(V2_EMBEDDED.labels.item));
+      return sendPage(request, reply, 'securityLabel', labels.map((l) => V2_EMBEDDED.labels.item(l, ctxOf(request))));
     });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/attributes/:attributeId/securityLabels/:labelName', ['attributeId', 'labelName'], method === 'POST' ? 'Apply a security label to an attribute' : 'Remove a security label from an attribute', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
@@ -244,7 +244,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     route('GET', '/tags', [], 'The tags', list('tag[]{name,webLink}'), async (request, reply, parent) => {
       const tags = await collection(parent, request, V2_EMBEDDED.tags.collection);
       const ctx = ctxOf(request);
-      return sendPage(request, reply, 'tag', tags.map((tag) => tagItem(tag, ctx)));
+      return sendPage(request, reply, 'tag', tags.map((tag) => V2_EMBEDDED.tags.item(tag, ctx)));
     });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/tags/:tagName', ['tagName'], method === 'POST' ? 'Apply a tag (created when new)' : 'Remove a tag', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
@@ -256,7 +256,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     // -- security labels
     route('GET', '/securityLabels', [], 'The security labels', list('securityLabel[]{name,description,dateAdded}'), async (request, reply, parent) => {
       const labels = await collection(parent, request, V2_EMBEDDED.labels.collection);
-      return sendPage(request, reply, 'securityLabel', labels.map(V2_EMBEDDED.labels.item));
+      return sendPage(request, reply, 'securityLabel', labels.map((l) => V2_EMBEDDED.labels.item(l, ctxOf(request))));
     });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/securityLabels/:labelName', ['labelName'], method === 'POST' ? 'Apply a security label (it must exist)' : 'Remove a security label', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
@@ -420,13 +420,6 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       return sendV2Success(request, reply);
     });
   }
-}
-
-/** A tag as v2 shows it: `{name, webLink}` (the link to the tag's page when the v3 item has none). */
-function tagItem(tag: Row, ctx: V2RenderContext): Row {
-  const shown = V2_EMBEDDED.tags.item(tag);
-  shown.webLink ??= `${ctx.webBase}/auth/tags/tag.xhtml?tag=${encodeURIComponent(String(tag.name ?? ''))}&owner=${encodeURIComponent(String(tag.owner ?? ''))}`;
-  return shown;
 }
 
 function withoutNulls(row: Row): Row {

@@ -17,9 +17,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { CairnError } from '../../../core/errors.js';
+import { indicatorTypeNamed } from '../../../core/intel/indicator-types.js';
 import type { CairnServices } from '../../../services.js';
 import { v2Failures, v2Response } from '../envelope.js';
-import { GROUP_TYPES_V2, INDICATOR_TYPES_V2, renderV2, sendV2Item, sendV2Success, v2ItemSchema, v2RenderContext, v2SuccessSchema } from './intel-render.js';
+import { GROUP_TYPES_V2, renderV2, sendV2Item, sendV2Success, v2ItemSchema, v2RenderContext, v2SuccessSchema } from './intel-render.js';
 import { groupBranch, groupFromPath, indicatorBranch, indicatorFromPath, NOT_FOUND, type V2Branch } from './intel-items.js';
 import { V2ListQuery, v2Owners } from './v2-params.js';
 
@@ -68,7 +69,7 @@ function writeOwners(request: FastifyRequest): string[] | undefined {
  */
 function updateBody(branch: V2Branch, current: Row, body: unknown): Row {
   const input = withoutId(v2Body(body));
-  const valueKeys = INDICATOR_TYPES_V2.find((t) => t.branch === branch.branch)?.values.map((v) => v.key) ?? [];
+  const valueKeys = indicatorTypeNamed(branch.type)?.keys.map((k) => k.v2Key) ?? [];
   const kept = { ...input };
   for (const key of valueKeys) {
     if (key in kept && current[key] !== undefined && String(current[key]) === String(kept[key])) delete kept[key];

@@ -77,10 +77,17 @@ export function parseBooleanText(name: string, value: string | undefined): boole
 export function parseV2Date(name: string, text: string): string {
   const trimmed = text.trim();
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(trimmed);
-  const iso = compact ? `${compact[1]}-${compact[2]}-${compact[3]}` : trimmed;
-  const plainDate = /^\d{4}-\d{1,2}-\d{1,2}$/.test(iso);
-  const shaped = plainDate || /^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(iso);
-  const time = shaped ? Date.parse(plainDate ? `${iso.split('-').map((p, i) => (i === 0 ? p : p.padStart(2, '0'))).join('-')}T00:00:00Z` : iso.replace(' ', 'T')) : NaN;
+  const match = compact ?? /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(trimmed);
+  let time = NaN;
+  if (match) {
+    const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', zone = 'Z'] = match as unknown as string[];
+    const two = (v: string) => v!.padStart(2, '0');
+    const offset = zone!.toUpperCase() === 'Z' ? 'Z' : `${zone!.slice(0, 3)}:${zone!.slice(-2)}`;
+    const iso = `${year}-${two(month!)}-${two(day!)}T${two(hour)}:${two(minute)}:${two(second)}${fraction.slice(0, 4)}${offset}`;
+    const parsed = Date.parse(iso);
+    // Date.parse rolls 2017-02-31 over to March: a date must read back as written.
+    if (Number.isFinite(parsed) && Number(month) >= 1 && Number(month) <= 12 && Number(day) >= 1 && Number(day) <= new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate() && Number(hour) < 24 && Number(year) >= 1900) time = parsed;
+  }
   if (!Number.isFinite(time)) throw new CairnError('bad-request', `${name} must be an ISO 8601 date such as 2017-10-31 or 2017-10-31T16:55:44Z; got "${text.slice(0, 64)}".`);
   return new Date(time).toISOString().replace(/\.000Z$/, 'Z');
 }
