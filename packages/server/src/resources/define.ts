@@ -66,6 +66,7 @@ export function defineResource(declaration: ResourceDeclaration): ResourceDefini
   const { extraTql = [], ...rest } = declaration;
   // A bulk delete is one statement that reads no rows back: it cannot show them to delete hooks.
   if (declaration.bulkDelete && (declaration.onDelete || declaration.afterDelete)) throw new Error(`${declaration.name}: bulk delete is not offered for resources with delete hooks.`);
+  if (declaration.bulkDelete && declaration.beforeRemove) throw new Error(`${declaration.name}: bulk delete would skip beforeRemove; offer one or the other.`);
   const fields: Record<string, FieldDefinition> = { ...declaration.fields };
   for (const [name, collection] of Object.entries(declaration.collections ?? {})) {
     if (fields[name]) throw new Error(`${declaration.name}.${name} is declared as a field and as a collection; declare it once, as a collection.`);

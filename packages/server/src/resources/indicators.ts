@@ -24,7 +24,7 @@ import {
 import {
   describeValue, INDICATOR_TYPE_NAMES, INDICATOR_TYPES, indicatorTypeNamed, readIndicatorValue, type IndicatorType, type ValueSlot,
 } from '../core/intel/indicator-types.js';
-import { indicatorCounters, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
+import { indicatorCounters, observationCount, recordObservations, reportFalsePositive } from '../core/intel/observations.js';
 import { indicatorAssociationKeywords, indicatorAssociations } from './associations.js';
 import { computedKeyword, defineResource, field, keyword } from './define.js';
 import { hasAllTags, intelMetadataCollections } from './metadata.js';
@@ -134,7 +134,7 @@ function readObservations(value: unknown, problems: FieldProblem[]): number | un
   if (value === undefined || value === null) return undefined;
   const count = typeof value === 'string' && /^\d{1,7}$/.test(value) ? Number(value) : value;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 1_000_000) {
-    problems.push(problemOf('observations', 'must be a whole number from 0 to 1000000 (observations you add)'));
+    problems.push(problemOf('observations', 'must be a whole number from 0 to 1000000 (the total number of observations)'));
     return undefined;
   }
   return count;
@@ -148,11 +148,16 @@ function readFlag(value: unknown, name: string, problems: FieldProblem[]): boole
   return false;
 }
 
-/** The type-specific columns (File size; Host dnsActive, whoisActive) set on a type that has none. */
+/**
+ * The type-specific columns (File size; Host dnsActive, whoisActive) set on a type that has none.
+ * Their unset values (false, no size) are what every indicator holds and shows, so a client
+ * sending back an Address it read (`"dnsActive": false`) changes nothing and is not refused.
+ */
 function checkExtras(type: IndicatorType, values: Record<string, unknown>, problems: FieldProblem[]): void {
   const extras: [string, string, string][] = [['size', 'size', 'File'], ['dns_active', 'dnsActive', 'Host'], ['whois_active', 'whoisActive', 'Host']];
   for (const [col, name, owner] of extras) {
-    if (values[col] !== undefined && values[col] !== null && !type.extras.includes(name as never)) problems.push(problemOf(name, `applies to ${owner} indicators only`));
+    if (values[col] === undefined || values[col] === null || values[col] === 0 && col !== 'size' || type.extras.includes(name as never)) continue;
+    problems.push(problemOf(name, `applies to ${owner} indicators only`));
   }
 }
 
@@ -175,8 +180,17 @@ const FILE_MODES = new Set(['merge', 'delete']);
 /** The columns a create sets that an update of an existing indicator carries over (its value and identity excepted). */
 const MERGE_SKIP = new Set(['id', 'owner_id', 'type', 'summary', 'value1', 'value2', 'value3', 'date_added', 'created_by_id']);
 
+/**
+ * `observations` in a body is the indicator's total (what a read shows, and what tcex sends back
+ * on a PUT of an indicator it read): a larger total adds the difference as observations by the
+ * caller, the same total changes nothing, a smaller one is refused.
+ */
 async function afterWrite(db: Kysely<any>, id: number, pending: Pending, ctx: WriteContext): Promise<void> {
-  if (pending.observations) await recordObservations(db, id, ctx.principal.userId, pending.observations, ctx.now);
+  if (pending.observations !== undefined) {
+    const { count } = await observationCount(db, id, ctx.principal.userId);
+    if (pending.observations < count) refuse([problemOf('observations', `is the total number of observations (now ${count}); it can grow, not shrink`)]);
+    if (pending.observations > count) await recordObservations(db, id, ctx.principal.userId, pending.observations - count, ctx.now);
+  }
   if (pending.falsePositive) await reportFalsePositive(db, id, ctx.principal.userId, ctx.now);
 }
 
@@ -211,7 +225,7 @@ export const indicators = defineResource({
     lastModified: field.date('last_modified', 'The date the indicator was last modified', { readOnly: true, tql: true, sortable: true }),
     webLink: field.computed('String', 'A link to the indicator in the user interface', webLink),
     legacyLink: field.computed('String', 'A link to the indicator in the legacy user interface', legacyLink),
-    observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write adds this many observations by you', (row) => Number(row.observation_count ?? 0)), readOnly: false },
+    observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write of a larger total adds the difference as observations by you', (row) => Number(row.observation_count ?? 0)), readOnly: false },
     lastObserved: field.computed('Date', 'When the indicator was last observed', (row) => row.last_observed ?? undefined),
     falsePositives: field.computed('Integer', 'How many times the indicator was reported as a false positive (once per user and day)', (row) => Number(row.false_positive_count ?? 0)),
     lastFalsePositive: field.computed('Date', 'When the indicator was last reported as a false positive', (row) => row.last_false_positive ?? undefined),
@@ -226,6 +240,8 @@ export const indicators = defineResource({
   },
   everyQueries: [hasAllTags('indicator')],
   defaultSort: { column: 'id', direction: 'asc' },
+  // "Indicator GETs return only active indicators by default" (spec §7.3), unless the TQL asks about active.
+  defaultListFilter: { column: 'active', value: 1, unlessKeywords: ['active', 'indicatorActive'] },
   unsupportedNested: NOT_STORED,
   extraTql: [
     computedKeyword('ownerName', 'String', ownerNameOf, 'The name of the owner of the indicator'),

@@ -115,6 +115,6 @@ export function v3Schemas(resource: ResourceDefinition): V3RouteSchemas {
         owner: parameter('Owners to read from, by name or id (default: every owner you see)'),
       },
     },
-    itemParams: { type: 'object', properties: { id: { type: 'string', description: resource.hasXid ? 'The ID or the xid of the item' : 'The ID of the item' } }, required: ['id'] },
+    itemParams: { type: 'object', properties: { id: { type: 'string', description: resource.hasXid ? 'The ID or the xid of the item' : resource.findByRef ? 'The ID of the item, or a value that names it (an indicator\'s summary or any of its values, percent-encoded)' : 'The ID of the item' } }, required: ['id'] },
   };
 }

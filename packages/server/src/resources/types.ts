@@ -250,6 +250,12 @@ export interface ResourceDefinition {
   onDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
   /** After the rows are deleted, in the same transaction (a parent's columns that follow them). */
   afterDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
+  /**
+   * A condition lists apply unless the TQL itself names one of `unlessKeywords` outside any
+   * sub-query: indicators list only active ones by default (spec §7.3), `active = false` or
+   * `indicatorActive in (true, false)` lists others.
+   */
+  defaultListFilter?: { column: string; value: string | number; unlessKeywords: readonly string[] };
   /** Default order when `sorting` is absent. */
   defaultSort?: { column: string; direction: 'asc' | 'desc' };
   /** Columns the server maintains on create (status rules, users, times). */

@@ -63,6 +63,7 @@ const BAD: [string, Record<string, unknown>, RegExp][] = [
   ['File', { md5: 'xyz' }, /md5 must be an MD5 hash/],
   ['File', {}, /at least one of md5, sha1, sha256/],
   ['File', { sha1: SHA1, dnsActive: true }, /dnsActive applies to Host indicators only/],
+  ['Address', { ip: '192.0.2.77', whoisActive: 'true' }, /whoisActive applies to Host indicators only/],
   ['Host', { hostName: 'sized.example.com', size: 10 }, /size applies to File indicators only/],
 ];
 
@@ -125,6 +126,16 @@ for (const dialect of testDialects()) {
       assertError(await tc('POST', '/v3/indicators', { type: 'Host', hostName: 'rated.example.com', confidence: 101 }), 400, /confidence must be at most 100/);
     });
 
+    it('takes back what it shows: a PUT of an indicator as read changes nothing it should not', async () => {
+      const address = await create({ type: 'Address', ip: '192.0.2.88', rating: 2 });
+      const { id, summary, dateAdded, lastModified, webLink, legacyLink, ownerName, owner, ownerId, falsePositives, lastObserved, lastFalsePositive, ...sendable } = address;
+      void [summary, dateAdded, lastModified, webLink, legacyLink, ownerName, owner, ownerId, falsePositives, lastObserved, lastFalsePositive];
+      const put = await tc('PUT', `/v3/indicators/${id}`, { ...sendable, rating: 3 });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.equal(put.body.data.rating, 3);
+      assert.equal(put.body.data.ip, '192.0.2.88');
+    });
+
     it('accepts a decimal rating and shows it as a number', async () => {
       const data = await create({ type: 'Host', hostName: 'decimal.example.com', rating: '4.50', dnsActive: 'true', whoisActive: false });
       assert.equal(data.rating, 4.5);
@@ -147,6 +158,18 @@ for (const dialect of testDialects()) {
       const ids = new Set(answers.map((a) => a.body.data.id));
       assert.equal(ids.size, 1);
       assert.equal((await list('summary = "203.0.113.99"')).length, 1);
+    });
+
+    it('concurrent POSTs bringing different hashes of one file make one file with every hash', async () => {
+      const [md5, sha1, sha256] = ['1'.repeat(32), '2'.repeat(40), '3'.repeat(64)];
+      const bodies = [{ md5, sha1 }, { md5, sha256 }, { md5: md5.toUpperCase(), sha1 }, { md5, sha256, size: 99 }];
+      const answers = await Promise.all(bodies.map((body) => tc('POST', '/v3/indicators', { type: 'File', ...body })));
+      for (const answer of answers) assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      assert.equal(new Set(answers.map((a) => a.body.data.id)).size, 1);
+      const file = (await tc('GET', `/v3/indicators/${sha256}`)).body.data;
+      assert.equal(file.summary, `${md5} : ${sha1} : ${sha256}`);
+      assert.equal(file.size, 99);
+      assert.equal((await list(`typeName = "File" and value1 = "${md5}"`)).length, 1);
     });
 
     it('merges the hashes of one file and refuses a hash held by another', async () => {
@@ -187,7 +210,7 @@ for (const dialect of testDialects()) {
       assert.equal(put.status, 200, JSON.stringify(put.body));
       assert.equal(put.body.data.rating, 2);
       assert.equal(put.body.data.privateFlag, true);
-      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /can only be set when the item is created/);
+      assertError(await tc('PUT', `/v3/indicators/${url.id}`, { text: 'https://other.example.com/' }), 400, /can only be set when the (item|indicator) is created/);
       const gone = await tc('DELETE', `/v3/indicators/${q('https://phish.example.com/login/a%20b')}`);
       assert.equal(gone.status, 200);
       assertError(await tc('GET', `/v3/indicators/${url.id}`), 404);
@@ -203,6 +226,11 @@ for (const dialect of testDialects()) {
       assert.deepEqual(hosts.map((h) => h.summary), ['tql-one.example.com']);
       assert.deepEqual((await list('hostDnsActive = true and summary = "tql-one.example.com"')).length, 1);
       assert.deepEqual((await list('indicatorActive = false')).map((i) => i.summary), ['198.51.100.200']);
+      // Lists show active indicators only, unless the TQL asks about active (spec §7.3); by id or value, any.
+      assert.equal((await list('summary = "198.51.100.200"')).length, 0);
+      assert.equal((await list('summary = "198.51.100.200" and active in (true, false)')).length, 1);
+      assert.equal((await tc('GET', '/v3/indicators?resultLimit=10000')).body.data.some((i: Json) => i.summary === '198.51.100.200'), false);
+      assert.equal((await tc('GET', `/v3/indicators/${q('198.51.100.200')}`)).body.data.active, false);
       assert.ok((await list('typeName in ("Address", "Host") and ownerName = "Exemplary Organization"')).length > 3);
       assert.ok((await list('value1 = "ASN64500"')).length === 1);
       assert.equal((await list('calScore > 0')).length, 0);
@@ -219,8 +247,11 @@ for (const dialect of testDialects()) {
       const host = await create({ type: 'Host', hostName: 'observed.example.com', observations: 3 });
       assert.equal(host.observations, 3);
       assert.equal(typeof host.lastObserved, 'string');
-      const put = await tc('PUT', `/v3/indicators/${host.id}`, { observations: 2, falsePositiveFlag: true });
+      // observations is the total: a larger one adds the difference, the same one (a read sent back) nothing.
+      const put = await tc('PUT', `/v3/indicators/${host.id}`, { observations: 5, falsePositiveFlag: true });
       assert.equal(put.body.data.observations, 5);
+      assert.equal((await tc('PUT', `/v3/indicators/${host.id}`, { observations: 5, rating: 2 })).body.data.observations, 5);
+      assertError(await tc('PUT', `/v3/indicators/${host.id}`, { observations: 1 }), 400, /observations is the total number of observations \(now 5\)/);
       assert.equal(put.body.data.falsePositives, 1);
       const again = await tc('PUT', `/v3/indicators/${host.id}`, { falsePositiveFlag: true });
       assert.equal(again.body.data.falsePositives, 1);

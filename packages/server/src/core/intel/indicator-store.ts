@@ -6,7 +6,7 @@
  * first's commit (PostgreSQL) or its turn (SQLite's one writer) and then finds the first's indicator.
  */
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import { INDICATOR_TYPES, valuesNamedBy } from './indicator-types.js';
+import { INDICATOR_TYPES, valuesNamedBy, type IndicatorType } from './indicator-types.js';
 
 /**
  * Claims `values` of `type` in `ownerId` for the indicator `indicatorId`; returns the ids of the
@@ -53,6 +53,20 @@ export async function findIndicatorByRef(db: Kysely<any>, ownerIds: readonly num
   const row = await db.selectFrom('indicator_values').select('indicator_id')
     .where('owner_id', 'in', [...ownerIds])
     .where(sql<SqlBool>`(${sql.join(terms, sql` or `)})`)
+    .orderBy('indicator_id').limit(1).executeTakeFirst();
+  return row ? Number(row.indicator_id) : undefined;
+}
+
+/**
+ * The indicator of `type` among `ownerIds`' that `text` names (a v2 path's
+ * `/v2/indicators/{branch}/{value}`, percent-decoded): its value or summary as the type
+ * normalises it, or for a File any of its hashes. The oldest where several owners hold it.
+ */
+export async function findIndicatorByValue(db: Kysely<any>, ownerIds: readonly number[], type: IndicatorType, text: string): Promise<number | undefined> {
+  const values = ownerIds.length === 0 ? undefined : valuesNamedBy(type, text);
+  if (!values || values.length === 0) return undefined;
+  const row = await db.selectFrom('indicator_values').select('indicator_id')
+    .where('owner_id', 'in', [...ownerIds]).where('type', '=', type.name).where('value', 'in', values)
     .orderBy('indicator_id').limit(1).executeTakeFirst();
   return row ? Number(row.indicator_id) : undefined;
 }

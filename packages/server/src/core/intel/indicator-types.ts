@@ -220,3 +220,24 @@ export function valuesNamedBy(type: IndicatorType, text: string): string[] | und
 export function valueKeyShownAs(type: IndicatorType, slot: ValueSlot): IndicatorValueKey | undefined {
   return type.keys.find((k) => k.slot === slot);
 }
+
+/**
+ * A type as `/v2/types/indicatorTypes[/{type}]` shows it (spec §5.1): `custom` is "false" for
+ * every built-in type, flags are the strings ThreatConnect sends, `value{n}Label` and
+ * `keys.key{n}` name each value, `regexes` its patterns. The v3-only types have no branch and
+ * are not listed on v2 (their `apiBranch` is null here).
+ */
+export function describeIndicatorType(type: IndicatorType): Record<string, unknown> {
+  const described: Record<string, unknown> = {
+    name: type.name,
+    custom: 'false',
+    parsable: String(type.parsable),
+    apiBranch: type.v2?.branch ?? null,
+    apiEntity: type.v2?.entity ?? null,
+    casePreference: type.casePreference,
+  };
+  type.keys.forEach((k, i) => { described[`value${i + 1}Label`] = k.label; });
+  described.keys = Object.fromEntries(type.keys.map((k, i) => [`key${i + 1}`, k.v2Key]));
+  described.regexes = type.keys.map((k) => k.regex);
+  return described;
+}

@@ -1,7 +1,9 @@
 /** Building the list query: the rows' select, the owner-scoped TQL condition, and the order. */
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import { CairnError } from '../../core/errors.js';
+import type { TqlNode } from '../../tql/ast.js';
 import { parseTql } from '../../tql/parser.js';
+import { keywordKey } from '../define.js';
 import type { ResourceDefinition } from '../types.js';
 import type { EngineContext } from './context.js';
 import { ownerCondition } from './owners.js';
@@ -29,11 +31,28 @@ export function listCondition(engine: EngineContext, resource: ResourceDefinitio
  */
 export function listConditionShape(engine: EngineContext, resource: ResourceDefinition, ownerIds: readonly number[], tql: string | undefined): { condition: RawBuilder<SqlBool>; readsClock: boolean } {
   const owned = ownerCondition(resource, 't0', ownerIds);
-  if (tql === undefined || tql.trim() === '') return { condition: owned, readsClock: false };
-  const ast = parseTql(tql);
+  const blank = tql === undefined || tql.trim() === '';
+  const ast = blank ? undefined : parseTql(tql);
+  const byDefault = resource.defaultListFilter;
+  const scoped = byDefault && (ast === undefined || !namesKeyword(ast, new Set(byDefault.unlessKeywords.map(keywordKey))))
+    ? sql<SqlBool>`${owned} and ${sql.ref(`t0.${byDefault.column}`)} = ${byDefault.value}`
+    : owned;
+  if (ast === undefined) return { condition: scoped, readsClock: false };
   const now = new RequestClock();
   const condition = compileTql(ast, { resource, resourceNamed: engine.registry.named, ownerIds, now, likeIgnoresAsciiCase: engine.likeIgnoresAsciiCase, backslashEscapesLike: engine.backslashEscapesLike });
-  return { condition: sql<SqlBool>`${owned} and ${condition}`, readsClock: now.read };
+  return { condition: sql<SqlBool>`${scoped} and ${condition}`, readsClock: now.read };
+}
+
+/** Whether the query names one of `keys` (keywordKey form) outside its sub-queries. */
+function namesKeyword(node: TqlNode, keys: ReadonlySet<string>): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or': return node.terms.some((t) => namesKeyword(t, keys));
+    case 'not': return namesKeyword(node.operand, keys);
+    case 'predicate':
+    case 'isNull': return keys.has(keywordKey(node.keyword));
+    case 'nested': return false;
+  }
 }
 
 /** The request's time, noting whether a relative date read it (parseTqlDate reads `now` only for those, through getTime). */

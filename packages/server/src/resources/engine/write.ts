@@ -386,8 +386,9 @@ export async function updateItem(engine: EngineContext, resource: ResourceDefini
       if (name === 'id') continue;
       const write = kindOf(def.kind).write;
       if (def.readOnly) { problems.push(problem(name, 'is read-only')); continue; }
-      // A writable computed field is the declaration's to read (onUpdate), as on create.
-      if (write === 'computed' && !def.createOnly && resource.onUpdate) { values[name] = value; continue; }
+      // A writable computed field is the declaration's to read (onUpdate), as on create: it has no
+      // column to compare, so onUpdate also says whether a create-only one is sent unchanged.
+      if (write === 'computed' && resource.onUpdate) { values[name] = value; continue; }
       if (def.createOnly || write === 'parent') {
         const current = def.column ? existing[def.column] : undefined;
         if (current === undefined || String(current) !== String(value)) problems.push(problem(name, 'can only be set when the item is created'));

@@ -11,7 +11,7 @@ import {
   normalizeRegistryKeyName, normalizeRegistryValueType, normalizeSha256, normalizeUrl, type ValueNormalizer,
 } from '../../../src/core/intel/indicator-values.js';
 import {
-  describeValue, INDICATOR_TYPE_NAMES, INDICATOR_TYPES, indicatorTypeNamed, indicatorTypeOfBranch, readIndicatorValue, valuesNamedBy,
+  describeIndicatorType, describeValue, INDICATOR_TYPE_NAMES, INDICATOR_TYPES, indicatorTypeNamed, indicatorTypeOfBranch, readIndicatorValue, valuesNamedBy,
 } from '../../../src/core/intel/indicator-types.js';
 
 const NORMALIZERS: [string, ValueNormalizer][] = INDICATOR_TYPES.flatMap((t) => t.keys.map((k) => [`${t.name}.${k.v3Key}`, k.normalize] as [string, ValueNormalizer]));
@@ -120,6 +120,17 @@ describe('the indicator type catalogue', () => {
     for (const type of INDICATOR_TYPES) {
       for (const k of type.keys) assert.doesNotThrow(() => new RegExp(k.regex), `${type.name} ${k.label}`);
     }
+  });
+
+  it('describes each type as /v2/types/indicatorTypes shows it', () => {
+    assert.deepEqual(describeIndicatorType(indicatorTypeNamed('Address')!), {
+      name: 'Address', custom: 'false', parsable: 'true', apiBranch: 'addresses', apiEntity: 'address', casePreference: 'lower',
+      value1Label: 'IP', keys: { key1: 'ip' }, regexes: [indicatorTypeNamed('Address')!.keys[0]!.regex],
+    });
+    const key = describeIndicatorType(indicatorTypeNamed('Registry Key')!);
+    assert.deepEqual(key.keys, { key1: 'Key Name', key2: 'Value Name', key3: 'Value Type' });
+    assert.equal(key.value3Label, 'Value Type');
+    assert.equal(describeIndicatorType(indicatorTypeNamed('Hashtag')!).apiBranch, null);
   });
 
   it('shows a file\'s hashes as "MD5 : SHA1 : SHA256" and addresses it by each', () => {
