@@ -85,32 +85,37 @@ async function foreignFileGroup(world: MatrixWorld, type: 'Document' | 'Report',
 
 /** Upload and download of Document and Report files: the foreign file group by id and xid, and `?owner=` the foreign organization, are 404. */
 function fileGroupFixtures(fixtures: Map<string, RouteFixture>, base: string): void {
-  for (const [type, branch] of [['Document', 'documents'], ['Report', 'reports']] as const) {
+  // v3 (`/v3/groups/:id/…`, any file group) and v2 (`/v2/groups/{branch}/:id/…`, one type per branch).
+  const paths = (branch: string) => ({ v2: `${base}/v2/groups/${branch}`, v3: `${base}/v3/groups` });
+  for (const [type, branch, version] of [['Document', 'documents', 'v2'], ['Report', 'reports', 'v2'], ['Document', 'documents', 'v3']] as const) {
+    const prefix = paths(branch)[version];
     const crossOwner = (suffix: string, body?: unknown) => (world: MatrixWorld): CrossOwnerRequest[] => {
       const theirs = foreignFileGroups.get(world)!.get(type)!;
-      const ownerQuery = `owner=${world.foreign.organization.id}`;
+      // v2 names owners (its 403 echoes nothing); v3 takes an id too (its 404 echoes what was sent).
+      const ownerQuery = `owner=${version === 'v2' ? encodeURIComponent(world.foreign.organization.name) : world.foreign.organization.id}`;
       return [
-        { label: `the foreign ${type.toLowerCase()}'s id`, target: `${base}/v2/groups/${branch}/${theirs.id}/${suffix}`, body, status: 404 },
-        { label: `the foreign ${type.toLowerCase()}'s xid`, target: `${base}/v2/groups/${branch}/${theirs.xid}/${suffix}`, body, status: 404 },
-        { label: `its id with ?owner= the foreign organization`, target: `${base}/v2/groups/${branch}/${theirs.id}/${suffix}?${ownerQuery}`, body, status: 404 },
+        { label: `the foreign ${type.toLowerCase()}'s id`, target: `${prefix}/${theirs.id}/${suffix}`, body, status: 404 },
+        { label: `the foreign ${type.toLowerCase()}'s xid`, target: `${prefix}/${theirs.xid}/${suffix}`, body, status: 404 },
+        // v2: an owner the caller cannot see is 403 "The requested owner was not found" (spec §4.3), as on every v2 route.
+        { label: `its id with ?owner= the foreign organization`, target: `${prefix}/${theirs.id}/${suffix}?${ownerQuery}`, body, status: version === 'v2' ? 403 : 404 },
       ];
     };
     for (const method of ['POST', 'PUT']) {
-      fixtures.set(`${method} ${base}/v2/groups/${branch}/:id/upload`, {
+      fixtures.set(`${method} ${prefix}/:id/upload`, {
         own: async (world, tenant) => {
           await foreignFileGroup(world, type, branch);
-          return { target: `${base}/v2/groups/${branch}/${(await fileGroup(world, tenant, type, branch)).id}/upload?updateIfExists=true`, body: `${tenant.marker} upload` };
+          return { target: `${prefix}/${(await fileGroup(world, tenant, type, branch)).id}/upload?updateIfExists=true`, body: `${tenant.marker} upload` };
         },
         status: always(200),
-        checkOwn: (body) => assert.deepEqual(body, { status: 'Success' }),
+        checkOwn: (body) => assert.equal(body.status, 'Success'),
         showsOwnData: false,
         crossOwner: crossOwner('upload', 'overwritten'),
       });
     }
-    fixtures.set(`GET ${base}/v2/groups/${branch}/:id/download`, {
+    fixtures.set(`GET ${prefix}/:id/download`, {
       own: async (world, tenant) => {
         await foreignFileGroup(world, type, branch);
-        return { target: `${base}/v2/groups/${branch}/${(await fileGroup(world, tenant, type, branch, `${tenant.marker} file`)).id}/download` };
+        return { target: `${prefix}/${(await fileGroup(world, tenant, type, branch, `${tenant.marker} file`)).id}/download` };
       },
       status: always(200),
       showsOwnData: true,

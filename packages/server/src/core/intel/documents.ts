@@ -82,6 +82,10 @@ export async function storeDocument(db: Kysely<any>, group: FileGroup, source: A
     const { size, sha256 } = await spoolTo(spool, source, options.maxBytes);
     const stored: StoredDocument = { size, sha256, contentType: options.contentType ?? 'application/octet-stream', uploadedAt: options.now };
     await db.transaction().execute(async (trx) => {
+      // The group's row first: on PostgreSQL its lock queues a concurrent upload of the same file
+      // behind this one (which then replaces it whole); a group deleted meanwhile is not found.
+      const claimed = await trx.updateTable('groups').set({ status: 'Success', last_modified: options.now }).where('id', '=', group.id).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) throw new CairnError('not-found', 'The requested resource was not found');
       await trx.deleteFrom('document_chunks').where('group_id', '=', group.id).execute();
       let seq = 0;
       for await (const chunk of fs.createReadStream(spool, { highWaterMark: DOCUMENT_CHUNK_BYTES })) {
@@ -89,7 +93,6 @@ export async function storeDocument(db: Kysely<any>, group: FileGroup, source: A
       }
       const row = { size: stored.size, content_type: stored.contentType, sha256: stored.sha256, uploaded_at: stored.uploadedAt };
       await trx.insertInto('documents').values({ group_id: group.id, ...row }).onConflict((oc) => oc.column('group_id').doUpdateSet(row)).execute();
-      await trx.updateTable('groups').set({ status: 'Success', last_modified: options.now }).where('id', '=', group.id).execute();
     });
     return stored;
   } finally {

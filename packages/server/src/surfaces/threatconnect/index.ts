@@ -13,6 +13,7 @@ import { registerV2IndicatorReadRoutes } from './v2/indicators.js';
 import { registerV2IntelSubpathRoutes } from './v2/intel-subpaths.js';
 import { registerV2IntelWriteRoutes } from './v2/intel-writes.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
+import { registerV3DocumentRoutes } from './v3/documents.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
 import { registerV3TokenRoutes } from './v3/tokens.js';
 
@@ -22,7 +23,7 @@ type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
   v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
-  v3: [registerV3TokenRoutes, registerV3ResourceRoutes],
+  v3: [registerV3TokenRoutes, registerV3ResourceRoutes, registerV3DocumentRoutes],
 };
 
 const threatConnect: FastifyPluginAsync<SurfaceOptions> = async (tc, { services, classifyError }) => {

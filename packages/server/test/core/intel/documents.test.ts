@@ -95,6 +95,17 @@ for (const dialect of testDialects()) {
       assert.equal((await db.selectFrom('document_chunks').select('seq').where('group_id', '=', group.id).execute()).length, 0);
     });
 
+    it('stores concurrent uploads of one file one after the other: the last is whole, none fails', async () => {
+      const group = await newGroup();
+      const versions = Array.from({ length: 4 }, () => crypto.randomBytes(200_000 + Math.floor(Math.random() * 100_000)));
+      const results = await Promise.allSettled(versions.map((bytes) => storeDocument(db, group, pieces(bytes, [65_536, 131_072]), { maxBytes: 1_000_000, now: now() })));
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      const stored = await readAll(db, group);
+      assert.ok(versions.some((bytes) => bytes.equals(stored)), 'one whole version');
+      const document = await documentOf(db, group.id);
+      assert.equal(document!.sha256, crypto.createHash('sha256').update(stored).digest('hex'));
+    });
+
     it('finds only Documents and Reports of the owners given, by id or xid', async () => {
       const document = await newGroup();
       const xid = (await db.selectFrom('groups').select('xid').where('id', '=', document.id).executeTakeFirstOrThrow()).xid as string;

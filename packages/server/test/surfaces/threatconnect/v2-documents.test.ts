@@ -112,11 +112,40 @@ for (const dialect of testDialects()) {
       assert.match(failure(refused).message, /already has a file/);
       assert.ok((await send(server, home, 'GET', `/v2/groups/reports/${group.id}/download`)).body.equals(second), 'kept');
 
+      // tcex's threat-intelligence module posts the bytes with no Content-Type at all.
+      const unlabelled = Buffer.from('no label');
+      assert.equal((await send(server, home, 'POST', `/v2/groups/reports/${group.id}/upload?updateIfExists=true`, unlabelled)).status, 200);
+      assert.ok((await send(server, home, 'GET', `/v2/groups/reports/${group.id}/download`)).body.equals(unlabelled));
+
       const empty = await createGroup({ type: 'Document', name: 'Empty', fileName: 'empty.txt' });
       assert.equal((await send(server, home, 'POST', `/v2/groups/documents/${empty.id}/upload`, Buffer.alloc(0), { 'Content-Type': 'application/octet-stream' })).status, 200);
       const none = await send(server, home, 'GET', `/v2/groups/documents/${empty.id}/download`);
       assert.equal(none.status, 200);
       assert.equal(none.body.length, 0);
+    });
+
+    it('takes tcex\'s v3 upload and download on /v3/groups/{id}, with v3 failures', async () => {
+      const group = await createGroup({ type: 'Report', name: 'v3 report', fileName: 'v3.bin', xid: `v3-${crypto.randomUUID()}` });
+      const bytes = crypto.randomBytes(150_000);
+      const upload = await send(server, home, 'POST', `/api/v3/groups/${group.id}/upload`, bytes, { 'Content-Type': 'application/octet-stream' });
+      assert.equal(upload.status, 200, upload.body.toString());
+      assert.deepEqual(JSON.parse(upload.body.toString()), { message: 'Uploaded', status: 'Success' });
+      const download = await send(server, home, 'GET', `/v3/groups/${encodeURIComponent(group.xid)}/download`, undefined, { Accept: 'application/octet-stream' });
+      assert.equal(download.headers['content-type'], 'application/octet-stream');
+      assert.ok(download.body.equals(bytes));
+
+      const theirs = await createGroup({ type: 'Document', name: 'v3 rival', fileName: 'r.txt' }, foreignClient);
+      for (const [method, target] of [['POST', `/api/v3/groups/${theirs.id}/upload`], ['GET', `/api/v3/groups/${theirs.id}/download`], ['GET', `/api/v3/groups/${group.id}/download?owner=${theirs.ownerId}`]] as const) {
+        const answer = await send(server, home, method, target, method === 'POST' ? Buffer.from('x') : undefined);
+        assert.equal(answer.status, 404, target);
+        assert.equal(failure(answer).errCode, '0x1004');
+      }
+      const adversary = await createGroup({ type: 'Adversary', name: 'v3 adversary' });
+      assert.equal((await send(server, home, 'POST', `/v3/groups/${adversary.id}/upload`, Buffer.from('x'))).status, 404);
+      const tooBig = await send(server, home, 'PUT', `/v3/groups/${group.id}/upload`, crypto.randomBytes(LIMIT + 1));
+      assert.equal(tooBig.status, 413);
+      assert.equal(failure(tooBig).status, 'Error');
+      assert.ok((await send(server, home, 'GET', `/v3/groups/${group.id}/download`)).body.equals(bytes), 'kept');
     });
 
     it('deletes the file with its group', async () => {
@@ -164,7 +193,9 @@ for (const dialect of testDialects()) {
       for (const target of [`/v2/groups/documents/${theirs.id}/download?owner=${encodeURIComponent(rivalOrg)}`, `/v2/groups/documents/${mine.id}/upload?owner=${encodeURIComponent(rivalOrg)}`]) {
         const method = target.includes('/download') ? 'GET' : 'POST';
         const answer = await send(server, home, method, target, method === 'POST' ? Buffer.from('x') : undefined);
-        assert.equal(answer.status, 404, target);
+        // An owner the caller cannot see, as on every v2 route (spec §4.3: 403, owner missing or inaccessible).
+        assert.equal(answer.status, 403, target);
+        assert.deepEqual(failure(answer), { status: 'Failure', message: 'The requested owner was not found' });
       }
       assert.ok((await send(server, foreign, 'GET', `/v2/groups/documents/${theirs.id}/download`)).body.equals(secret), 'the rival\'s file is intact');
       assert.deepEqual(await stored(mine.id), { document: undefined, chunks: 0 });
