@@ -9,8 +9,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CairnClient } from '@cairn/client';
+import fc from 'fast-check';
 import type { Kysely } from 'kysely';
-import { ASSOCIATION_TYPES, associationTypeFor, associationTypeNamed, indicatorAssociation } from '../../src/core/intel/associations.js';
+import { ASSOCIATION_TYPES, associatedIndicators, associationTypeFor, associationTypeNamed, indicatorAssociation } from '../../src/core/intel/associations.js';
+import { INDICATOR_TYPES } from '../../src/resources/indicators.js';
 import { startTestServer, testDialects, type TestServer } from '../support/server.js';
 import { call, type Answer, type Json } from '../support/v3.js';
 
@@ -38,6 +40,27 @@ describe('association rules (core/intel/associations)', () => {
     assert.throws(() => indicatorAssociation('Address', 'Host', 'urlHost'), { code: 'bad-request', message: NOT_APPLICABLE });
     assert.throws(() => indicatorAssociation('Address', 'Host', 'bogus'), { code: 'bad-request', message: /Unknown association type "bogus"/ });
     assert.equal(indicatorAssociation('URL', 'File', 'FILEDOWNLOAD').type.name, 'File Download');
+  });
+
+  it('property: a pair is typed alike from either side, and refused exactly when no type fits', () => {
+    const typeName = fc.oneof(fc.constantFrom(...INDICATOR_TYPES), fc.string({ maxLength: 12 }));
+    const named = fc.option(fc.oneof(fc.constantFrom(...ASSOCIATION_TYPES.flatMap((t) => [t.name, t.apiBranch.toUpperCase()])), fc.string({ maxLength: 120 })), { nil: undefined });
+    fc.assert(fc.property(typeName, typeName, named, (a, b, name) => {
+      const forward = associationTypeFor(a, b);
+      const backward = associationTypeFor(b, a);
+      assert.equal(forward?.type, backward?.type);
+      if (forward && a !== b) assert.equal(forward.reversed, !backward!.reversed);
+      if (forward) assert.equal(forward.reversed ? `${forward.type.targetType}>${forward.type.sourceType}` : `${forward.type.sourceType}>${forward.type.targetType}`, `${a}>${b}`);
+      const wanted = name === undefined ? undefined : associationTypeNamed(name);
+      const allowed = forward !== undefined && (name === undefined || wanted === forward.type);
+      try {
+        assert.deepEqual(indicatorAssociation(a, b, name), forward);
+        assert.ok(allowed, `${a} ${b} ${name} was allowed`);
+      } catch (error) {
+        assert.ok(!allowed, `${a} ${b} ${name}: ${String(error)}`);
+        assert.equal((error as { code?: string }).code, 'bad-request');
+      }
+    }), { numRuns: 500 });
   });
 });
 
@@ -172,7 +195,7 @@ for (const dialect of testDialects()) {
 
         const hostName = `created-from-group${++unique}.example.com`;
         const fromGroup = await tc('POST', '/v3/groups?fields=associatedIndicators', {
-          type: 'Incident', name: `Incident ${unique}`, associatedIndicators: { data: [{ type: 'Host', hostName }] },
+          type: 'Intrusion Set', name: `Intrusion set ${unique}`, associatedIndicators: { data: [{ type: 'Host', hostName }] },
         });
         assert.equal(fromGroup.status, 201, JSON.stringify(fromGroup.body));
         const indicators = fromGroup.body.data.associatedIndicators.data;
@@ -389,6 +412,19 @@ for (const dialect of testDialects()) {
       const expected = [...ASSOCIATION_TYPES].sort((a, b) => (a.name < b.name ? -1 : 1))
         .map((t) => ({ name: t.name, api_branch: t.apiBranch, source_type: t.sourceType, target_type: t.targetType, file_action: t.fileAction ? 1 : 0 }));
       assert.deepEqual(rows.map((r: Json) => ({ ...r, file_action: Number(r.file_action) })), expected);
+    });
+
+    it('core lists an indicator\'s associated indicators from either side, with their type, among the owners given', async () => {
+      const [ip, name] = [await address(), await host()];
+      const url = await create('indicators', { type: 'URL', text: `http://core${++unique}.example.com/` });
+      await put('indicators', name, { associatedIndicators: { data: [{ id: ip }, { id: url }] } });
+      const db = server.services.store.db as Kysely<any>;
+      const org = [server.bootstrap.organization.id];
+      const shown = (list: Awaited<ReturnType<typeof associatedIndicators>>) => list.map((a) => [a.indicatorId, a.type.apiBranch]);
+      assert.deepEqual(shown(await associatedIndicators(db, name, org)), [[ip, 'dnsPtrRecord'], [url, 'urlHost']]);
+      assert.deepEqual(shown(await associatedIndicators(db, ip, org)), [[name, 'dnsPtrRecord']]);
+      assert.deepEqual(shown(await associatedIndicators(db, name, org, associationTypeNamed('urlHost'))), [[url, 'urlHost']]);
+      assert.deepEqual(await associatedIndicators(db, name, [server.bootstrap.community.id]), [], 'only the owners given');
     });
 
     describe('TQL', () => {
