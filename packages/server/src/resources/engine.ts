@@ -10,13 +10,13 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../core/principal.js';
 import type { Dialect } from '../store/database.js';
 import type { EngineContext, Row } from './engine/context.js';
-import { getItem, listItems, renderItem, type ListOptions, type ListResult } from './engine/read.js';
+import { getItem, listAfterId, listItems, renderItem, type KeysetOptions, type KeysetPage, type ListOptions, type ListResult } from './engine/read.js';
 import { createItem, removeItem, removeMatching, updateItem } from './engine/write.js';
 import { QueryShapes } from '../store/query-shapes.js';
 import type { ResourceRegistry } from './registry.js';
 import type { ResourceDefinition } from './types.js';
 
-export type { ListOptions, ListResult } from './engine/read.js';
+export type { KeysetOptions, KeysetPage, ListOptions, ListResult } from './engine/read.js';
 
 export const MAX_RESULT_LIMIT = 10_000;
 export const DEFAULT_RESULT_LIMIT = 100;
@@ -30,6 +30,11 @@ export class ResourceEngine {
 
   list(resource: ResourceDefinition, principal: Principal, options: ListOptions): Promise<ListResult> {
     return listItems(this.#engine, resource, principal, options);
+  }
+
+  /** The items after `afterId` in id order (exports read a whole list this way, never by offset). */
+  listAfter(resource: ResourceDefinition, principal: Principal, options: KeysetOptions): Promise<KeysetPage> {
+    return listAfterId(this.#engine, resource, principal, options);
   }
 
   get(resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {

@@ -9,6 +9,7 @@ import { RESOURCES } from '../../src/resources/registry.js';
 import type { ResourceDefinition } from '../../src/resources/types.js';
 import type { Caller, SchemeName } from '../support/signing-schemes.js';
 import type { Json } from '../support/v3.js';
+import { catalogueFixtures } from './catalogue-fixtures.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
 import { v2IntelWriteFixtures } from './v2-intel-write-fixtures.js';
 
@@ -128,6 +129,7 @@ function handWritten(): Map<string, RouteFixture> {
   const fixtures = new Map<string, RouteFixture>();
   for (const base of THREATCONNECT_BASES) {
     fileGroupFixtures(fixtures, base);
+    catalogueFixtures(fixtures, base);
     fixtures.set(`GET ${base}/v2/owners`, readsOwn(`${base}/v2/owners`, true));
     fixtures.set(`GET ${base}/v2/owners/mine`, readsOwn(`${base}/v2/owners/mine`, true));
     fixtures.set(`GET ${base}/v2/owners/:id`, readsOwn((tenant) => `${base}/v2/owners/${tenant.organization.id}`, true, (world) => [

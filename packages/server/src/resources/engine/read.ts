@@ -53,6 +53,28 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
   return { data, hasMore, ...(count !== undefined ? { count } : {}) };
 }
 
+/** A keyset page: the items after `afterId` in id order, and the id to pass for the next page (none at the end). */
+export interface KeysetOptions { afterId: number; limit: number; fields: string[]; owner?: string[] }
+export interface KeysetPage { data: Row[]; nextAfterId?: number }
+
+/**
+ * Reads a whole list without offsets (an export): each page starts after the last id of the one
+ * before, so page n costs what page 1 does. One compiled statement per (resource, owners).
+ */
+export async function listAfterId(engine: EngineContext, resource: ResourceDefinition, principal: Principal, options: KeysetOptions): Promise<KeysetPage> {
+  const ownerIds = readOwners(principal, options.owner);
+  const key = JSON.stringify(['after', resource.name, ownerIds]);
+  const pageQuery = () => ({
+    query: selectRows(engine.db, resource).where(listConditionShape(engine, resource, ownerIds, undefined).condition)
+      .where(sql.ref('t0.id'), '>', slot<number>('after')).orderBy(sql.ref('t0.id'), 'asc').limit(slot<number>('limit')),
+    reusable: true,
+  });
+  const rows = (await engine.db.executeQuery(engine.shapes.compiled(key, pageQuery, { after: options.afterId, limit: options.limit }))).rows as Row[];
+  const last = rows.length === options.limit ? Number(rows[rows.length - 1]!.id) : undefined;
+  const data = await render(engine, resource, rows, options.fields, ownerIds, principal);
+  return last === undefined ? { data } : { data, nextAfterId: last };
+}
+
 /** An item already read (a row just created), shown as a read by id would show it. */
 export async function renderItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, row: Row, fields: string[]): Promise<Row> {
   return (await render(engine, resource, [row], fields, readOwners(principal, undefined), principal))[0]!;

@@ -1,14 +1,22 @@
-/** `GET /v2/owners`, `/v2/owners/mine`, `/v2/owners/{id}` and `/v2/whoami`, JSON or XML (registered under the `/v2` prefix). */
+/**
+ * `GET /v2/owners`, `/v2/owners/mine`, `/v2/owners/{id}`, the owners' metrics
+ * (`/v2/owners/metrics`, `/v2/owners/{id}/metrics`), `/v2/owners/mine/members` and `/v2/whoami`,
+ * JSON or XML (registered under the `/v2` prefix).
+ */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../../../core/principal.js';
 import { CairnError } from '../../../core/errors.js';
+import { ownerMetrics, utcDay, type OwnerMetric } from '../../../core/intel/metrics.js';
+import { organizationMembers } from '../../../core/tenancy/members.js';
 import type { Owner } from '../../../core/tenancy/tenancy-service.js';
 import type { CairnServices } from '../../../services.js';
 import { V2ListQuery } from './v2-params.js';
 import { sendSerializedJson, sendV2, sendXml, v2Failures, v2Response, wantsXml, xmlData } from '../envelope.js';
+import { sendV2List } from './intel-render.js';
+import { v2Owners } from './v2-params.js';
 
 /** The v2 query (paging, owner, filters, includes): one schema every v2 route takes (v2-params.ts). */
 export { V2ListQuery };
@@ -26,6 +34,11 @@ const WhoAmI = Type.Object({
   data: Type.Object({ user: Type.Object({ userName: Type.String(), firstName: Type.String(), lastName: Type.String(), pseudonym: Type.String(), role: Type.String() }) }),
 });
 const OwnerIdParams = Type.Object({ id: Type.String({ description: 'Owner id (digits)' }) });
+const MetricParams = Type.Object({ id: Type.String({ maxLength: 16, description: 'Owner id (digits), or `mine`' }) });
+const MetricJson = Type.Object({ metricDate: Type.String({ description: 'YYYY-MM-DD (UTC)' }) }, { additionalProperties: Type.Number() });
+const MetricList = Type.Object({ status: Success, data: Type.Object({ resultCount: Type.Integer(), ownerMetric: Type.Array(MetricJson) }) });
+const MemberJson = Type.Object({ userName: Type.String(), firstName: Type.String(), lastName: Type.String() }, { additionalProperties: false });
+const Members = Type.Object({ status: Success, data: Type.Object({ user: Type.Array(MemberJson) }) });
 const FAILURES = v2Failures(400, 401, 404, 500);
 
 const ownerJson = (o: Owner) => ({ id: o.id, name: o.name, type: o.type });
@@ -53,7 +66,7 @@ function ownersJson(principal: Principal, start: number, limit: number): string 
   return text;
 }
 
-export function registerV2OwnerRoutes(app: FastifyInstance, _services: CairnServices): void {
+export function registerV2OwnerRoutes(app: FastifyInstance, services: CairnServices): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   routes.get('/owners', {
@@ -80,6 +93,41 @@ export function registerV2OwnerRoutes(app: FastifyInstance, _services: CairnServ
     const owner = request.principal.visibleOwners.find((o) => o.id === request.principal.organizationId)!;
     const { json, xml } = sendOwner(owner);
     return sendV2(request, reply, 200, json, xml);
+  });
+
+  /** The last 30 days of an owner's metrics, oldest first. */
+  const sendMetrics = async (request: FastifyRequest, reply: FastifyReply, owner: { id: number }) => {
+    const metrics: OwnerMetric[] = await ownerMetrics(services.store.db, owner.id, utcDay(services.now()));
+    return sendV2List(request, reply, 'ownerMetric', metrics);
+  };
+
+  routes.get('/owners/metrics', {
+    schema: { summary: 'The last 30 days of metrics of the owner `owner` names (default the caller\'s organization)', querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...FAILURES } },
+  }, async (request, reply) => {
+    const owners = v2Owners(request.principal, request.query.owner);
+    if (owners.length !== 1) throw new CairnError('bad-request', 'Metrics are per owner; name one with ?owner=.');
+    return sendMetrics(request, reply, request.principal.visibleOwners.find((o) => o.name === owners[0])!);
+  });
+
+  routes.get('/owners/:id/metrics', {
+    schema: { summary: 'The last 30 days of one owner\'s metrics', params: MetricParams, querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...FAILURES } },
+  }, async (request, reply) => {
+    const raw = request.params.id;
+    const id = raw === 'mine' ? request.principal.organizationId : /^\d{1,10}$/.test(raw) ? Number(raw) : undefined;
+    if (id === undefined) throw new CairnError('bad-request', `Owner id must be a number or "mine"; got "${raw.slice(0, 64)}".`);
+    const owner = request.principal.visibleOwners.find((o) => o.id === id);
+    if (!owner) throw new CairnError('not-found', 'The requested owner was not found');
+    return sendMetrics(request, reply, owner);
+  });
+
+  routes.get('/owners/mine/members', {
+    schema: { summary: 'The users of the caller\'s organization (names only)', querystring: V2ListQuery, response: { 200: v2Response(Members, 'The members'), ...FAILURES } },
+  }, async (request, reply) => {
+    const start = request.query.resultStart ?? 0;
+    const limit = request.query.resultLimit ?? 100;
+    const users = await organizationMembers(services.store.db, request.principal.organizationId, start, limit);
+    return sendV2(request, reply, 200, { status: 'Success', data: { user: users } },
+      () => ({ usersResponse: { Status: 'Success', Data: xmlData('userListResponseData', { User: users.map((u) => ({ UserName: u.userName, FirstName: u.firstName, LastName: u.lastName })) }) } }));
   });
 
   routes.get('/owners/:id', {
