@@ -532,8 +532,21 @@ for (const dialect of testDialects()) {
         expectNotFound(await me.post(`${urlPath}/associations/noSuchType/indicators/hosts/${host.hostName}`));
         const refused = await me.post(`${urlPath}/associations/asnToAddress/indicators/hosts/${host.hostName}`);
         assert.equal(refused.status, 400, JSON.stringify(refused.body));
+        assert.deepEqual((await me.get(`${urlPath}/associations/asnToAddress/indicators`)).body.data.indicator, [], 'a type the URL takes no part in lists nothing');
         expectSuccess(await me.del(`${urlPath}/associations/urlHost/indicators/hosts/${host.hostName}`));
         assert.deepEqual((await me.get(`${urlPath}/associations/urlHost/indicators`)).body.data.indicator, []);
+      });
+
+      it('indicators/{branch}/{value} of an indicator: a pair no association type allows is 400 and links nothing; an allowed one links', async () => {
+        const a = await newHost();
+        const b = await newHost();
+        expectFailure(await me.post(`${a.path}/indicators/hosts/${b.hostName}`), 400, /Association cannot be applied to the indicator types/);
+        assert.deepEqual((await me.get(`${a.path}/indicators`)).body.data.indicator, []);
+        const ip = `10.${unique % 250}.${++unique % 250}.9`;
+        expectSuccess(await me.post('/v2/indicators/addresses', { ip }), 201);
+        expectSuccess(await me.post(`/v2/indicators/addresses/${ip}/indicators/hosts/${a.hostName}`), 201);
+        const fromHost = await me.get(`${a.path}/associations/dnsPtrRecord/indicators`);
+        assert.deepEqual(fromHost.body.data.indicator.map((i: Json) => i.summary), [ip]);
       });
     });
   });

@@ -26,7 +26,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TObject, type TProperties, type TSchema } from 'typebox';
-import { associationTypeFor, associationTypeNamed, ASSOCIATION_NOT_APPLICABLE } from '../../../core/intel/associations.js';
+import { associatedIndicators as indicatorsAssociatedThrough, associationTypeNamed } from '../../../core/intel/associations.js';
 import { addFileOccurrence, changeFileOccurrence, getFileOccurrence, listFileOccurrences, readFileOccurrence, removeFileOccurrence } from '../../../core/intel/file-occurrences.js';
 import { ownersOfValue } from '../../../core/intel/indicator-owners.js';
 import { listObservations, observationCount, recordObservations, reportFalsePositive } from '../../../core/intel/observations.js';
@@ -313,8 +313,8 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/indicators/:indicatorBranch/:indicatorValue', ['indicatorBranch', 'indicatorValue'], method === 'POST' ? 'Associate an indicator' : 'Dissociate an indicator', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
         const target = await associatedIndicatorTarget(request);
-        // An indicator pair goes through the association type its two types allow (core/intel/associations).
-        if (parent.kind === 'indicator' && !associationTypeFor(parent.branch.type, target.type)) throw new CairnError('bad-request', ASSOCIATION_NOT_APPLICABLE);
+        // An indicator pair goes through the association type its two types allow: the engine's
+        // collection applies that rule (core/intel/associations), 400 for a pair no type allows.
         await change(parent, request, 'associatedIndicators', { id: target.id }, mode);
         return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
       });
@@ -332,20 +332,25 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     if (kind !== 'indicator') continue;
 
     // -- indicator ↔ indicator through a named association type
-    const typedAssociations = async (parent: Parent, request: FastifyRequest) => {
+    /** The association type the path names (`urlHost` …; an unknown one is 404). */
+    const namedType = (request: FastifyRequest) => {
       const type = associationTypeNamed((request.params as { associationType: string }).associationType);
-      if (!type || (type.sourceType !== parent.branch.type && type.targetType !== parent.branch.type)) throw notFound();
-      const other = type.sourceType === parent.branch.type ? type.targetType : type.sourceType;
-      const found = (await associatedIndicators(parent, request)).filter((i) => i.type === other && associationTypeFor(parent.branch.type, String(i.type))?.type.apiBranch === type.apiBranch);
-      return { type, found };
+      if (!type) throw notFound();
+      return type;
+    };
+    /** The indicators linked to the parent through that type (as core/intel reads the typed pairs), rendered by the engine. */
+    const typedAssociations = async (parent: Parent, request: FastifyRequest) => {
+      const type = namedType(request);
+      const ids = new Set((await indicatorsAssociatedThrough(db, parent.id, [...request.principal.visibleOwnerIds], type)).map((a) => a.indicatorId));
+      return (await associatedIndicators(parent, request)).filter((i) => ids.has(Number(i.id)));
     };
     route('GET', '/associations/:associationType/indicators', ['associationType'], 'The indicators associated through one association type', list('indicator[]'), async (request, reply, parent) => {
-      const { found } = await typedAssociations(parent, request);
+      const found = await typedAssociations(parent, request);
       const ctx = ctxOf(request);
       return sendPage(request, reply, 'indicator', found.map((i) => renderV2(INDICATOR_VIEW, i, 'list', ctx)));
     });
     route('GET', '/associations/:associationType/indicators/:indicatorBranch/:indicatorValue', ['associationType', 'indicatorBranch', 'indicatorValue'], 'One indicator associated through an association type', item('The indicator'), async (request, reply, parent) => {
-      const { found } = await typedAssociations(parent, request);
+      const found = await typedAssociations(parent, request);
       const target = await associatedIndicatorTarget(request);
       if (!found.some((i) => Number(i.id) === target.id)) throw notFound();
       const row = await v2NotFound(() => engine.get(engine.registry.named('indicators'), request.principal, String(target.id), [...target.branch.view.v3Fields]));
@@ -353,12 +358,10 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/associations/:associationType/indicators/:indicatorBranch/:indicatorValue', ['associationType', 'indicatorBranch', 'indicatorValue'], method === 'POST' ? 'Associate an indicator through an association type' : 'Dissociate an indicator associated through an association type', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
-        const named = associationTypeNamed((request.params as { associationType: string }).associationType);
-        if (!named) throw notFound();
+        const named = namedType(request);
         const target = await associatedIndicatorTarget(request);
-        const allowed = associationTypeFor(parent.branch.type, target.type);
-        if (!allowed || allowed.type.apiBranch !== named.apiBranch) throw new CairnError('bad-request', ASSOCIATION_NOT_APPLICABLE);
-        await change(parent, request, 'associatedIndicators', { id: target.id }, mode);
+        // The engine checks the named type fits the pair (core/intel/associations): 400 otherwise.
+        await change(parent, request, 'associatedIndicators', { id: target.id, associationType: named.apiBranch }, mode);
         return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
       });
     }
