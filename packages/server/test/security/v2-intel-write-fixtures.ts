@@ -150,9 +150,14 @@ const SUB_ROUTES: SubRoute[] = [
     own: async (world, tenant, parent) => ({ suffix: `/attributes/${await attributeOf(world, tenant, parent.path.includes('/groups/') ? 'group' : 'indicator', parent)}/securityLabels` }),
     sample: (s, kind) => `/attributes/${s.foreign.attribute[kind]}/securityLabels`,
     foreignChild: (s, kind) => [{ label: 'the foreign attribute under an own item', suffix: `/attributes/${s.foreign.attribute[kind]}/securityLabels` }] },
-  ...(['POST', 'DELETE'] as const).map((method): SubRoute => ({
+  ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
     method, suffix: '/attributes/:attributeId/securityLabels/:labelName', kinds: ['indicator', 'group'],
-    own: async (world, tenant, parent) => ({ suffix: `/attributes/${await attributeOf(world, tenant, parent.path.includes('/groups/') ? 'group' : 'indicator', parent)}/securityLabels/TLP%3AAMBER` }),
+    own: async (world, tenant, parent) => {
+      const kind = parent.path.includes('/groups/') ? 'group' : 'indicator';
+      const id = await attributeOf(world, tenant, kind, parent);
+      if (method === 'GET') await v3Update(world, tenant, `${kind}Attributes`, id, { securityLabels: { data: [{ name: 'TLP:AMBER' }], mode: 'append' } });
+      return { suffix: `/attributes/${id}/securityLabels/TLP%3AAMBER` };
+    },
     sample: (s, kind) => `/attributes/${s.foreign.attribute[kind]}/securityLabels/TLP%3AAMBER`,
     foreignChild: (s, kind) => [{ label: 'the foreign attribute under an own item', suffix: `/attributes/${s.foreign.attribute[kind]}/securityLabels/TLP%3AAMBER` }],
   })),
@@ -162,14 +167,22 @@ const SUB_ROUTES: SubRoute[] = [
       return { suffix: '/tags' };
     },
     sample: () => '/tags' },
-  ...(['POST', 'DELETE'] as const).map((method): SubRoute => ({
-    method, suffix: '/tags/:tagName', kinds: ['indicator', 'group'],
-    own: async (_w, tenant) => ({ suffix: `/tags/${q(`${tenant.marker} tag`)}` }), sample: () => '/tags/matrix%20tag',
+  ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
+    method, suffix: '/tags/:tagName', kinds: ['indicator', 'group'], showsOwnData: method === 'GET',
+    own: async (world, tenant, parent) => {
+      if (method === 'GET') await v3Update(world, tenant, parent.path.includes('/groups/') ? 'groups' : 'indicators', parent.id, { tags: { data: [{ name: `${tenant.marker} tag` }], mode: 'append' } });
+      return { suffix: `/tags/${q(`${tenant.marker} tag`)}` };
+    },
+    sample: () => '/tags/matrix%20tag',
   })),
   { method: 'GET', suffix: '/securityLabels', kinds: ['indicator', 'group'], own: async () => ({ suffix: '/securityLabels' }), sample: () => '/securityLabels' },
-  ...(['POST', 'DELETE'] as const).map((method): SubRoute => ({
+  ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
     method, suffix: '/securityLabels/:labelName', kinds: ['indicator', 'group'],
-    own: async () => ({ suffix: '/securityLabels/TLP%3AGREEN' }), sample: () => '/securityLabels/TLP%3AGREEN',
+    own: async (world, tenant, parent) => {
+      if (method === 'GET') await v3Update(world, tenant, parent.path.includes('/groups/') ? 'groups' : 'indicators', parent.id, { securityLabels: { data: [{ name: 'TLP:GREEN' }], mode: 'append' } });
+      return { suffix: '/securityLabels/TLP%3AGREEN' };
+    },
+    sample: () => '/securityLabels/TLP%3AGREEN',
   })),
   { method: 'GET', suffix: '/groups', kinds: ['indicator', 'group'], showsOwnData: true,
     own: async (world, tenant, parent, base) => {

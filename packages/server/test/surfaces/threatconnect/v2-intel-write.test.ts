@@ -263,6 +263,9 @@ for (const dialect of testDialects()) {
           assert.equal(typeof listed.body.data.tag[0].webLink, 'string');
           expectSuccess(await me.post(`${path}/tags/${q(name)}`), 201);
           assert.equal((await me.get(`${path}/tags`)).body.data.tag.length, 1, 'applying twice keeps one');
+          const one = await me.get(`${path}/tags/${q(name.toUpperCase())}`);
+          assert.equal(one.body.data.tag.name, name, 'a tag is named in any case');
+          expectNotFound(await me.get(`${path}/tags/not%20applied`));
           assert.deepEqual((await me.del(`${path}/tags/${q(name)}`)).body, { status: 'Success' });
           assert.deepEqual((await me.get(`${path}/tags`)).body.data.tag, []);
           expectFailure(await me.post(`${path}/tags/${'x'.repeat(129)}`), 400, /128/);
@@ -274,6 +277,8 @@ for (const dialect of testDialects()) {
           const listed = await me.get(`${path}/securityLabels`);
           expectSuccess(listed);
           assert.deepEqual(listed.body.data.securityLabel.map((l: Json) => l.name), ['TLP:AMBER']);
+          assert.equal((await me.get(`${path}/securityLabels/TLP%3AAMBER`)).body.data.securityLabel.name, 'TLP:AMBER');
+          expectNotFound(await me.get(`${path}/securityLabels/TLP%3ARED`));
           const unknown = await me.post(`${path}/securityLabels/NO%20SUCH%20LABEL`);
           assert.ok(unknown.status === 404 || unknown.status === 400, JSON.stringify(unknown.body));
           assert.equal(unknown.body.status, 'Failure');
@@ -300,6 +305,7 @@ for (const dialect of testDialects()) {
           expectSuccess(await me.post(`${path}/attributes/${attribute.id}/securityLabels/TLP%3ARED`), 201);
           const labels = await me.get(`${path}/attributes/${attribute.id}/securityLabels`);
           assert.deepEqual(labels.body.data.securityLabel.map((l: Json) => l.name), ['TLP:RED']);
+          assert.equal((await me.get(`${path}/attributes/${attribute.id}/securityLabels/TLP%3ARED`)).body.data.securityLabel.name, 'TLP:RED');
           expectSuccess(await me.del(`${path}/attributes/${attribute.id}/securityLabels/TLP%3ARED`));
           assert.deepEqual((await me.get(`${path}/attributes/${attribute.id}/securityLabels`)).body.data.securityLabel, []);
 

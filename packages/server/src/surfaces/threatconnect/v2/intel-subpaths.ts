@@ -3,9 +3,9 @@
  * §6), under `/v2/indicators/{branch}/{value}` and `/v2/groups/{branch}/{id}` alike:
  *   attributes                       GET list, POST {"type","value","displayed","source"} → 201 {"attribute":{…}}
  *   attributes/{id}                  GET, PUT (value, displayed, source), DELETE
- *   attributes/{id}/securityLabels   GET;  …/securityLabels/{name}  POST, DELETE
- *   tags                             GET → tag[]{name,webLink};  tags/{name}  POST (created when new), DELETE
- *   securityLabels                   GET;  securityLabels/{name}  POST (the label must exist), DELETE
+ *   attributes/{id}/securityLabels   GET;  …/securityLabels/{name}  GET, POST, DELETE
+ *   tags                             GET → tag[]{name,webLink};  tags/{name}  GET, POST (created when new), DELETE
+ *   securityLabels                   GET;  securityLabels/{name}  GET, POST (the label must exist), DELETE
  *   groups[/{branch}]                GET the associated groups;  groups/{branch}/{id}  GET, POST, DELETE
  *   indicators[/{branch}]            GET the associated indicators;  indicators/{branch}/{value}  GET, POST, DELETE
  *   victims                          GET → an empty list;  victims/{id}  POST, DELETE → 404 (Cairn keeps no victims)
@@ -31,6 +31,7 @@ import { addFileOccurrence, changeFileOccurrence, getFileOccurrence, listFileOcc
 import { ownersOfValue } from '../../../core/intel/indicator-owners.js';
 import { listObservations, observationCount, recordObservations, reportFalsePositive } from '../../../core/intel/observations.js';
 import { CairnError } from '../../../core/errors.js';
+import { normalizeTagName } from '../../../resources/catalogue.js';
 import type { ResourceDefinition } from '../../../resources/types.js';
 import type { CairnServices } from '../../../services.js';
 import { toStoredTime } from '../../../store/database.js';
@@ -229,6 +230,13 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       const labels = ((row[V2_EMBEDDED.labels.collection] as { data?: Row[] } | undefined)?.data ?? []);
       return sendPage(request, reply, 'securityLabel', labels.map((l) => V2_EMBEDDED.labels.item(l, ctxOf(request))));
     });
+    route('GET', '/attributes/:attributeId/securityLabels/:labelName', ['attributeId', 'labelName'], 'One security label of an attribute', item('The securityLabel'), async (request, reply, parent) => {
+      const { row } = await attributeOf(parent, request, [V2_EMBEDDED.labels.collection]);
+      const name = labelName(request);
+      const label = ((row[V2_EMBEDDED.labels.collection] as { data?: Row[] } | undefined)?.data ?? []).find((l) => l.name === name);
+      if (!label) throw notFound();
+      return sendV2Item(request, reply, 200, 'securityLabel', V2_EMBEDDED.labels.item(label, ctxOf(request)));
+    });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/attributes/:attributeId/securityLabels/:labelName', ['attributeId', 'labelName'], method === 'POST' ? 'Apply a security label to an attribute' : 'Remove a security label from an attribute', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
         const { resource, row } = await attributeOf(parent, request);
@@ -246,6 +254,12 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       const ctx = ctxOf(request);
       return sendPage(request, reply, 'tag', tags.map((tag) => V2_EMBEDDED.tags.item(tag, ctx)));
     });
+    route('GET', '/tags/:tagName', ['tagName'], 'One tag the item carries', item('The tag'), async (request, reply, parent) => {
+      const wanted = normalizeTagName(tagName(request));
+      const tag = (await collection(parent, request, V2_EMBEDDED.tags.collection)).find((t) => normalizeTagName(String(t.name)) === wanted);
+      if (!tag) throw notFound();
+      return sendV2Item(request, reply, 200, 'tag', V2_EMBEDDED.tags.item(tag, ctxOf(request)));
+    });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/tags/:tagName', ['tagName'], method === 'POST' ? 'Apply a tag (created when new)' : 'Remove a tag', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
         await change(parent, request, V2_EMBEDDED.tags.collection, { name: tagName(request) }, mode);
@@ -257,6 +271,12 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     route('GET', '/securityLabels', [], 'The security labels', list('securityLabel[]{name,description,dateAdded}'), async (request, reply, parent) => {
       const labels = await collection(parent, request, V2_EMBEDDED.labels.collection);
       return sendPage(request, reply, 'securityLabel', labels.map((l) => V2_EMBEDDED.labels.item(l, ctxOf(request))));
+    });
+    route('GET', '/securityLabels/:labelName', ['labelName'], 'One security label the item carries', item('The securityLabel'), async (request, reply, parent) => {
+      const name = labelName(request);
+      const label = (await collection(parent, request, V2_EMBEDDED.labels.collection)).find((l) => l.name === name);
+      if (!label) throw notFound();
+      return sendV2Item(request, reply, 200, 'securityLabel', V2_EMBEDDED.labels.item(label, ctxOf(request)));
     });
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/securityLabels/:labelName', ['labelName'], method === 'POST' ? 'Apply a security label (it must exist)' : 'Remove a security label', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
