@@ -33,7 +33,8 @@ export function readFileOccurrence(body: unknown): FileOccurrenceInput {
     if (typeof value !== 'string') { problems.push({ field: key, message: 'must be a string' }); continue; }
     if (key === 'date') {
       const time = value.length <= 64 ? Date.parse(value) : NaN;
-      if (!Number.isFinite(time)) { problems.push({ field: 'date', message: 'must be an ISO 8601 date such as 2017-06-19T12:00:00Z' }); continue; }
+      // The years the stored form can hold (as the engine's date kind takes them).
+      if (!Number.isFinite(time) || time < Date.UTC(1900, 0, 1) || time > Date.UTC(9999, 11, 31)) { problems.push({ field: 'date', message: 'must be an ISO 8601 date such as 2017-06-19T12:00:00Z (years 1900 to 9999)' }); continue; }
       input.date = toStoredTime(new Date(time));
       continue;
     }

@@ -461,6 +461,8 @@ for (const dialect of testDialects()) {
         assert.equal(typeof count.body.data.observationCount.lastObserved, 'string');
         expectFailure(await me.post(`${path}/observations`, { count: -1 }), 400, /count/);
         expectFailure(await me.post(`${path}/observations`, { count: 'many' }), 400, /count/);
+        expectFailure(await me.post(`${path}/observations`, { count: 1, dateObserved: '+010000-01-01T00:00:00.000Z' }), 400, /dateObserved/);
+        assert.equal((await me.get(`${path}/observationCount`)).body.data.observationCount.count, 5, 'refused reports record nothing');
       });
 
       it('falsePositive: once per user and day: two POSTs count one', async () => {

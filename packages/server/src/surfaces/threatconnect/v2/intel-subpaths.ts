@@ -455,6 +455,8 @@ function withoutNulls(row: Row): Row {
 function observedAt(value: unknown): string {
   if (value === undefined || value === null || value === '') return toStoredTime(new Date());
   const time = typeof value === 'string' && value.length <= 64 ? Date.parse(value) : typeof value === 'number' ? value : NaN;
-  if (!Number.isFinite(time)) throw new CairnError('validation', 'dateObserved must be an ISO 8601 date such as 2017-06-19T12:00:00Z.', { fields: [{ field: 'dateObserved', message: 'must be an ISO 8601 date' }] });
+  if (!Number.isFinite(time) || time < Date.UTC(1900, 0, 1) || time > Date.UTC(9999, 11, 31)) {
+    throw new CairnError('validation', 'dateObserved must be an ISO 8601 date such as 2017-06-19T12:00:00Z (years 1900 to 9999).', { fields: [{ field: 'dateObserved', message: 'must be an ISO 8601 date' }] });
+  }
   return toStoredTime(new Date(time));
 }
