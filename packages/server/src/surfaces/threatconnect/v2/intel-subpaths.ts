@@ -58,9 +58,9 @@ const METADATA: Record<Kind, { attributes: string; parentField: string }> = {
   group: { attributes: 'groupAttributes', parentField: 'groupId' },
 };
 
-/** Longest tag name (spec §5.3) and security label name taken from a path. */
+/** Longest tag name (spec §5.3), and longest security label name (a longer one names no label: 404). */
 const MAX_TAG_NAME = 128;
-const MAX_LABEL_NAME = 128;
+const MAX_LABEL_NAME = 50;
 
 // ---- Schemas -------------------------------------------------------------------------------------
 
@@ -161,16 +161,6 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     return name;
   };
 
-  /** A security label applied: it must exist (a System TLP label or one of the item's owner); unknown → 404. */
-  async function applyLabel(request: FastifyRequest, apply: () => Promise<void>): Promise<void> {
-    try {
-      await apply();
-    } catch (error) {
-      if (error instanceof CairnError && (error.code === 'not-found' || error.code === 'validation')) throw notFound();
-      throw error;
-    }
-  }
-
   /** The associated group `groupBranch/groupId` names, among every owner the caller sees; a wrong branch is 404. */
   async function associatedGroupTarget(request: FastifyRequest): Promise<{ id: number; branch: V2Branch }> {
     const params = request.params as { groupBranch: string; groupId: string };
@@ -241,9 +231,8 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       route(method, '/attributes/:attributeId/securityLabels/:labelName', ['attributeId', 'labelName'], method === 'POST' ? 'Apply a security label to an attribute' : 'Remove a security label from an attribute', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
         const { resource, row } = await attributeOf(parent, request);
         const name = labelName(request);
-        await applyLabel(request, async () => {
-          await engine.update(resource, request.principal, String(row.id), { [V2_EMBEDDED.labels.collection]: { data: [{ name }], mode } }, []);
-        });
+        // The label must exist (a System TLP label or one of the owner's): the engine says not found otherwise.
+        await v2NotFound(() => engine.update(resource, request.principal, String(row.id), { [V2_EMBEDDED.labels.collection]: { data: [{ name }], mode } }, []));
         return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
       });
     }
@@ -281,7 +270,8 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
       route(method, '/securityLabels/:labelName', ['labelName'], method === 'POST' ? 'Apply a security label (it must exist)' : 'Remove a security label', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
         const name = labelName(request);
-        await applyLabel(request, () => change(parent, request, V2_EMBEDDED.labels.collection, { name }, mode));
+        // The label must exist (a System TLP label or one of the owner's): 404 otherwise.
+        await change(parent, request, V2_EMBEDDED.labels.collection, { name }, mode);
         return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
       });
     }
