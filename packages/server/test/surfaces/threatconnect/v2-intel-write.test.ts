@@ -390,6 +390,17 @@ for (const dialect of testDialects()) {
           assert.equal((await me.get(`${path}/attributes/${attributeId}`)).body.data.attribute.value, 'mine');
         });
 
+        it('another organization\'s own security label cannot be applied (404), here or on an attribute', async () => {
+          const { path } = await make();
+          const label = `Foreign label ${++unique}`;
+          const created = await send(foreign, 'POST', '/v3/securityLabels', { name: label, color: 'FF0000' });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          expectNotFound(await me.post(`${path}/securityLabels/${q(label)}`));
+          const attribute = await me.post(`${path}/attributes`, { type: 'Description', value: 'labelled' });
+          expectNotFound(await me.post(`${path}/attributes/${attribute.body.data.attribute.id}/securityLabels/${q(label)}`));
+          assert.deepEqual((await me.get(`${path}/securityLabels`)).body.data.securityLabel, []);
+        });
+
         it('linking a foreign organization\'s group is 404 and links nothing', async () => {
           const { path } = await make();
           const theirGroup = await newGroup(them);
