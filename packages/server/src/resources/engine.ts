@@ -37,8 +37,9 @@ export class ResourceEngine {
     return listAfterId(this.#engine, resource, principal, options);
   }
 
-  get(resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {
-    return getItem(this.#engine, resource, principal, ref, fields, owner);
+  /** One item by id, xid or the resource's own reference; `exactFields`: render only `fields`, not the defaults too. */
+  get(resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[], options: { exactFields?: boolean } = {}): Promise<Row> {
+    return getItem(this.#engine, resource, principal, ref, fields, owner, options.exactFields === true);
   }
 
   async create(resource: ResourceDefinition, principal: Principal, body: unknown, fields: string[], owner?: string[]): Promise<Row> {

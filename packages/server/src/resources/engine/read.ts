@@ -17,6 +17,8 @@ export interface ListOptions {
   sorting?: string;
   count: boolean;
   owner?: string[];
+  /** Render only the `fields` named, not the defaults too (v2 reads a few fields of a large page). */
+  exactFields?: boolean;
 }
 
 /** A page of items; `hasMore` says whether a next page exists; `count` is the total when asked for. */
@@ -49,7 +51,7 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
     const counted = await engine.db.executeQuery(engine.shapes.compiled(JSON.stringify(['count', resource.name, ownerIds, options.tql ?? '']), countQuery));
     count = Number((counted.rows[0] as { n: unknown }).n);
   }
-  const data = await render(engine, resource, rows, options.fields, ownerIds, principal);
+  const data = await render(engine, resource, rows, options.fields, ownerIds, principal, options.exactFields === true);
   return { data, hasMore, ...(count !== undefined ? { count } : {}) };
 }
 
@@ -80,8 +82,8 @@ export async function renderItem(engine: EngineContext, resource: ResourceDefini
   return (await render(engine, resource, [row], fields, readOwners(principal, undefined), principal))[0]!;
 }
 
-export async function getItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[]): Promise<Row> {
+export async function getItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, ref: string, fields: string[], owner?: string[], exactFields = false): Promise<Row> {
   const ownerIds = readOwners(principal, owner);
   const row = await findRow(engine, resource, ref, ownerIds);
-  return (await render(engine, resource, [row], fields, ownerIds, principal))[0]!;
+  return (await render(engine, resource, [row], fields, ownerIds, principal, exactFields))[0]!;
 }

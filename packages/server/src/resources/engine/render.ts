@@ -57,9 +57,9 @@ interface Renderer { shown: Shown; collections: [name: string, collection: Colle
 const RENDERERS_PER_RESOURCE = 100;
 const renderers = new WeakMap<ResourceDefinition, LRUCache<string, Renderer>>();
 
-function rendererFor(engine: EngineContext, resource: ResourceDefinition, requested: string[]): Renderer {
+function rendererFor(engine: EngineContext, resource: ResourceDefinition, requested: string[], exact: boolean): Renderer {
   const wanted = new Set(requested.map((f) => f.split('.')[0]!.toLowerCase()));
-  const key = [...wanted].sort().join(',');
+  const key = `${exact ? 'exact:' : ''}${[...wanted].sort().join(',')}`;
   let cache = renderers.get(resource);
   if (cache === undefined) renderers.set(resource, cache = new LRUCache({ max: RENDERERS_PER_RESOURCE }));
   let renderer = cache.get(key);
@@ -69,14 +69,18 @@ function rendererFor(engine: EngineContext, resource: ResourceDefinition, reques
       const target = engine.registry.named(collection.target);
       return [name, collection, target, shownFields(target, (_n, def) => def.includedByDefault === true)] as [string, CollectionDefinition, ResourceDefinition, Shown];
     });
-    renderer = { shown: shownFields(resource, (name, def) => def.includedByDefault === true || all || wanted.has(name.toLowerCase())), collections };
+    renderer = { shown: shownFields(resource, (name, def) => (exact ? wanted.has(name.toLowerCase()) : def.includedByDefault === true || all || wanted.has(name.toLowerCase()))), collections };
     cache.set(key, renderer);
   }
   return renderer;
 }
 
-export async function render(engine: EngineContext, resource: ResourceDefinition, rows: Row[], requested: string[], ownerIds: readonly number[], principal: Principal): Promise<Row[]> {
-  const { shown, collections } = rendererFor(engine, resource, requested);
+/**
+ * Rows as the API shows them: the default fields and those `requested`, or with `exact` only those
+ * requested (a surface that shows a few of a resource's fields, v2, renders no more than it reads).
+ */
+export async function render(engine: EngineContext, resource: ResourceDefinition, rows: Row[], requested: string[], ownerIds: readonly number[], principal: Principal, exact = false): Promise<Row[]> {
+  const { shown, collections } = rendererFor(engine, resource, requested, exact);
   const nested = new Map<string, Map<number, Row[]>>();
   const nestedRows: [ResourceDefinition, Row[]][] = [];
   const ids = collections.length === 0 ? [] : rows.map((r) => Number(r.id));

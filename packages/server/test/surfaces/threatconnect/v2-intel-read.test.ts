@@ -191,6 +191,21 @@ for (const dialect of testDialects()) {
       assert.equal(all.data.indicator.some((i: Json) => i.id === ids.foreign), false);
       const groups = await getJson('/v2/groups?owner=Exemplary+Organization&owner=Common+Community');
       assert.equal(groups.data.group.some((g: Json) => g.id === ids.foreignGroup), false);
+      // Naming the foreign value, by filter or by path, among every owner the caller has: nothing.
+      const everyOwner = 'owner=Exemplary+Organization&owner=Common+Community';
+      assert.deepEqual((await getJson(`/v2/indicators?${everyOwner}&filters=summary%3D203.0.113.5`)).data.indicator, []);
+      assert.deepEqual((await getJson(`/v2/indicators/addresses?${everyOwner}&filters=summary%5E203.0.113,active%3Dfalse,active%3Dtrue&orParams=true`)).data.address.map((a: Json) => a.ip).filter((ip: string) => ip.startsWith('203.')), []);
+      assert.deepEqual((await getJson(`/v2/groups?${everyOwner}&filters=name%3DForeign%20threat`)).data.group, []);
+      await getJson(`/v2/indicators/addresses/203.0.113.5?${everyOwner}`, 404);
+      await getJson(`/v2/groups/threats/${ids.foreignGroup}?${everyOwner}`, 404);
+    });
+
+    it('takes what the JS SDK and tcex add to every call on single items: resultLimit, resultStart, createActivityLog, owner', async () => {
+      const js = await getJson('/v2/indicators/hosts/bad.example.com?resultLimit=10000&resultStart=500&owner=Exemplary%20Organization');
+      assert.equal(js.data.host.hostName, 'bad.example.com');
+      const tcex = await getJson('/api/v2/indicators/hosts/BAD.example.com?createActivityLog=False&owner=Exemplary+Organization');
+      assert.equal(tcex.data.host.id, ids.host, 'the value is found in any spelling the type normalises');
+      assert.equal((await getJson(`/v2/groups/threats/${ids.threat}?resultLimit=10000&createActivityLog=false`)).data.threat.id, ids.threat);
     });
 
     it('pages with resultStart / resultLimit, and gives resultCount on the first page only', async () => {
@@ -233,6 +248,10 @@ for (const dialect of testDialects()) {
       const { text, doc } = await getXml(`/v2/groups/threats/${ids.threat}`);
       assert.match(text, /^<threatResponse>[\s\S]*<Data xsi:type="threatResponseData"[\s\S]*<Owner xsi:type="organization">/);
       assertSameData(threat, doc.threatResponse.Data.Threat[0]);
+      for (const [branch, root] of [['coursesOfAction', 'coursesOfActionResponse'], ['malware', 'malwareResponse'], ['vulnerabilities', 'vulnerabilitiesResponse']]) {
+        assert.match((await getXml(`/v2/groups/${branch}`)).text, new RegExp(`^<${root}>`), branch);
+      }
+      assert.match((await getXml('/v2/indicators/cidrBlocks')).text, /^<cidrBlocksResponse>[\s\S]*<Data xsi:type="cidrBlockListResponseData"/);
       const list = await getXml('/v2/groups');
       assert.match(list.text, /^<groupsResponse>/);
       all.data.group.forEach((g: Json, i: number) => assertSameData(g, list.doc.groupsResponse.Data.Group[i]));

@@ -44,6 +44,7 @@ export function registerV2GroupReadRoutes(app: FastifyInstance, services: CairnS
       resultLimit: query.resultLimit,
       count: query.resultStart === 0,
       owner: query.owners,
+      exactFields: true,
     });
     const items = new Array(page.data.length);
     for (let i = 0; i < items.length; i++) items[i] = renderV2(view, page.data[i]!, 'list', ctx);

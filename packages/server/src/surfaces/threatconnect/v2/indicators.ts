@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { CairnServices } from '../../../services.js';
 import { v2Failures, v2Response } from '../envelope.js';
-import { filtersName, parseV2Filters, v2FiltersToTql } from './filters.js';
+import { parseV2Filters, v2FiltersToTql } from './filters.js';
 import { INDICATOR_VIEW, renderV2, sendV2Item, sendV2List, v2ItemSchema, v2ListSchema, v2RenderContext, v3FieldsFor, type V2View } from './intel-render.js';
 import { indicatorBranch, indicatorFromPath, tqlString, type V2Branch } from './intel-items.js';
 import { readV2Query, V2ListQuery, type V2Query } from './v2-params.js';
@@ -23,7 +23,11 @@ const ValueParams = Type.Object({
 });
 const FAILURES = v2Failures(400, 401, 403, 404, 500);
 
-/** The TQL of a v2 indicator list: the branch's type, the filters, modifiedSince, and active only unless a filter names it. */
+/**
+ * The TQL of a v2 indicator list: the branch's type, the filters, modifiedSince. Active indicators
+ * only unless a filter names `active` is the engine's rule for indicator lists (defaultListFilter),
+ * the same on v3: a filter on active becomes TQL on active, which lifts it.
+ */
 export function indicatorListTql(services: CairnServices, query: V2Query, type: string | undefined): string | undefined {
   const resource = services.resources.registry.named('indicators');
   const terms = query.filters === undefined ? [] : parseV2Filters(query.filters);
@@ -31,7 +35,6 @@ export function indicatorListTql(services: CairnServices, query: V2Query, type: 
   if (type !== undefined) parts.push(`typeName = ${tqlString(type)}`);
   const filtered = v2FiltersToTql('indicator', resource, terms, query.orParams);
   if (filtered !== undefined) parts.push(filtered);
-  if (!filtersName(terms, 'active')) parts.push('active = true');
   if (query.modifiedSince !== undefined) parts.push(`lastModified > ${tqlString(query.modifiedSince)}`);
   return parts.length === 0 ? undefined : parts.join(' and ');
 }
@@ -50,6 +53,7 @@ export function registerV2IndicatorReadRoutes(app: FastifyInstance, services: Ca
       resultLimit: query.resultLimit,
       count: query.resultStart === 0,
       owner: query.owners,
+      exactFields: true,
     });
     const items = new Array(page.data.length);
     for (let i = 0; i < items.length; i++) items[i] = renderV2(view, page.data[i]!, 'list', ctx);

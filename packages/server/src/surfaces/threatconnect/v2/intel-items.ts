@@ -7,6 +7,8 @@
  *   indicatorBranch(branch) / groupBranch(branch) → the branch's type and view, or a 404 Failure
  *   indicatorFromPath(services, request, branch, value, fields?) → { resource, branch, row, id }
  *   groupFromPath(services, request, branch, id, fields?)       → { resource, branch, row, id }
+ *     `row` is the v3 item with id, type, summary/name, owner, ownerId, the branch view's fields and
+ *     the `fields` asked for (v3 names), and nothing else (the engine's exactFields).
  *   tqlString(value) → a TQL string literal (quoted and escaped)
  *   NOT_FOUND: the v2 text "The requested resource was not found"
  *
@@ -15,7 +17,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { CairnError } from '../../../core/errors.js';
-import { indicatorTypeNamed, valuesNamedBy, type IndicatorType } from '../../../core/intel/indicator-types.js';
+import { findIndicatorByValue } from '../../../core/intel/indicator-store.js';
+import { indicatorTypeNamed } from '../../../core/intel/indicator-types.js';
 import type { ResourceDefinition } from '../../../resources/types.js';
 import type { CairnServices } from '../../../services.js';
 import { GROUP_TYPES_V2, INDICATOR_TYPES_V2, type V2Type } from './intel-render.js';
@@ -53,16 +56,8 @@ export function tqlString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/**
- * The TQL naming the indicator of `type` that `values` (a path's value, normalised by the type's
- * rule: valuesNamedBy) address: its summary, or for a File any one of its hashes.
- */
-function indicatorOfType(type: IndicatorType, values: readonly string[]): string {
-  const terms = type.anyOneOf
-    ? values.flatMap((v) => type.keys.map((k) => `${k.slot} = ${tqlString(v)}`))
-    : [`summary = ${tqlString(values[0]!)}`];
-  return `typeName = ${tqlString(type.name)} and (${terms.join(' or ')})`;
-}
+/** What every item a path names carries besides its view's fields and those asked for. */
+const ITEM_FIELDS = ['id', 'type', 'summary', 'name', 'owner', 'ownerId'];
 
 export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: Row; id: number }
 
@@ -74,25 +69,25 @@ export interface V2Item { resource: ResourceDefinition; branch: V2Branch; row: R
 export async function indicatorFromPath(services: CairnServices, request: FastifyRequest, branch: string, value: string, fields: readonly string[] = []): Promise<V2Item> {
   const found = indicatorBranch(branch);
   const type = indicatorTypeNamed(found.type)!;
-  const values = value === '' || value.length > MAX_VALUE_LENGTH ? undefined : valuesNamedBy(type, value);
-  if (!values || values.length === 0) throw notFound();
+  if (value === '' || value.length > MAX_VALUE_LENGTH) throw notFound();
   const resource = services.resources.registry.named('indicators');
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
-  const wanted = [...found.view.v3Fields, ...fields];
-  // The value's index (the engine's look-up by value, findByRef) finds it; only when a value of
-  // another type is spelled the same (a Mutex named like a host) is the type's own asked for.
-  let row: Row | undefined;
+  const ownerIds = owner.map((name) => request.principal.visibleOwners.find((o) => o.name === name)!.id);
+  // The value as the type normalises it (any spelling; a File: any one of its hashes), through
+  // its index; then the item as the engine reads it, by id, among the same owners.
+  const id = await findIndicatorByValue(services.store.db, ownerIds, type, value);
+  if (id === undefined) throw notFound();
+  return { resource, branch: found, row: await readItem(services, request, resource, String(id), [...ITEM_FIELDS, ...found.view.v3Fields, ...fields], owner), id };
+}
+
+/** One item by id among `owner`, rendered with exactly `fields`; not found is the v2 404. */
+async function readItem(services: CairnServices, request: FastifyRequest, resource: ResourceDefinition, id: string, fields: string[], owner: string[]): Promise<Row> {
   try {
-    row = await services.resources.get(resource, request.principal, value, wanted, owner);
+    return await services.resources.get(resource, request.principal, id, fields, owner, { exactFields: true });
   } catch (error) {
-    if (!(error instanceof CairnError && error.code === 'not-found')) throw error;
+    if (error instanceof CairnError && error.code === 'not-found') throw notFound();
+    throw error;
   }
-  if (row?.type !== type.name) {
-    const page = await services.resources.list(resource, request.principal, { tql: indicatorOfType(type, values), fields: wanted, resultStart: 0, resultLimit: 1, count: false, owner });
-    row = page.data[0];
-  }
-  if (!row) throw notFound();
-  return { resource, branch: found, row, id: Number(row.id) };
 }
 
 /**
@@ -104,13 +99,7 @@ export async function groupFromPath(services: CairnServices, request: FastifyReq
   if (!/^\d{1,15}$/.test(id)) throw notFound();
   const resource = services.resources.registry.named('groups');
   const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
-  let row: Row;
-  try {
-    row = await services.resources.get(resource, request.principal, id, [...found.view.v3Fields, ...fields], owner);
-  } catch (error) {
-    if (error instanceof CairnError && error.code === 'not-found') throw notFound();
-    throw error;
-  }
+  const row = await readItem(services, request, resource, id, [...ITEM_FIELDS, ...found.view.v3Fields, ...fields], owner);
   if (row.type !== found.type) throw notFound();
   return { resource, branch: found, row, id: Number(row.id) };
 }

@@ -30,7 +30,10 @@ import type { Principal } from '../../../core/principal.js';
 import type { CairnServices } from '../../../services.js';
 import { GROUP_TYPES } from '../../../core/intel/group-types.js';
 import { INDICATOR_TYPES, indicatorTypeNamed, type IndicatorExtraField } from '../../../core/intel/indicator-types.js';
-import { sendJson, sendXml, wantsXml, xmlData } from '../envelope.js';
+import { sendJson, wantsXml } from '../envelope.js';
+import { v2XmlEnvelope, v2XmlName, v2XmlSuccess } from './xml-text.js';
+
+export { v2XmlName };
 
 type Row = Record<string, unknown>;
 
@@ -101,18 +104,28 @@ export interface V2Field {
   in?: 'both' | 'list' | 'single' | 'additional';
   from?: string;
   get?: (row: Row, ctx: V2RenderContext, view: V2View) => unknown;
+  /** The v3 fields `get` reads (the engine renders only what the view reads). */
+  reads?: readonly string[];
 }
 
 export interface V2View {
   /** The data key (`address`, `indicator`, `incident`), singular. */
   entityKey: string;
-  /** The v3 fields the engine must render (`fields=`) for this view, beyond its defaults. */
+  /** The v3 fields the view reads (what the engine renders for it: `exactFields`), derived by defineV2View. */
   v3Fields: readonly string[];
   /** The v3 fields the `additional` keys read (asked for only with includeAdditional). */
   v3Additional: readonly string[];
   fields: readonly V2Field[];
   /** The web link of an item when the v3 item has none. */
   webLink: (row: Row, ctx: V2RenderContext) => string;
+}
+
+/** A view from its keys: the v3 fields it reads (`from`, the key itself, or a getter's `reads`) are derived. */
+export function defineV2View(spec: { entityKey: string; webLink: V2View['webLink']; fields: readonly V2Field[] }): V2View {
+  const reads = (f: V2Field) => (f.get ? f.reads ?? [] : [f.from ?? f.key]);
+  const base = new Set(spec.fields.filter((f) => f.in !== 'additional').flatMap(reads));
+  const additional = new Set(spec.fields.filter((f) => f.in === 'additional').flatMap(reads).filter((r) => !base.has(r)));
+  return { ...spec, v3Fields: [...base], v3Additional: [...additional] };
 }
 
 type Compiled = (row: Row, ctx: V2RenderContext) => Row;
@@ -172,20 +185,6 @@ export function renderV2Both(view: V2View, row: Row, shape: V2Shape, ctx: V2Rend
 
 // ---- XML from JSON: one naming rule --------------------------------------------------------------
 
-const LOWER_CASE_ELEMENTS = new Set(['md5', 'sha1', 'sha256']);
-const elementNames = new Map<string, string>();
-
-/** The XML element of a JSON key: PascalCase, spaces and other non-name characters dropped; hashes stay lower-case. */
-export function v2XmlName(key: string): string {
-  let name = elementNames.get(key);
-  if (name === undefined) {
-    name = LOWER_CASE_ELEMENTS.has(key) ? key : key.split(/[^A-Za-z0-9_]+/).filter(Boolean).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-    if (name === '' || /^[0-9]/.test(name)) name = `_${name}`;
-    if (elementNames.size < 10_000) elementNames.set(key, name);
-  }
-  return name;
-}
-
 function xmlValue(key: string, value: unknown): unknown {
   if (Array.isArray(value)) return value.map((v) => xmlValue(key, v));
   if (value !== null && typeof value === 'object') {
@@ -209,12 +208,16 @@ export function v2XmlOf(item: Row): Row {
 
 // ---- Envelopes --------------------------------------------------------------------------------
 
-const PLURAL_EXCEPTIONS: Record<string, string> = { malware: 'malware' };
+/** An intel entity's plural is its v2 branch (`coursesOfAction`, `malware`, `cidrBlocks`), from the catalogues. */
+const BRANCH_PLURALS = new Map<string, string>([
+  ...INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => [t.v2!.entity, t.v2!.branch] as [string, string]),
+  ...GROUP_TYPES.map((t) => [t.v2Entity, t.v2Branch] as [string, string]),
+]);
 
-/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`). */
+/** The plural of an entity key, as the list roots and branches spell it (`indicators`, `addresses`, `adversaries`, `coursesOfAction`). */
 export function v2Plural(entityKey: string): string {
-  const exception = PLURAL_EXCEPTIONS[entityKey];
-  if (exception) return exception;
+  const branch = BRANCH_PLURALS.get(entityKey);
+  if (branch) return branch;
   if (/(s|x|z|ch|sh)$/.test(entityKey)) return `${entityKey}es`;
   if (/[^aeiou]y$/.test(entityKey)) return `${entityKey.slice(0, -1)}ies`;
   return `${entityKey}s`;
@@ -222,11 +225,13 @@ export function v2Plural(entityKey: string): string {
 
 const pascal = (key: string) => key[0]!.toUpperCase() + key.slice(1);
 
+function sendXmlText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply.code(status).header('Content-Type', 'application/xml').send(text);
+}
+
 /** One item: `{"status":"Success","data":{"<entityKey>":{…}}}`, or `<{key}Response>…<{Key}>…`. */
 export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status: number, entityKey: string, item: Row): FastifyReply {
-  if (wantsXml(request)) {
-    return sendXml(reply, status, { [`${entityKey}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ResponseData`, { [pascal(entityKey)]: v2XmlOf(item) }) } });
-  }
+  if (wantsXml(request)) return sendXmlText(reply, status, v2XmlEnvelope(`${entityKey}Response`, `${entityKey}ResponseData`, [[pascal(entityKey), item, entityKey]]));
   return sendJson(reply, status, { status: 'Success', data: { [entityKey]: item } });
 }
 
@@ -236,10 +241,10 @@ export function sendV2Item(request: FastifyRequest, reply: FastifyReply, status:
  */
 export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityKey: string, items: Row[], resultCount?: number): FastifyReply {
   if (wantsXml(request)) {
-    const content: Row = {};
-    if (resultCount !== undefined) content.ResultCount = resultCount;
-    content[pascal(entityKey)] = items.map(v2XmlOf);
-    return sendXml(reply, 200, { [`${v2Plural(entityKey)}Response`]: { Status: 'Success', Data: xmlData(`${entityKey}ListResponseData`, content) } });
+    const content: [string, unknown, string][] = [];
+    if (resultCount !== undefined) content.push(['ResultCount', resultCount, 'resultCount']);
+    content.push([pascal(entityKey), items, entityKey]);
+    return sendXmlText(reply, 200, v2XmlEnvelope(`${v2Plural(entityKey)}Response`, `${entityKey}ListResponseData`, content));
   }
   const data: Row = resultCount === undefined ? {} : { resultCount };
   data[entityKey] = items;
@@ -248,7 +253,7 @@ export function sendV2List(request: FastifyRequest, reply: FastifyReply, entityK
 
 /** `{"status":"Success"}`, or `<successResponse><Status>Success</Status></successResponse>`. */
 export function sendV2Success(request: FastifyRequest, reply: FastifyReply, status = 200): FastifyReply {
-  if (wantsXml(request)) return sendXml(reply, status, { successResponse: { Status: 'Success' } });
+  if (wantsXml(request)) return sendXmlText(reply, status, v2XmlSuccess());
   return sendJson(reply, status, { status: 'Success' });
 }
 
@@ -286,6 +291,10 @@ const webLink = (row: Row, ctx: V2RenderContext, view: V2View) => {
 };
 const booleanText = (from: string) => (row: Row) => (row[from] === undefined || row[from] === null ? undefined : String(row[from] === true || row[from] === 1 || row[from] === 'true'));
 
+const OWNER_NAME: V2Field = { key: 'ownerName', in: 'list', get: ownerName, reads: ['owner', 'ownerId'] };
+const OWNER: V2Field = { key: 'owner', in: 'single', get: ownerObject, reads: ['ownerId'] };
+const WEB_LINK: V2Field = { key: 'webLink', get: webLink, reads: ['legacyLink', 'id', 'type', 'summary', 'owner', 'ownerId'] };
+
 /** The v2 names of the indicator fields `includeAdditional` adds, from their v3 names. */
 const INDICATOR_ADDITIONAL: V2Field[] = [
   { key: 'observationCount', in: 'additional', from: 'observations' },
@@ -296,7 +305,6 @@ const INDICATOR_ADDITIONAL: V2Field[] = [
   { key: 'active', in: 'additional' },
   { key: 'activeLocked', in: 'additional' },
 ];
-const INDICATOR_ADDITIONAL_V3 = ['observations', 'lastObserved', 'falsePositives', 'lastFalsePositive', 'privateFlag', 'active', 'activeLocked'];
 
 const indicatorWebLink = (row: Row, ctx: V2RenderContext) => {
   const entity = indicatorTypeNamed(String(row.type))?.v2?.entity;
@@ -308,59 +316,55 @@ const indicatorWebLink = (row: Row, ctx: V2RenderContext) => {
 /** The type's own keys beside its value, shown in single objects: File size, Host dnsActive/whoisActive as "true"/"false" (spec §4.1). */
 const EXTRA_FIELDS: Readonly<Record<IndicatorExtraField, V2Field>> = {
   size: { key: 'size', in: 'single' },
-  dnsActive: { key: 'dnsActive', in: 'single', get: booleanText('dnsActive') },
-  whoisActive: { key: 'whoisActive', in: 'single', get: booleanText('whoisActive') },
+  dnsActive: { key: 'dnsActive', in: 'single', get: booleanText('dnsActive'), reads: ['dnsActive'] },
+  whoisActive: { key: 'whoisActive', in: 'single', get: booleanText('whoisActive'), reads: ['whoisActive'] },
 };
 
 /** A type with a v2 branch: branch, v3 type name, entity key, and its view. */
 export interface V2Type { branch: string; type: string; entityKey: string; view: V2View }
 
 /** `GET /v2/indicators`: items `{id, ownerName, type, dateAdded, lastModified, rating, confidence, webLink, summary}`. */
-export const INDICATOR_VIEW: V2View = {
+export const INDICATOR_VIEW: V2View = defineV2View({
   entityKey: 'indicator',
-  v3Fields: [],
-  v3Additional: INDICATOR_ADDITIONAL_V3,
   webLink: indicatorWebLink,
   fields: [
     { key: 'id' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
+    OWNER_NAME,
+    OWNER,
     { key: 'type' },
     { key: 'dateAdded' },
     { key: 'lastModified' },
     { key: 'rating' },
     { key: 'confidence' },
-    { key: 'webLink', get: webLink },
+    WEB_LINK,
     { key: 'summary' },
     ...INDICATOR_ADDITIONAL,
   ],
-};
+});
 
 /** One view per indicator branch: no `type`; the type's value keys under their v2 names (`"AS Number"` from v3 `value1`). */
 export const INDICATOR_TYPES_V2: readonly V2Type[] = INDICATOR_TYPES.filter((t) => t.v2 !== null).map((t) => ({
   branch: t.v2!.branch,
   type: t.name,
   entityKey: t.v2!.entity,
-  view: {
+  view: defineV2View({
     entityKey: t.v2!.entity,
-    v3Fields: [...t.keys.map((k) => k.v3Key), ...t.extras, ...(t.name === 'URL' ? ['source'] : [])],
-    v3Additional: INDICATOR_ADDITIONAL_V3,
     webLink: indicatorWebLink,
     fields: [
       { key: 'id' },
-      { key: 'ownerName', in: 'list', get: ownerName },
-      { key: 'owner', in: 'single', get: ownerObject },
+      OWNER_NAME,
+      OWNER,
       { key: 'dateAdded' },
       { key: 'lastModified' },
       { key: 'rating' },
       { key: 'confidence' },
-      { key: 'webLink', get: webLink },
+      WEB_LINK,
       ...t.keys.map((k): V2Field => ({ key: k.v2Key, from: k.v3Key })),
       ...t.extras.map((extra) => EXTRA_FIELDS[extra]),
       ...(t.name === 'URL' ? [{ key: 'source', in: 'single' } satisfies V2Field] : []),
       ...INDICATOR_ADDITIONAL,
     ],
-  },
+  }),
 }));
 
 export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDICATOR_TYPES_V2.map((t) => [t.branch, t.view]));
@@ -368,46 +372,42 @@ export const INDICATOR_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(INDIC
 const groupWebLink = (row: Row, ctx: V2RenderContext) => `${ctx.webBase}/auth/groups/group.xhtml?group=${encodeURIComponent(String(row.id ?? ''))}`;
 
 /** `GET /v2/groups`: items `{id, name, type, ownerName, dateAdded, lastModified, webLink}`. */
-export const GROUP_VIEW: V2View = {
+export const GROUP_VIEW: V2View = defineV2View({
   entityKey: 'group',
-  v3Fields: [],
-  v3Additional: [],
   webLink: groupWebLink,
   fields: [
     { key: 'id' },
     { key: 'name' },
     { key: 'type' },
-    { key: 'ownerName', in: 'list', get: ownerName },
-    { key: 'owner', in: 'single', get: ownerObject },
+    OWNER_NAME,
+    OWNER,
     { key: 'dateAdded' },
     { key: 'lastModified' },
-    { key: 'webLink', get: webLink },
+    WEB_LINK,
   ],
-};
+});
 
 /** One view per group branch: no `type`; the type's own keys (group-types.ts `v2ListShows` in lists, `v2Shows` in single objects). */
 export const GROUP_TYPES_V2: readonly V2Type[] = GROUP_TYPES.map((t) => ({
   branch: t.v2Branch,
   type: t.name,
   entityKey: t.v2Entity,
-  view: {
+  view: defineV2View({
     entityKey: t.v2Entity,
-    v3Fields: [...new Set([...t.v2ListShows, ...t.v2Shows].map((s) => s.field))],
-    v3Additional: [],
     webLink: groupWebLink,
     fields: [
       { key: 'id' },
       { key: 'name' },
-      { key: 'ownerName', in: 'list', get: ownerName },
-      { key: 'owner', in: 'single', get: ownerObject },
+      OWNER_NAME,
+      OWNER,
       { key: 'dateAdded' },
       { key: 'lastModified' },
-      { key: 'webLink', get: webLink },
+      WEB_LINK,
       // A key in both lists shows in both shapes, once.
       ...t.v2Shows.map((s): V2Field => ({ key: s.key, from: s.field, in: t.v2ListShows.some((l) => l.key === s.key) ? 'both' : 'single' })),
       ...t.v2ListShows.filter((l) => !t.v2Shows.some((s) => s.key === l.key)).map((l): V2Field => ({ key: l.key, from: l.field, in: 'list' })),
     ],
-  },
+  }),
 }));
 
 export const GROUP_BRANCH_VIEWS: ReadonlyMap<string, V2View> = new Map(GROUP_TYPES_V2.map((t) => [t.branch, t.view]));
