@@ -9,6 +9,7 @@ import * as masterKeyCheck from './migrations/0005_master_key_check.js';
 import * as outbox from './migrations/0006_outbox.js';
 import * as securityLabelNames from './migrations/0007_security_label_names.js';
 import * as intel from './migrations/0008_intel.js';
+import * as intelV2Catalogues from './migrations/0009_intel-v2-catalogues.js';
 
 /** Migrations in order; each file is imported statically so no directory scan is needed. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_outbox': outbox,
   '0007_security_label_names': securityLabelNames,
   '0008_intel': intel,
+  '0009_intel-v2-catalogues': intelV2Catalogues,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

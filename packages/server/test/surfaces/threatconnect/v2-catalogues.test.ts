@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CairnClient } from '@cairn/client';
 import { XMLParser } from 'fast-xml-parser';
+import type { Kysely } from 'kysely';
 import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 import { call, type Json } from '../../support/v3.js';
 
@@ -290,6 +291,28 @@ for (const dialect of testDialects()) {
         assert.deepEqual(viaMine.body.data.ownerMetric[29].totalTag, 4);
         const viaQuery = await me('GET', '/v2/owners/metrics');
         assert.equal(viaQuery.body.data.ownerMetric.length, 30);
+      });
+
+      it('counts each day what the owner held at its end: older indicators, and deleted ones until their deletion', async () => {
+        // A separate organization, so the figures are this test's alone; its rows are dated in the past.
+        const owner = await server.services.tenancy.createOrganization(`Metrics history ${dialect}`);
+        const user = await server.services.tenancy.createApiUser(owner.name);
+        const client = new CairnClient({ baseUrl: `${server.baseUrl}/api`, accessId: user.accessId, secret: user.secret, scheme: 'threatconnect' });
+        const db = server.services.store.db as unknown as Kysely<any>;
+        const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const held = { owner_id: owner.id, type: 'Host', summary: 'old.example.com', value1: 'old.example.com', rating: 4, confidence: 80, date_added: daysAgo(20), last_modified: daysAgo(20) };
+        await db.insertInto('indicators').values([held, { ...held, type: 'URL', summary: 'https://x.example.com/', value1: 'https://x.example.com/', rating: 2, confidence: 20, date_added: daysAgo(3), last_modified: daysAgo(3) }]).execute();
+        await db.insertInto('deleted_indicators').values({ owner_id: owner.id, type: 'Address', summary: '192.0.2.1', date_added: daysAgo(10), date_deleted: daysAgo(5) }).execute();
+        const { body } = await call(client, 'GET', `/v2/owners/${owner.id}/metrics`);
+        const on = (n: number) => (body.data.ownerMetric as Json[])[29 - n];
+        assert.equal(on(0).metricDate, daysAgo(0).slice(0, 10));
+        assert.deepEqual([25, 20, 10, 6, 5, 3, 0].map((n) => on(n).totalIndicator), [0, 1, 2, 2, 1, 2, 2]);
+        assert.deepEqual([10, 5].map((n) => on(n).totalAddress), [1, 0]);
+        assert.equal(on(10).averageIndicatorRating, 4, 'averages over the indicators held (the deleted one had none)');
+        assert.equal(on(0).averageIndicatorRating, 3);
+        assert.equal(on(0).averageIndicatorConfidence, 50);
+        const foreign = await me('GET', `/v2/owners/${owner.id}/metrics`);
+        assert.equal(foreign.status, 404, 'another organization\'s metrics are not shown');
       });
 
       it('answers 404 for another organization\'s metrics', async () => {
