@@ -426,6 +426,21 @@ for (const dialect of testDialects()) {
         expectNotFound(await me.get(`${host.path}/tags`));
       });
 
+      it('an organization\'s group links its community\'s host and group (any owner the caller sees), named without owner=', async () => {
+        const owner = communityName.replace(/ /g, '+');
+        const host = await newHost(me, owner);
+        const communityGroup = await me.post(`/v2/groups/campaigns?owner=${owner}`, { name: fresh('community campaign') });
+        const group = await newGroup();
+        expectSuccess(await me.post(`${group.path}/indicators/hosts/${host.hostName}`), 201);
+        expectSuccess(await me.post(`${group.path}/groups/campaigns/${communityGroup.body.data.campaign.id}`), 201);
+        const indicators = await me.get(`${group.path}/indicators`);
+        assert.deepEqual(indicators.body.data.indicator.map((i: Json) => [i.summary, i.ownerName]), [[host.hostName, communityName]]);
+        assert.deepEqual((await me.get(`${group.path}/groups`)).body.data.group.map((g: Json) => g.ownerName), [communityName]);
+        // Another organization sees neither the community's host nor a way to link it.
+        const theirGroup = await newGroup(them);
+        expectNotFound(await them.post(`${theirGroup.path}/indicators/hosts/${host.hostName}`));
+      });
+
       it('threatconnect-bash: an empty body with Content-Type application/json on an association POST and DELETE', async () => {
         const host = await newHost();
         const group = await newGroup();

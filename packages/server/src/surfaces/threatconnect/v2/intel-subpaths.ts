@@ -29,6 +29,8 @@ import { Type, type TObject, type TProperties, type TSchema } from 'typebox';
 import { associatedIndicators as indicatorsAssociatedThrough, associationTypeNamed } from '../../../core/intel/associations.js';
 import { addFileOccurrence, changeFileOccurrence, getFileOccurrence, listFileOccurrences, readFileOccurrence, removeFileOccurrence } from '../../../core/intel/file-occurrences.js';
 import { ownersOfValue } from '../../../core/intel/indicator-owners.js';
+import { findIndicatorByValue } from '../../../core/intel/indicator-store.js';
+import { indicatorTypeNamed } from '../../../core/intel/indicator-types.js';
 import { listObservations, observationCount, recordObservations, reportFalsePositive } from '../../../core/intel/observations.js';
 import { CairnError } from '../../../core/errors.js';
 import { normalizeTagName } from '../../../resources/catalogue.js';
@@ -171,11 +173,24 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     return { id, branch };
   }
 
-  /** The associated indicator `indicatorBranch/indicatorValue` names, found as its own path would find it. */
+  /**
+   * The associated indicator `indicatorBranch/indicatorValue` names: as its own path would find it
+   * (among the request's owners), else among every owner the caller sees, as a group is (an
+   * organization's item may be linked with its community's); unknown to the caller: 404.
+   */
   async function associatedIndicatorTarget(request: FastifyRequest): Promise<{ id: number; type: string; branch: V2Branch }> {
     const params = request.params as { indicatorBranch: string; indicatorValue: string };
-    const found = await indicatorFromPath(services, request, params.indicatorBranch, params.indicatorValue);
-    return { id: found.id, type: found.branch.type, branch: found.branch };
+    try {
+      const found = await indicatorFromPath(services, request, params.indicatorBranch, params.indicatorValue);
+      return { id: found.id, type: found.branch.type, branch: found.branch };
+    } catch (error) {
+      if (!(error instanceof CairnError && error.code === 'not-found')) throw error;
+      const branch = indicatorBranch(params.indicatorBranch);
+      const type = indicatorTypeNamed(branch.type);
+      const id = type && params.indicatorValue.length <= 2048 ? await findIndicatorByValue(db, [...request.principal.visibleOwnerIds], type, params.indicatorValue) : undefined;
+      if (id === undefined) throw notFound();
+      return { id, type: branch.type, branch };
+    }
   }
 
   for (const kind of ['indicator', 'group'] as const) {
