@@ -102,7 +102,7 @@ export const groups: ResourceDefinition = defineResource({
   },
   everyQueries: [hasAllTags('group')],
   extraTql: [...tqlKeywords, ...groupAssociationKeywords],
-  extraColumns: { document_size: (alias) => sql`(${documentSizeOf(alias)})` },
+  extraColumns: { document_size: documentSizeOf },
   defaultSort: { column: 'id', direction: 'asc' },
   uniqueKeys: [{ columns: ['owner_id', 'xid'], conflict: (values, id) => `A group with xid "${String(values.xid).slice(0, 100)}" already exists (id ${id}).` }],
   onCreate(values, ctx) {

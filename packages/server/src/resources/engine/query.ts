@@ -9,10 +9,13 @@ import type { EngineContext } from './context.js';
 import { ownerCondition } from './owners.js';
 import { compileTql } from './tql.js';
 
-/** `select t0.*` plus the declaration's extra columns (scalar sub-queries over the row). */
+/**
+ * `select t0.*` plus the declaration's extra columns (scalar sub-queries over the row), each
+ * parenthesised as TQL parenthesises a computed keyword: a declaration may write `select …` bare.
+ */
 export function selectRows(db: Kysely<any>, resource: ResourceDefinition) {
   let query = db.selectFrom(`${resource.table} as t0`).selectAll('t0');
-  for (const [name, expression] of Object.entries(resource.extraColumns ?? {})) query = query.select(expression('t0').as(name));
+  for (const [name, expression] of Object.entries(resource.extraColumns ?? {})) query = query.select(sql`(${expression('t0')})`.as(name));
   return query;
 }
 

@@ -149,6 +149,8 @@ for (const dialect of testDialects()) {
       ids.quote = await create('/v3/indicators', { type: 'Mutex', value1: 'x" or 1=1 --' });
       ids.g1 = await create('/v3/groups', { type: 'Threat', name: 'APT One' });
       ids.g2 = await create('/v3/groups', { type: 'Adversary', name: 'Lone Wolf' });
+      ids.g3 = await create('/v3/groups', { type: 'Incident', name: 'Old breach', eventDate: '2017-07-13T00:00:00Z' });
+      ids.g4 = await create('/v3/groups', { type: 'Signature', name: 'Rule', fileName: 'r.yar', fileType: 'YARA', fileText: 'rule r { condition: true }' });
     });
     after(() => server.close());
 
@@ -190,7 +192,11 @@ for (const dialect of testDialects()) {
       assert.deepEqual(idsOf(await getJson('/v2/groups?filters=name%5EAPT'), 'group'), [ids.g1]);
       assert.deepEqual(idsOf(await getJson('/v2/groups?filters=name%3DLone%20Wolf'), 'group'), [ids.g2]);
       assert.deepEqual(idsOf(await getJson('/v2/groups/threats?filters=name%5EL'), 'threat'), []);
-      assert.equal(idsOf(await getJson('/v2/groups?filters=dateAdded%3E20151202'), 'group').length, 2);
+      assert.equal(idsOf(await getJson('/v2/groups?filters=dateAdded%3E20151202'), 'group').length, 4);
+      assert.deepEqual(idsOf(await getJson('/v2/groups?filters=eventDate%3C20180101'), 'group'), [ids.g3]);
+      assert.deepEqual(idsOf(await getJson('/v2/groups/incidents?filters=eventDate%3E2017-07-12,eventDate%3C2017-07-14'), 'incident'), [ids.g3]);
+      assert.deepEqual(idsOf(await getJson('/v2/groups?filters=fileType%3DYARA'), 'group'), [ids.g4]);
+      assert.deepEqual(idsOf(await getJson('/v2/groups?filters=name%5EAPT,name%3DRule&orParams=true'), 'group'), [ids.g1, ids.g4]);
     });
 
     it('answers 400 Failure naming the field for what it cannot filter', async () => {

@@ -165,6 +165,20 @@ for (const dialect of testDialects()) {
       }
     });
 
+    it('finds a URL of 2000 characters (the longest a URL indicator takes) by its value, however encoded', async () => {
+      const long = `https://long.example.com/${'a/b%20c;d?e=f&g#'.repeat(200)}`.slice(0, 2000);
+      const id = await create(v3, '/v3/indicators', { type: 'URL', text: long });
+      for (const encode of [pythonQuote, encodeURIComponent]) {
+        const body = await getJson(`/v2/indicators/urls/${encode(long)}`);
+        assert.equal(body.data.url.id, id, encode.name);
+      }
+      const punctuated = 'http://bad.example.com/p(1)!*\'~x';
+      const other = await create(v3, '/v3/indicators', { type: 'URL', text: punctuated });
+      for (const encode of [pythonQuote, encodeURIComponent]) assert.equal((await getJson(`/v2/indicators/urls/${encode(punctuated)}`)).data.url.id, other, encode.name);
+      for (const target of [`/v2/indicators/urls/${encodeURIComponent(long)}`]) await call(v3, 'DELETE', `/v3/indicators/${id}`).then(() => getJson(target, 404));
+      await call(v3, 'DELETE', `/v3/indicators/${other}`);
+    });
+
     it('answers 404 Failure for an unknown branch or value, and for another organization\'s indicator', async () => {
       for (const target of ['/v2/indicators/nothings', '/v2/indicators/nothings/1.2.3.4', '/v2/indicators/addresses/192.0.2.200', '/v2/indicators/addresses/203.0.113.5', '/v2/indicators/hosts/192.0.2.1', `/v2/groups/threats/${ids.foreignGroup}`, `/v2/groups/incidents/${ids.threat}`, '/v2/groups/nothings', '/v2/groups/threats/abc']) {
         const body = await getJson(target, 404);
@@ -181,6 +195,11 @@ for (const dialect of testDialects()) {
       assert.equal(community.data.indicator[0].ownerName, 'Common Community');
       const both = await getJson('/v2/indicators/addresses?owner=Common%20Community&owner=Exemplary+Organization');
       assert.deepEqual(both.data.address.map((i: Json) => i.id).sort((a: number, b: number) => a - b), [ids.ip, ids.ip2, ids.community].sort((a, b) => a - b));
+      // The v2 docs sign `?Owner=Common%20Community`: parameter names in any case.
+      assert.deepEqual((await getJson('/v2/indicators?Owner=Common%20Community')).data.indicator.map((i: Json) => i.id), [ids.community]);
+      assert.deepEqual((await getJson('/v2/indicators/addresses/198.51.100.7?Owner=Common%20Community')).data.address.id, ids.community);
+      assert.equal((await getJson('/v2/indicators?resultlimit=1')).data.indicator.length, 1);
+      assert.equal((await getJson('/v2/indicators?RESULTLIMIT=10001', 400)).status, 'Failure');
       const single = await getJson('/v2/indicators/addresses/198.51.100.7?owner=Common+Community');
       assert.deepEqual(single.data.address.owner, { id: 1, name: 'Common Community', type: 'Community' });
       await getJson('/v2/indicators/addresses/198.51.100.7', 404);

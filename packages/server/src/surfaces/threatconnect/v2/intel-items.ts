@@ -22,7 +22,7 @@ import { indicatorTypeNamed } from '../../../core/intel/indicator-types.js';
 import type { ResourceDefinition } from '../../../resources/types.js';
 import type { CairnServices } from '../../../services.js';
 import { GROUP_TYPES_V2, INDICATOR_TYPES_V2, type V2Type } from './intel-render.js';
-import { v2Owners } from './v2-params.js';
+import { v2OwnersOf } from './v2-params.js';
 
 type Row = Record<string, unknown>;
 
@@ -71,7 +71,7 @@ export async function indicatorFromPath(services: CairnServices, request: Fastif
   const type = indicatorTypeNamed(found.type)!;
   if (value === '' || value.length > MAX_VALUE_LENGTH) throw notFound();
   const resource = services.resources.registry.named('indicators');
-  const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
+  const owner = v2OwnersOf(request);
   const ownerIds = owner.map((name) => request.principal.visibleOwners.find((o) => o.name === name)!.id);
   // The value as the type normalises it (any spelling; a File: any one of its hashes), through
   // its index; then the item as the engine reads it, by id, among the same owners.
@@ -98,7 +98,7 @@ export async function groupFromPath(services: CairnServices, request: FastifyReq
   const found = groupBranch(branch);
   if (!/^\d{1,15}$/.test(id)) throw notFound();
   const resource = services.resources.registry.named('groups');
-  const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
+  const owner = v2OwnersOf(request);
   const row = await readItem(services, request, resource, id, [...ITEM_FIELDS, ...found.view.v3Fields, ...fields], owner);
   if (row.type !== found.type) throw notFound();
   return { resource, branch: found, row, id: Number(row.id) };

@@ -5,17 +5,20 @@
  * A view is data: the JSON keys an entity shows on v2 in list items and in single objects, each read
  * from the v3 item the engine rendered (resources/*.ts field names), with the per-generation renames
  * (v3 `owner`/`ownerId` → `ownerName` in list items and `owner:{id,name,type}` in single objects; the
- * value keys of each indicator type). XML is derived from the JSON object by one naming rule, so the
- * two formats cannot disagree: element = the JSON key in PascalCase (spaces dropped: `AS Number` →
- * `ASNumber`), except `md5`/`sha1`/`sha256`, which stay lower-case; an array is a repeated element;
- * an `owner` object carries `xsi:type="organization|community"`.
+ * value keys of each indicator type). The engine renders only the v3 fields a view reads
+ * (`exactFields`), and the view builds each JSON item in one pass. XML is written from that JSON by
+ * one naming rule (xml-text.ts), so the two formats cannot disagree: element = the JSON key in
+ * PascalCase (spaces dropped: `AS Number` → `ASNumber`), except `md5`/`sha1`/`sha256`, which stay
+ * lower-case; an array is a repeated element; an `owner` object carries
+ * `xsi:type="organization|community"`.
  *
  * Exports:
- *   V2View, V2Field, V2RenderContext, v2RenderContext(services, principal)
+ *   V2View, V2Field, defineV2View(spec), V2RenderContext, v2RenderContext(services, principal, additional?, includes?)
  *   renderV2(view, row, shape, ctx)        → the JSON item (shape 'list' | 'single'; ctx.additional adds
  *                                            the includeAdditional fields)
  *   renderV2Both(view, row, shape, ctx)    → { json, xml } (xml: the XML element content of the item)
- *   v2XmlOf(item)                          → the XML element content of any JSON item (nested too)
+ *   v2XmlOf(item)                          → the XML element content of any JSON item (nested too), as an
+ *                                            object tree for the envelope builder; v2XmlName(key)
  *   sendV2Item(request, reply, status, entityKey, item)        {"status":"Success","data":{key:{…}}}
  *   sendV2List(request, reply, entityKey, items, resultCount?) {"status":"Success","data":{"resultCount":n,key:[…]}}
  *   sendV2Success(request, reply, status?)                     {"status":"Success"}
@@ -75,9 +78,8 @@ function pick(row: Row, keys: readonly string[]): Row {
 }
 
 /**
- * The v3 `fields` a v2 read asks the engine for: the view's own, the additional ones when asked, and
- * the collections of the embedded metadata the resource declares (one that it does not declare yet
- * has no items to show: its key is an empty list).
+ * The v3 `fields` a v2 read asks the engine for (with exactFields): the view's own, the additional
+ * ones when asked, and the collections of the embedded metadata (one query per page each).
  */
 export function v3FieldsFor(view: V2View, ctx: V2RenderContext): string[] {
   const fields = [...view.v3Fields];

@@ -7,8 +7,10 @@
  *   (accepted, ignored). Clients send the paging parameters to every route (the JS SDK adds
  *   resultLimit=10000 even to writes); routes that do not page ignore them.
  *
- * Exports: V2ListQuery (the schema), readV2Query (→ V2Query), v2Owners (the owners a request names,
- * checked against the caller's), parseBooleanText.
+ * Parameter names are read in any case (`Owner=` as the v2 docs sign it).
+ *
+ * Exports: V2ListQuery (the schema), readV2Query (→ V2Query), v2OwnersOf(request) / v2Owners
+ * (the owners a request names, checked against the caller's), parseBooleanText, parseV2Date.
  */
 import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
@@ -109,9 +111,44 @@ export function v2Owners(principal: Principal, owner: string | string[] | undefi
   return [...seen];
 }
 
+const CANONICAL = new Map(Object.keys(V2ListQuery.properties).map((name) => [name.toLowerCase(), name]));
+
+/**
+ * The query with the v2 parameters under their documented names whatever their case (the v2 docs
+ * sign `?Owner=Common%20Community`): values of `Owner` join those of `owner`. A spelling the schema
+ * did not see is bounded here as the schema bounds the documented one.
+ */
+function canonicalQuery(request: FastifyRequest): V2ListQueryType {
+  const raw = (request.query ?? {}) as Record<string, unknown>;
+  let query: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(raw)) {
+    const name = CANONICAL.get(key.toLowerCase());
+    if (name === undefined || name === key) continue;
+    const values = (Array.isArray(value) ? value : [value]).map(String);
+    if (values.length > MAX_OWNERS || values.some((v) => v.length > 4096)) throw new CairnError('bad-request', `The parameter ${key.slice(0, 40)} takes at most ${MAX_OWNERS} values of at most 4096 characters.`);
+    query ??= { ...raw };
+    const existing = query[name];
+    const merged = [...(existing === undefined ? [] : Array.isArray(existing) ? existing.map(String) : [String(existing)]), ...values];
+    if (name === 'resultStart' || name === 'resultLimit') {
+      const number = Number(merged[merged.length - 1]);
+      const [min, max] = name === 'resultStart' ? [0, 2_147_483_647] : [1, V2_MAX_RESULT_LIMIT];
+      if (!Number.isInteger(number) || number < min || number > max) throw new CairnError('bad-request', `${name} must be a whole number from ${min} to ${max}.`);
+      query[name] = number;
+    } else {
+      query[name] = merged.length === 1 ? merged[0] : merged;
+    }
+  }
+  return (query ?? raw) as V2ListQueryType;
+}
+
+/** The owners the request's `owner` (or `Owner`) names, as v2Owners checks them. */
+export function v2OwnersOf(request: FastifyRequest): string[] {
+  return v2Owners(request.principal, canonicalQuery(request).owner);
+}
+
 /** Reads and checks the v2 query of a request (schema-validated already: bounds and types). */
 export function readV2Query(request: FastifyRequest): V2Query {
-  const query = (request.query ?? {}) as V2ListQueryType;
+  const query = canonicalQuery(request);
   const includes = new Set<V2Include>();
   if (parseBooleanText('includeTags', query.includeTags)) includes.add('tags');
   if (parseBooleanText('includeAttributes', query.includeAttributes)) includes.add('attributes');
