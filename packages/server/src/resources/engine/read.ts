@@ -56,7 +56,7 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
 }
 
 /** A keyset page: the items after `afterId` in id order, and the id to pass for the next page (none at the end). */
-export interface KeysetOptions { afterId: number; limit: number; fields: string[]; owner?: string[] }
+export interface KeysetOptions { afterId: number; limit: number; fields: string[]; owner?: string[]; exactFields?: boolean }
 export interface KeysetPage { data: Row[]; nextAfterId?: number }
 
 /**
@@ -73,7 +73,7 @@ export async function listAfterId(engine: EngineContext, resource: ResourceDefin
   });
   const rows = (await engine.db.executeQuery(engine.shapes.compiled(key, pageQuery, { after: options.afterId, limit: options.limit }))).rows as Row[];
   const last = rows.length === options.limit ? Number(rows[rows.length - 1]!.id) : undefined;
-  const data = await render(engine, resource, rows, options.fields, ownerIds, principal);
+  const data = await render(engine, resource, rows, options.fields, ownerIds, principal, options.exactFields === true);
   return last === undefined ? { data } : { data, nextAfterId: last };
 }
 

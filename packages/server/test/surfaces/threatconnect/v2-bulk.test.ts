@@ -156,6 +156,24 @@ for (const dialect of testDialects()) {
       }
     });
 
+    it('stops reading when the client goes away, and keeps serving', async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${server.baseUrl}/api/v2/indicators/bulk/json`, {
+        headers: Object.fromEntries(Object.entries(await mine.signatureHeaders('GET', new URL(`${server.baseUrl}/api/v2/indicators/bulk/json`), 'threatconnect'))),
+        signal: controller.signal,
+      });
+      assert.equal(response.status, 200);
+      const reader = response.body!.getReader();
+      const first = await reader.read();
+      assert.ok(first.value && first.value.byteLength > 0);
+      controller.abort();
+      await reader.read().catch(() => undefined);
+      const after = await me('GET', '/v2/indicators/bulk');
+      assert.equal(after.status, 200);
+      const csv = await (await mine.request('GET', '/v2/indicators/bulk/csv')).text();
+      assert.equal(parseCsv(csv).length, MANY + 3, 'a later report is whole');
+    });
+
     it('is about one owner at a time', async () => {
       const { status, body } = await me('GET', `/v2/indicators/bulk/csv?owner=${encodeURIComponent(orgName)}&owner=${encodeURIComponent(server.bootstrap.community.name)}`);
       assert.equal(status, 400);

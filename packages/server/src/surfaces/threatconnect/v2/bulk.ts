@@ -21,14 +21,13 @@ import { Type } from 'typebox';
 import { CairnError } from '../../../core/errors.js';
 import { BULK_PAGE_SIZE, bulkStatus, csvReport, exportItems, jsonReport, type CsvIndicator } from '../../../core/intel/bulk-export.js';
 import type { Row } from '../../../resources/engine/context.js';
-import { resourceNamed } from '../../../resources/registry.js';
 import type { CairnServices } from '../../../services.js';
 import { toStoredTime } from '../../../store/database.js';
 import { sendJson, sendXml, v2Failures, wantsXml } from '../envelope.js';
 import { INDICATOR_VIEW, renderV2, v2RenderContext, v3FieldsFor, type V2RenderContext } from './intel-render.js';
 import { V2ListQuery, v2Owners } from './v2-params.js';
 
-const FAILURES = v2Failures(400, 401, 404, 500);
+const FAILURES = v2Failures(400, 401, 403, 500);
 
 const BulkStatusJson = Type.Object({
   bulkStatus: Type.Object({
@@ -53,11 +52,11 @@ function sendStream(reply: FastifyReply, contentType: string, chunks: AsyncItera
 
 export function registerV2BulkRoutes(app: FastifyInstance, services: CairnServices): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  const indicators = resourceNamed('indicators');
   const engine = services.resources;
+  const indicators = engine.registry.named('indicators');
 
   const pages = (request: FastifyRequest, owner: string, fields: string[]) =>
-    exportItems<Row>((afterId) => engine.listAfter(indicators, request.principal, { afterId, limit: BULK_PAGE_SIZE, fields, owner: [owner] }));
+    exportItems<Row>((afterId) => engine.listAfter(indicators, request.principal, { afterId, limit: BULK_PAGE_SIZE, fields, owner: [owner], exactFields: true }));
 
   routes.get('/indicators/bulk', {
     schema: {
@@ -94,7 +93,7 @@ export function registerV2BulkRoutes(app: FastifyInstance, services: CairnServic
     },
   }, async (request, reply) => {
     const owner = reportOwner(request);
-    return sendStream(reply, 'text/csv', csvReport(mapPages(pages(request, owner.name, []), csvItem)));
+    return sendStream(reply, 'text/csv', csvReport(mapPages(pages(request, owner.name, ['type', 'summary', 'rating', 'confidence']), csvItem)));
   });
 }
 

@@ -152,6 +152,7 @@ export function registerV2CatalogueRoutes(app: FastifyInstance, services: CairnS
       resultLimit: query.resultLimit,
       count: query.resultStart === 0,
       owner: query.owners,
+      exactFields: true,
     });
     return sendV2List(request, reply, view.entityKey, page.data.map((row) => renderV2(view, row, 'list', ctx)), page.count);
   };

@@ -37,6 +37,7 @@ const OwnerIdParams = Type.Object({ id: Type.String({ description: 'Owner id (di
 const MetricParams = Type.Object({ id: Type.String({ maxLength: 16, description: 'Owner id (digits), or `mine`' }) });
 const MetricJson = Type.Object({ metricDate: Type.String({ description: 'YYYY-MM-DD (UTC)' }) }, { additionalProperties: Type.Number() });
 const MetricList = Type.Object({ status: Success, data: Type.Object({ resultCount: Type.Integer(), ownerMetric: Type.Array(MetricJson) }) });
+const METRIC_FAILURES = v2Failures(400, 401, 403, 404, 500);
 const MemberJson = Type.Object({ userName: Type.String(), firstName: Type.String(), lastName: Type.String() }, { additionalProperties: false });
 const Members = Type.Object({ status: Success, data: Type.Object({ user: Type.Array(MemberJson) }) });
 const FAILURES = v2Failures(400, 401, 404, 500);
@@ -102,7 +103,7 @@ export function registerV2OwnerRoutes(app: FastifyInstance, services: CairnServi
   };
 
   routes.get('/owners/metrics', {
-    schema: { summary: 'The last 30 days of metrics of the owner `owner` names (default the caller\'s organization)', querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...FAILURES } },
+    schema: { summary: 'The last 30 days of metrics of the owner `owner` names (default the caller\'s organization)', querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...METRIC_FAILURES } },
   }, async (request, reply) => {
     const owners = v2Owners(request.principal, request.query.owner);
     if (owners.length !== 1) throw new CairnError('bad-request', 'Metrics are per owner; name one with ?owner=.');
@@ -110,7 +111,7 @@ export function registerV2OwnerRoutes(app: FastifyInstance, services: CairnServi
   });
 
   routes.get('/owners/:id/metrics', {
-    schema: { summary: 'The last 30 days of one owner\'s metrics', params: MetricParams, querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...FAILURES } },
+    schema: { summary: 'The last 30 days of one owner\'s metrics', params: MetricParams, querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...METRIC_FAILURES } },
   }, async (request, reply) => {
     const raw = request.params.id;
     const id = raw === 'mine' ? request.principal.organizationId : /^\d{1,10}$/.test(raw) ? Number(raw) : undefined;
