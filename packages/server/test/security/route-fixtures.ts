@@ -11,6 +11,7 @@ import type { Caller, SchemeName } from '../support/signing-schemes.js';
 import type { Json } from '../support/v3.js';
 import { catalogueFixtures } from './catalogue-fixtures.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
+import { v2IntelWriteFixtures } from './v2-intel-write-fixtures.js';
 
 export interface OwnRequest {
   target: string;
@@ -264,7 +265,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 }
 
 export function routeFixtures(): ReadonlyMap<string, RouteFixture> {
-  return new Map([...v3ResourceFixtures(), ...handWritten()]);
+  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES)]);
 }
 
 /** Routes that answer without authentication: exactly these, no more. */

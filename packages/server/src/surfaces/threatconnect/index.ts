@@ -12,6 +12,8 @@ import { registerV2DocumentRoutes } from './v2/documents.js';
 import { registerV2GroupReadRoutes } from './v2/groups.js';
 import { registerV2IndicatorReadRoutes } from './v2/indicators.js';
 import { registerV2CatalogueRoutes } from './v2/intel-catalogues.js';
+import { registerV2IntelSubpathRoutes } from './v2/intel-subpaths.js';
+import { registerV2IntelWriteRoutes } from './v2/intel-writes.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
 import { registerV3DocumentRoutes } from './v3/documents.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
@@ -22,7 +24,7 @@ const THREATCONNECT_BASES = ['', '/api'] as const;
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes],
+  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes, registerV3DocumentRoutes],
 };
 
