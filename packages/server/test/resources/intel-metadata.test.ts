@@ -229,6 +229,44 @@ for (const dialect of testDialects()) {
         assert.equal((await shown(indicator.id)).source, 'a feed');
       });
 
+      it('a description changed through the attributes changes the indicator\'s and the group\'s lastModified; another attribute does not', async () => {
+        const db = server.services.store.db as Kysely<any>;
+        const long_ago = '2020-01-02T03:04:05Z';
+        const indicator = await newIndicator();
+        const group = await newGroup();
+        const backdate = async () => {
+          await db.updateTable('indicators').set({ last_modified: long_ago }).where('id', '=', indicator.id).execute();
+          await db.updateTable('groups').set({ last_modified: long_ago }).where('id', '=', group.id).execute();
+        };
+        const lastModified = async () => ({
+          indicator: (await shown(indicator.id)).lastModified as string,
+          group: (await ok('GET', `/v3/groups/${group.id}`)).lastModified as string,
+        });
+        await backdate();
+        await ok('POST', '/v3/indicatorAttributes', { indicatorId: indicator.id, type: 'Title', value: 'not a description' });
+        await ok('POST', '/v3/groupAttributes', { groupId: group.id, type: 'Title', value: 'not a description' });
+        assert.deepEqual(await lastModified(), { indicator: long_ago, group: long_ago }, 'a Title changes no column of its parent');
+
+        const described = await ok('POST', '/v3/indicatorAttributes', { indicatorId: indicator.id, type: 'Description', value: 'now described' });
+        const groupDescribed = await ok('POST', '/v3/groupAttributes', { groupId: group.id, type: 'Description', value: 'now described' });
+        let now = await lastModified();
+        assert.ok(now.indicator > long_ago && now.group > long_ago, `added: ${JSON.stringify(now)}`);
+        assert.equal((await shown(indicator.id)).description, 'now described');
+
+        await backdate();
+        await ok('PUT', `/v3/indicatorAttributes/${described.id}`, { value: 'described again' });
+        await ok('PUT', `/v3/groupAttributes/${groupDescribed.id}`, { value: 'described again' });
+        now = await lastModified();
+        assert.ok(now.indicator > long_ago && now.group > long_ago, `changed: ${JSON.stringify(now)}`);
+
+        await backdate();
+        await ok('DELETE', `/v3/indicatorAttributes/${described.id}`);
+        await ok('DELETE', `/v3/groupAttributes/${groupDescribed.id}`);
+        now = await lastModified();
+        assert.ok(now.indicator > long_ago && now.group > long_ago, `deleted: ${JSON.stringify(now)}`);
+        assert.equal((await shown(indicator.id)).description, undefined);
+      });
+
       it('the follow holds through nested writes in every mode, and for groups', async () => {
         const created = await newIndicator({ attributes: { data: [{ type: 'Description', value: 'nested one' }, { type: 'Description', value: 'nested two', default: true }] } }, '?fields=attributes');
         assert.equal(created.attributes.data.length, 2);

@@ -93,18 +93,24 @@ async function clearOtherDefaults(db: Kysely<any>, kind: AttributeParentKind, pa
 /**
  * Sets the parents' following columns (an indicator's description and source) from their
  * attributes as they now are: the default attribute of the type, else the first added, else NULL.
+ * A parent whose columns change this way has changed: its last_modified becomes `now`.
  * Called after every create, change and delete of an attribute, in its transaction.
  */
-export async function followAttributes(db: Kysely<any>, kind: AttributeParentKind, parentIds: Iterable<number>): Promise<void> {
+export async function followAttributes(db: Kysely<any>, kind: AttributeParentKind, parentIds: Iterable<number>, now: string): Promise<void> {
   const parent = ATTRIBUTE_PARENTS[kind];
   if (parent.follows.length === 0) return;
+  const columns = parent.follows.map(([, column]) => column);
   for (const parentId of new Set(parentIds)) {
+    const current = await db.selectFrom(parent.parentTable).select(columns).where('id', '=', parentId).executeTakeFirst() as Record<string, unknown> | undefined;
+    if (!current) continue;
     const set: Record<string, unknown> = {};
     for (const [type, column] of parent.follows) {
       const chosen = await db.selectFrom(parent.table).select('value').where(parent.parentColumn, '=', parentId).where('type', '=', type)
         .orderBy('is_default', 'desc').orderBy('id', 'asc').limit(1).executeTakeFirst();
-      set[column] = chosen ? chosen.value : null;
+      const value = chosen ? chosen.value : null;
+      if (value !== (current[column] ?? null)) set[column] = value;
     }
-    await db.updateTable(parent.parentTable).set(set).where('id', '=', parentId).execute();
+    if (Object.keys(set).length === 0) continue;
+    await db.updateTable(parent.parentTable).set({ ...set, last_modified: now }).where('id', '=', parentId).execute();
   }
 }
