@@ -206,6 +206,19 @@ for (const dialect of testDialects()) {
         assert.equal((await flags()).title, true);
       });
 
+      for (const { kind, resource, idField } of KINDS) {
+        it(`keeps one default per parent and type when ${resource} are made and changed default at the same time`, async () => {
+          const parent = await newParent(kind);
+          const defaults = async () => (await list(resource, `${idField} = ${parent.id}`)).filter((a: Json) => a.default === true);
+          for (let round = 0; round < 3; round++) {
+            const made = await Promise.all(Array.from({ length: 8 }, (_, i) => ok('POST', `/v3/${resource}`, { [idField]: parent.id, type: 'Title', value: `t${round}-${i}`, default: true })));
+            assert.equal((await defaults()).length, 1, `round ${round}: one default after concurrent creates`);
+            await Promise.all(made.map((a) => ok('PUT', `/v3/${resource}/${a.id}`, { default: true })));
+            assert.equal((await defaults()).length, 1, `round ${round}: one default after concurrent changes`);
+          }
+        });
+      }
+
       it('an indicator\'s description and source follow the default (else the first) attribute, on create, update and delete', async () => {
         const indicator = await newIndicator();
         assert.equal((await shown(indicator.id)).description, undefined);

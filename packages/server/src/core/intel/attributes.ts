@@ -83,8 +83,16 @@ export async function prepareAttributeChange(db: Kysely<any>, kind: AttributePar
   if (values.is_default === 1) await clearOtherDefaults(db, kind, Number(existing[parent.parentColumn]), String(existing.type), Number(existing.id));
 }
 
+/**
+ * Clears the default flag of the parent's other attributes of the type. The parent's row is
+ * locked first, until the write's transaction ends, so two writes making a default of one parent
+ * take turns and the second clears the first's flag: on PostgreSQL both would otherwise clear
+ * what they saw and both keep a default (SQLite has one writer at a time). A no-op UPDATE is the
+ * row lock both dialects accept.
+ */
 async function clearOtherDefaults(db: Kysely<any>, kind: AttributeParentKind, parentId: number, type: string, exceptId?: number): Promise<void> {
   const parent = ATTRIBUTE_PARENTS[kind];
+  await db.updateTable(parent.parentTable).set((eb) => ({ id: eb.ref('id') })).where('id', '=', parentId).execute();
   let query = db.updateTable(parent.table).set({ is_default: 0 }).where(parent.parentColumn, '=', parentId).where('type', '=', type).where('is_default', '=', 1);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
   await query.execute();
