@@ -52,10 +52,10 @@ function attributeResource(kind: AttributeParentKind): ResourceDefinition {
     ],
     defaultSort: { column: 'id', direction: 'asc' },
     onCreate: (values, ctx) => prepareNewAttribute(ctx.db, kind, values, ctx.principal.userId),
-    afterCreate: (_id, values, ctx) => followAttributes(ctx.db, kind, [Number(values[parent.parentColumn])]),
+    afterCreate: (_id, values, ctx) => followAttributes(ctx.db, kind, [Number(values[parent.parentColumn])], ctx.now),
     onUpdate: (values, existing, ctx) => prepareAttributeChange(ctx.db, kind, values, existing),
-    afterUpdate: (_id, _values, existing, ctx) => followAttributes(ctx.db, kind, [Number(existing[parent.parentColumn])]),
-    afterDelete: (rows, ctx) => followAttributes(ctx.db, kind, rows.map((row) => Number(row[parent.parentColumn]))),
+    afterUpdate: (_id, _values, existing, ctx) => followAttributes(ctx.db, kind, [Number(existing[parent.parentColumn])], ctx.now),
+    afterDelete: (rows, ctx) => followAttributes(ctx.db, kind, rows.map((row) => Number(row[parent.parentColumn])), ctx.now),
   });
 }
 

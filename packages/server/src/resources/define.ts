@@ -64,7 +64,6 @@ function collectionField(collection: CollectionDefinition): FieldDefinition {
  */
 export function defineResource(declaration: ResourceDeclaration): ResourceDefinition {
   const { extraTql = [], ...rest } = declaration;
-  if (declaration.bulkDelete && declaration.beforeRemove) throw new Error(`${declaration.name}: bulk delete would skip beforeRemove; offer one or the other.`);
   // A bulk delete is one statement that reads no rows back: it cannot show them to delete hooks.
   if (declaration.bulkDelete && (declaration.onDelete || declaration.afterDelete)) throw new Error(`${declaration.name}: bulk delete is not offered for resources with delete hooks.`);
   const fields: Record<string, FieldDefinition> = { ...declaration.fields };

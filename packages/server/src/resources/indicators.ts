@@ -351,5 +351,8 @@ export const indicators = defineResource({
     await afterWrite(ctx.db, id, { type, addressing: [], observations, falsePositive }, ctx);
   },
 
-  beforeRemove: (row, ctx) => recordIndicatorDeletion(ctx.db, row, ctx.now),
+  // DELETE of an indicator keeps a record of it (deleted indicators, v2 and v3).
+  async onDelete(rows, ctx) {
+    for (const row of rows) await recordIndicatorDeletion(ctx.db, row, ctx.now);
+  },
 });

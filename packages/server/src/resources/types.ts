@@ -257,7 +257,8 @@ export interface ResourceDefinition {
   subQueryName?: string;
   /**
    * Before the rows are deleted (DELETE /v3/{type}/{id}, or a parent's collection in mode delete
-   * or replace), in the delete's transaction: may refuse (a security label still applied).
+   * or replace), in the delete's transaction: may refuse (a security label still applied) or
+   * keep a record of them (a deleted-indicators row).
    */
   onDelete?(rows: Record<string, unknown>[], ctx: WriteContext): Promise<void> | void;
   /** After the rows are deleted, in the same transaction (a parent's columns that follow them). */
@@ -291,8 +292,6 @@ export interface ResourceDefinition {
    * updated that item and removed the new row, and afterCreate is not called.
    */
   settleCreate?(id: number, values: Record<string, unknown>, ctx: WriteContext): Promise<number>;
-  /** Before the row is deleted, in the delete's transaction (a deleted-indicators record). */
-  beforeRemove?(row: Record<string, unknown>, ctx: WriteContext): Promise<void> | void;
   /** Extra values the output reads, as scalar sub-queries over the row aliased `alias`. */
   extraColumns?: Record<string, (alias: string) => RawBuilder<unknown>>;
   /** Value for a unique field on create when the body has none (xid). */

@@ -47,7 +47,7 @@ for (const dialect of testDialects()) {
     };
 
     before(async () => {
-      server = await startTestServer(dialect);
+      server = await startTestServer(dialect, { env: { CAIRN_PUBLIC_URL: 'https://cairn.example.org' } });
       api = server.client('threatconnect', { baseUrl: `${server.baseUrl}/api` });
       const org = await server.services.tenancy.createOrganization('Other Org');
       const user = await server.services.tenancy.createApiUser(org.name, 'other');
@@ -64,7 +64,7 @@ for (const dialect of testDialects()) {
         assert.equal(made.name, `A ${type.name}`);
         assert.equal(made.upVoteCount, '0');
         assert.equal(made.downVoteCount, '0');
-        assert.match(made.webLink, new RegExp(`/groups/${made.id}/`));
+        assert.equal(made.webLink, `https://cairn.example.org/#/details/groups/${made.id}/overview`);
         assert.equal(made.createdBy.userName, server.bootstrap.apiUser.accessId);
         if (type.required.length === 0) continue;
         const missing = await tc('POST', '/v3/groups', { type: type.name, name: 'Missing' });
@@ -73,6 +73,13 @@ for (const dialect of testDialects()) {
       }
       assertError(await tc('POST', '/v3/groups', { type: 'Adversary' }), 400, '0x2003', /name is required/);
       assertError(await tc('POST', '/v3/groups', { type: 'Sandwich', name: 'x' }), 400, '0x2005', /type must be one of/);
+    });
+
+    it('links to the group in the UI under the public URL (webLink, and legacyLink on request)', async () => {
+      const made = await create({ type: 'Threat', name: 'Linked' });
+      const shown = (await tc('GET', `/v3/groups/${made.id}?fields=legacyLink`)).body.data as Json;
+      assert.equal(shown.webLink, `https://cairn.example.org/#/details/groups/${made.id}/overview`);
+      assert.equal(shown.legacyLink, `https://cairn.example.org/auth/groups/group.xhtml?group=${made.id}`);
     });
 
     it('shows each per-type field on its types only, and refuses it on the others with its name', async () => {

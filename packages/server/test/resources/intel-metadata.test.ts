@@ -206,6 +206,19 @@ for (const dialect of testDialects()) {
         assert.equal((await flags()).title, true);
       });
 
+      for (const { kind, resource, idField } of KINDS) {
+        it(`keeps one default per parent and type when ${resource} are made and changed default at the same time`, async () => {
+          const parent = await newParent(kind);
+          const defaults = async () => (await list(resource, `${idField} = ${parent.id}`)).filter((a: Json) => a.default === true);
+          for (let round = 0; round < 3; round++) {
+            const made = await Promise.all(Array.from({ length: 8 }, (_, i) => ok('POST', `/v3/${resource}`, { [idField]: parent.id, type: 'Title', value: `t${round}-${i}`, default: true })));
+            assert.equal((await defaults()).length, 1, `round ${round}: one default after concurrent creates`);
+            await Promise.all(made.map((a) => ok('PUT', `/v3/${resource}/${a.id}`, { default: true })));
+            assert.equal((await defaults()).length, 1, `round ${round}: one default after concurrent changes`);
+          }
+        });
+      }
+
       it('an indicator\'s description and source follow the default (else the first) attribute, on create, update and delete', async () => {
         const indicator = await newIndicator();
         assert.equal((await shown(indicator.id)).description, undefined);
@@ -227,6 +240,44 @@ for (const dialect of testDialects()) {
         await ok('DELETE', `/v3/indicatorAttributes/${first.id}`);
         assert.equal((await shown(indicator.id)).description, undefined, 'no Description left');
         assert.equal((await shown(indicator.id)).source, 'a feed');
+      });
+
+      it('a description changed through the attributes changes the indicator\'s and the group\'s lastModified; another attribute does not', async () => {
+        const db = server.services.store.db as Kysely<any>;
+        const long_ago = '2020-01-02T03:04:05Z';
+        const indicator = await newIndicator();
+        const group = await newGroup();
+        const backdate = async () => {
+          await db.updateTable('indicators').set({ last_modified: long_ago }).where('id', '=', indicator.id).execute();
+          await db.updateTable('groups').set({ last_modified: long_ago }).where('id', '=', group.id).execute();
+        };
+        const lastModified = async () => ({
+          indicator: (await shown(indicator.id)).lastModified as string,
+          group: (await ok('GET', `/v3/groups/${group.id}`)).lastModified as string,
+        });
+        await backdate();
+        await ok('POST', '/v3/indicatorAttributes', { indicatorId: indicator.id, type: 'Title', value: 'not a description' });
+        await ok('POST', '/v3/groupAttributes', { groupId: group.id, type: 'Title', value: 'not a description' });
+        assert.deepEqual(await lastModified(), { indicator: long_ago, group: long_ago }, 'a Title changes no column of its parent');
+
+        const described = await ok('POST', '/v3/indicatorAttributes', { indicatorId: indicator.id, type: 'Description', value: 'now described' });
+        const groupDescribed = await ok('POST', '/v3/groupAttributes', { groupId: group.id, type: 'Description', value: 'now described' });
+        let now = await lastModified();
+        assert.ok(now.indicator > long_ago && now.group > long_ago, `added: ${JSON.stringify(now)}`);
+        assert.equal((await shown(indicator.id)).description, 'now described');
+
+        await backdate();
+        await ok('PUT', `/v3/indicatorAttributes/${described.id}`, { value: 'described again' });
+        await ok('PUT', `/v3/groupAttributes/${groupDescribed.id}`, { value: 'described again' });
+        now = await lastModified();
+        assert.ok(now.indicator > long_ago && now.group > long_ago, `changed: ${JSON.stringify(now)}`);
+
+        await backdate();
+        await ok('DELETE', `/v3/indicatorAttributes/${described.id}`);
+        await ok('DELETE', `/v3/groupAttributes/${groupDescribed.id}`);
+        now = await lastModified();
+        assert.ok(now.indicator > long_ago && now.group > long_ago, `deleted: ${JSON.stringify(now)}`);
+        assert.equal((await shown(indicator.id)).description, undefined);
       });
 
       it('the follow holds through nested writes in every mode, and for groups', async () => {

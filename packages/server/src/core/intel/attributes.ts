@@ -83,8 +83,16 @@ export async function prepareAttributeChange(db: Kysely<any>, kind: AttributePar
   if (values.is_default === 1) await clearOtherDefaults(db, kind, Number(existing[parent.parentColumn]), String(existing.type), Number(existing.id));
 }
 
+/**
+ * Clears the default flag of the parent's other attributes of the type. The parent's row is
+ * locked first, until the write's transaction ends, so two writes making a default of one parent
+ * take turns and the second clears the first's flag: on PostgreSQL both would otherwise clear
+ * what they saw and both keep a default (SQLite has one writer at a time). A no-op UPDATE is the
+ * row lock both dialects accept.
+ */
 async function clearOtherDefaults(db: Kysely<any>, kind: AttributeParentKind, parentId: number, type: string, exceptId?: number): Promise<void> {
   const parent = ATTRIBUTE_PARENTS[kind];
+  await db.updateTable(parent.parentTable).set((eb) => ({ id: eb.ref('id') })).where('id', '=', parentId).execute();
   let query = db.updateTable(parent.table).set({ is_default: 0 }).where(parent.parentColumn, '=', parentId).where('type', '=', type).where('is_default', '=', 1);
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
   await query.execute();
@@ -93,18 +101,24 @@ async function clearOtherDefaults(db: Kysely<any>, kind: AttributeParentKind, pa
 /**
  * Sets the parents' following columns (an indicator's description and source) from their
  * attributes as they now are: the default attribute of the type, else the first added, else NULL.
+ * A parent whose columns change this way has changed: its last_modified becomes `now`.
  * Called after every create, change and delete of an attribute, in its transaction.
  */
-export async function followAttributes(db: Kysely<any>, kind: AttributeParentKind, parentIds: Iterable<number>): Promise<void> {
+export async function followAttributes(db: Kysely<any>, kind: AttributeParentKind, parentIds: Iterable<number>, now: string): Promise<void> {
   const parent = ATTRIBUTE_PARENTS[kind];
   if (parent.follows.length === 0) return;
+  const columns = parent.follows.map(([, column]) => column);
   for (const parentId of new Set(parentIds)) {
+    const current = await db.selectFrom(parent.parentTable).select(columns).where('id', '=', parentId).executeTakeFirst() as Record<string, unknown> | undefined;
+    if (!current) continue;
     const set: Record<string, unknown> = {};
     for (const [type, column] of parent.follows) {
       const chosen = await db.selectFrom(parent.table).select('value').where(parent.parentColumn, '=', parentId).where('type', '=', type)
         .orderBy('is_default', 'desc').orderBy('id', 'asc').limit(1).executeTakeFirst();
-      set[column] = chosen ? chosen.value : null;
+      const value = chosen ? chosen.value : null;
+      if (value !== (current[column] ?? null)) set[column] = value;
     }
-    await db.updateTable(parent.parentTable).set(set).where('id', '=', parentId).execute();
+    if (Object.keys(set).length === 0) continue;
+    await db.updateTable(parent.parentTable).set({ ...set, last_modified: now }).where('id', '=', parentId).execute();
   }
 }

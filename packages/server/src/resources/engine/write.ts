@@ -415,14 +415,13 @@ export async function removeItem(engine: EngineContext, resource: ResourceDefini
   const ownerIds = readOwners(principal, owner);
   const existing = await findRow(engine, resource, ref, ownerIds);
   if (resource.includeSystemRows && existing[resource.ownerColumn!] === null) throw new CairnError('forbidden', `System ${resource.name} cannot be deleted.`);
-  if (!resource.onDelete && !resource.afterDelete && !resource.beforeRemove) {
+  if (!resource.onDelete && !resource.afterDelete) {
     await engine.db.deleteFrom(resource.table).where('id', '=', Number(existing.id)).execute();
     return;
   }
   await engine.db.transaction().execute(async (trx) => {
     const ownerId = resource.ownerColumn ? Number(existing[resource.ownerColumn]) : principal.organizationId;
     const ctx: WriteContext = { db: trx, principal, ownerId, now: toStoredTime(new Date()), raised: [] };
-    await resource.beforeRemove?.(existing, ctx);
     await deleteRows(resource, ctx, (eb) => eb('id', '=', Number(existing.id)));
     if (ctx.raised.length > 0) await recordEvents(trx, ctx.raised, ctx.now);
   });

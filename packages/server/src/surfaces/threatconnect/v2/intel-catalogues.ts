@@ -25,9 +25,8 @@ import { describeIndicatorType, INDICATOR_TYPES, indicatorTypeNamed, indicatorTy
 import type { Row } from '../../../resources/engine/context.js';
 import type { CairnServices } from '../../../services.js';
 import { v2Failures, v2Response } from '../envelope.js';
-import { groupListTql } from './groups.js';
-import { indicatorListTql } from './indicators.js';
-import { GROUP_VIEW, INDICATOR_VIEW, renderV2, sendV2Item, sendV2List, v2RenderContext, v3FieldsFor, type V2View } from './intel-render.js';
+import { sendV2IntelList, type V2IntelEntity } from './intel-lists.js';
+import { sendV2Item, sendV2List } from './intel-render.js';
 import { groupBranch, indicatorBranch, NOT_FOUND, tqlString, type V2Branch } from './intel-items.js';
 import { parseV2Date, readV2Query, V2ListQuery, v2Owners } from './v2-params.js';
 
@@ -83,8 +82,6 @@ export function registerV2CatalogueRoutes(app: FastifyInstance, services: CairnS
   const engine = services.resources;
   const tags = engine.registry.named('tags');
   const labels = engine.registry.named('securityLabels');
-  const indicators = engine.registry.named('indicators');
-  const groups = engine.registry.named('groups');
   const webBase = services.config.publicUrl ?? '';
   const tagJson = (row: Row) => ({ name: String(row.name), webLink: `${webBase}/auth/tags/tag.xhtml?tag=${encodeURIComponent(String(row.name))}&owner=${encodeURIComponent(String(row.owner))}` });
   const labelJson = (row: Row) => ({ name: String(row.name), ...(row.description ? { description: String(row.description) } : {}), dateAdded: String(row.dateAdded) });
@@ -138,40 +135,26 @@ export function registerV2CatalogueRoutes(app: FastifyInstance, services: CairnS
    * The indicators or groups carrying a tag, as their v2 lists show them (filters, includes and
    * paging too): the list's TQL and `hasTag(name = …)`. The tag must exist among the owners.
    */
-  const tagged = async (request: FastifyRequest, reply: FastifyReply, name: string, kind: 'indicators' | 'groups', branch: V2Branch | undefined) => {
+  const tagged = async (request: FastifyRequest, reply: FastifyReply, name: string, entity: V2IntelEntity, branch: V2Branch | undefined) => {
     await findTag(request, name);
-    const query = readV2Query(request);
-    const view: V2View = branch?.view ?? (kind === 'indicators' ? INDICATOR_VIEW : GROUP_VIEW);
-    const ctx = v2RenderContext(services, request.principal, query.includes.has('additional'), query.includes);
-    const listTql = kind === 'indicators' ? indicatorListTql(services, query, branch?.type) : groupListTql(services, query, branch?.type);
-    const hasTag = `hasTag(${equals('name', name)})`;
-    const page = await engine.list(kind === 'indicators' ? indicators : groups, request.principal, {
-      tql: listTql === undefined ? hasTag : `${hasTag} and (${listTql})`,
-      fields: v3FieldsFor(view, ctx),
-      resultStart: query.resultStart,
-      resultLimit: query.resultLimit,
-      count: query.resultStart === 0,
-      owner: query.owners,
-      exactFields: true,
-    });
-    return sendV2List(request, reply, view.entityKey, page.data.map((row) => renderV2(view, row, 'list', ctx)), page.count);
+    return sendV2IntelList(services, request, reply, entity, branch, `hasTag(${equals('name', name)})`);
   };
 
   routes.get('/tags/:name/indicators', {
     schema: { summary: 'The indicators carrying the tag', params: TagParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('indicator[]'), 'A page of indicators'), ...FAILURES } },
-  }, (request, reply) => tagged(request, reply, request.params.name, 'indicators', undefined));
+  }, (request, reply) => tagged(request, reply, request.params.name, 'indicator', undefined));
 
   routes.get('/tags/:name/indicators/:branch', {
     schema: { summary: 'The indicators of one type carrying the tag', params: TagBranchParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('<entity>[]'), 'A page of indicators'), ...FAILURES } },
-  }, (request, reply) => tagged(request, reply, request.params.name, 'indicators', indicatorBranch(request.params.branch)));
+  }, (request, reply) => tagged(request, reply, request.params.name, 'indicator', indicatorBranch(request.params.branch)));
 
   routes.get('/tags/:name/groups', {
     schema: { summary: 'The groups carrying the tag', params: TagParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('group[]'), 'A page of groups'), ...FAILURES } },
-  }, (request, reply) => tagged(request, reply, request.params.name, 'groups', undefined));
+  }, (request, reply) => tagged(request, reply, request.params.name, 'group', undefined));
 
   routes.get('/tags/:name/groups/:branch', {
     schema: { summary: 'The groups of one type carrying the tag', params: TagBranchParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('<entity>[]'), 'A page of groups'), ...FAILURES } },
-  }, (request, reply) => tagged(request, reply, request.params.name, 'groups', groupBranch(request.params.branch)));
+  }, (request, reply) => tagged(request, reply, request.params.name, 'group', groupBranch(request.params.branch)));
 
   routes.get('/securityLabels', {
     schema: { summary: 'The System labels and the owner\'s', querystring: V2ListQuery, response: { 200: v2Response(list('securityLabel', LabelJson, 'A page of security labels'), 'A page of security labels'), ...FAILURES } },
