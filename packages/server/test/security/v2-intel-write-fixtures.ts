@@ -253,6 +253,7 @@ const SUB_ROUTES: SubRoute[] = [
   { method: 'GET', suffix: '/observationCount', kinds: ['indicator'], own: async () => ({ suffix: '/observationCount' }), sample: () => '/observationCount' },
   { method: 'POST', suffix: '/falsePositive', kinds: ['indicator'], own: async () => ({ suffix: '/falsePositive' }), sample: () => '/falsePositive' },
   { method: 'GET', suffix: '/owners', kinds: ['indicator'], showsOwnData: true, own: async () => ({ suffix: '/owners' }), sample: () => '/owners' },
+  ...['/dnsResolution', '/dnsResolutions'].map((suffix): SubRoute => ({ method: 'GET', suffix, kinds: ['indicator'], own: async () => ({ suffix }), sample: () => suffix })),
   { method: 'GET', suffix: '/fileOccurrences', kinds: ['indicator'], parent: 'File', own: async () => ({ suffix: '/fileOccurrences' }), sample: () => '/fileOccurrences' },
   { method: 'POST', suffix: '/fileOccurrences', kinds: ['indicator'], parent: 'File', showsOwnData: false,
     own: async (_w, tenant) => ({ suffix: '/fileOccurrences', body: { fileName: `${tenant.marker}.exe`, path: 'C:\\Temp' } }), sample: () => '/fileOccurrences', body: { fileName: 'foreign.exe' } },

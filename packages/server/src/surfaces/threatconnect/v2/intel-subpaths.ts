@@ -16,6 +16,8 @@
  *   falsePositive                    POST → {"falsePositive":{count,lastReported}} (once per user and day)
  *   owners                           GET → owner[]{id,name,type,itemId}: the visible owners holding the value
  *   fileOccurrences[/{id}]           files only: GET, POST {fileName,path,date}, PUT, DELETE
+ *   dnsResolution, dnsResolutions    hosts only: GET → an empty dnsResolution[] (Cairn resolves no
+ *                                    names; tcex reads the first path, threatconnect-python the second)
  *
  * The parent is found as the GET of its path finds it (intel-items.ts: among the `owner`s named,
  * default the caller's organization; 404 "The requested resource was not found" otherwise), before
@@ -421,6 +423,15 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
         return owner ? [{ id: owner.id, name: owner.name, type: owner.type, itemId }] : [];
       }));
     });
+
+    // -- DNS resolutions (hosts only): Cairn resolves no names, so the list is always empty. tcex
+    //    (`Host.dns_resolution`) reads `dnsResolution`, threatconnect-python `dnsResolutions`.
+    for (const path of ['/dnsResolution', '/dnsResolutions']) {
+      route('GET', path, [], 'The DNS resolutions of a host: always none (Cairn resolves no names)', list('dnsResolution[]{resolutionDate,addresses}'), async (request, reply, parent) => {
+        if (parent.branch.type !== 'Host') throw notFound();
+        return sendV2List(request, reply, 'dnsResolution', [], 0);
+      });
+    }
 
     // -- file occurrences (files only)
     const fileOf = (parent: Parent): Parent => {
