@@ -105,6 +105,40 @@ for (const dialect of testDialects()) {
       assert.equal(missing.status, 404);
     });
 
+    it('threatconnect-python filters indicators and groups by security label through GET /v2/securityLabels/{name}/indicators (and /groups)', async () => {
+      const labelled = await newHost();
+      const plain = await newHost();
+      const empty = { 'Content-Length': '0' };
+      assert.equal((await send(home, 'POST', `${labelled.path}/securityLabels/TLP%3ARED?createActivityLog=false&owner=${orgPlus}`, empty, '')).status, 201);
+      const incident = JSON_BODY({ name: fresh('labelled incident'), eventDate: '2015-01-01T00:00:00Z' });
+      const group = await send(home, 'POST', '/v2/groups/incidents', incident.headers, incident.text);
+      const groupId = group.body.data.incident.id;
+      assert.equal((await send(home, 'POST', `/v2/groups/incidents/${groupId}/securityLabels/TLP%3ARED`, empty, '')).status, 201);
+      // The SDK pages with resultStart/resultLimit and reads data.indicator (data.group).
+      const summaries: string[] = [];
+      for (let start = 0; ; start += 2) {
+        const page = await send(home, 'GET', `/v2/securityLabels/TLP%3ARED/indicators?createActivityLog=false&owner=${orgPlus}&resultLimit=2&resultStart=${start}`);
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        summaries.push(...page.body.data.indicator.map((i: Json) => i.summary));
+        if (page.body.data.indicator.length < 2) break;
+      }
+      assert.ok(summaries.includes(labelled.hostName));
+      assert.ok(!summaries.includes(plain.hostName));
+      const hosts = await send(home, 'GET', `/v2/securityLabels/TLP%3ARED/indicators/hosts?owner=${orgPlus}`);
+      assert.ok(hosts.body.data.host.some((h: Json) => h.hostName === labelled.hostName));
+      const groups = await send(home, 'GET', `/v2/securityLabels/TLP%3ARED/groups?owner=${orgPlus}&resultLimit=100&resultStart=0`);
+      assert.ok(groups.body.data.group.some((g: Json) => g.id === groupId));
+      const incidents = await send(home, 'GET', '/v2/securityLabels/TLP%3ARED/groups/incidents');
+      assert.ok(incidents.body.data.incident.some((g: Json) => g.id === groupId));
+      // The System label is everyone's, the labelled items are not: another owner sees none of them.
+      const theirs = await send(foreign, 'GET', '/v2/securityLabels/TLP%3ARED/indicators?resultLimit=10000');
+      assert.equal(theirs.status, 200);
+      assert.ok(!theirs.body.data.indicator.some((i: Json) => i.summary === labelled.hostName));
+      const unknown = await send(home, 'GET', '/v2/securityLabels/No%20Such%20Label/indicators');
+      assert.equal(unknown.status, 404);
+      assert.deepEqual(unknown.body, { status: 'Failure', message: 'The requested resource was not found' });
+    });
+
     it('the JavaScript SDK sends Content-Type: application/json; charset=UTF-8 on GET and bodiless POST/DELETE, with owner and resultLimit=10000 on every call', async () => {
       const jq = { 'Content-Type': 'application/json; charset=UTF-8' };
       const url = `http://JS.${fresh('sdk')}.example.com/a/b?x=1&y=2`;
