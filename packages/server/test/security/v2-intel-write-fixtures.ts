@@ -237,6 +237,8 @@ const SUB_ROUTES: SubRoute[] = [
   ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
     method, suffix: '/victims/:victimId', kinds: ['indicator', 'group'], status: 404, own: async () => ({ suffix: '/victims/1' }), sample: () => '/victims/1',
   })),
+  { method: 'GET', suffix: '/victimAssets', kinds: ['indicator', 'group'], own: async () => ({ suffix: '/victimAssets' }), sample: () => '/victimAssets' },
+  { method: 'GET', suffix: '/victimAssets/:assetType', kinds: ['indicator', 'group'], own: async () => ({ suffix: '/victimAssets/webSites' }), sample: () => '/victimAssets/webSites' },
   { method: 'GET', suffix: '/associations/:associationType/indicators', kinds: ['indicator'], parent: 'URL', own: async () => ({ suffix: '/associations/urlHost/indicators' }), sample: () => '/associations/urlHost/indicators' },
   ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
     method, suffix: '/associations/:associationType/indicators/:indicatorBranch/:indicatorValue', kinds: ['indicator'], parent: 'URL', showsOwnData: method === 'GET',

@@ -81,7 +81,7 @@ for (const dialect of testDialects()) {
       assert.deepEqual(tags.body.data.tag.map((t: Json) => t.name), ['Tcex Tag']);
     });
 
-    it('tcex reads GET …/hosts/{host}/dnsResolution and threatconnect-python …/dnsResolutions: an empty dnsResolution list, 404 on other types and owners', async () => {
+    it('tcex reads GET …/hosts/{host}/dnsResolution and threatconnect-python …/dnsResolutions: an empty dnsResolution list (hosts and addresses), 404 on other types and owners', async () => {
       const host = await newHost();
       for (const sub of ['dnsResolution', 'dnsResolutions']) {
         const answer = await send(home, 'GET', `${host.path}/${sub}?owner=${orgPlus}&createActivityLog=false`);
@@ -96,7 +96,12 @@ for (const dialect of testDialects()) {
       }
       const { headers, text } = JSON_BODY({ ip: '10.1.2.3' });
       assert.equal((await send(home, 'POST', '/v2/indicators/addresses', headers, text)).status, 201);
-      const notHost = await send(home, 'GET', '/v2/indicators/addresses/10.1.2.3/dnsResolution');
+      // The JS SDK asks addresses too (…/addresses/{ip}/dnsResolutions).
+      const address = await send(home, 'GET', `/v2/indicators/addresses/10.1.2.3/dnsResolutions?owner=${orgPlus}&resultLimit=10000`, { 'Content-Type': 'application/json; charset=UTF-8' });
+      assert.deepEqual(address.body, { status: 'Success', data: { resultCount: 0, dnsResolution: [] } });
+      const url = JSON_BODY({ text: `https://${fresh('dns')}.example.com/` });
+      const created = await send(home, 'POST', '/v2/indicators/urls', url.headers, url.text);
+      const notHost = await send(home, 'GET', `/v2/indicators/urls/${encodeURIComponent(created.body.data.url.text)}/dnsResolution`);
       assert.equal(notHost.status, 404);
       assert.deepEqual(notHost.body, { status: 'Failure', message: 'The requested resource was not found' });
       const theirs = await send(foreign, 'GET', `${host.path}/dnsResolution`);
@@ -137,6 +142,22 @@ for (const dialect of testDialects()) {
       const unknown = await send(home, 'GET', '/v2/securityLabels/No%20Such%20Label/indicators');
       assert.equal(unknown.status, 404);
       assert.deepEqual(unknown.body, { status: 'Failure', message: 'The requested resource was not found' });
+    });
+
+    it('the JavaScript SDK and tcex read …/victimAssets[/{type}] on indicators and groups: empty lists under the key each reads', async () => {
+      const host = await newHost();
+      const adversary = JSON_BODY({ name: fresh('adversary') });
+      const group = await send(home, 'POST', '/v2/groups/adversaries', adversary.headers, adversary.text);
+      for (const parent of [host.path, `/v2/groups/adversaries/${group.body.data.adversary.id}`]) {
+        const all = await send(home, 'GET', `${parent}/victimAssets?owner=${orgPlus}&resultLimit=10000&resultStart=0`, { 'Content-Type': 'application/json; charset=UTF-8' });
+        assert.deepEqual(all.body, { status: 'Success', data: { resultCount: 0, victimAsset: [] } });
+        for (const [type, key] of [['emailAddresses', 'victimEmailAddress'], ['networkAccounts', 'victimNetworkAccount'], ['phoneNumbers', 'victimPhone'], ['socialNetworks', 'victimSocialNetwork'], ['webSites', 'victimWebSite']]) {
+          const typed = await send(home, 'GET', `${parent}/victimAssets/${type}?createActivityLog=false&resultLimit=100&resultStart=0`);
+          assert.deepEqual(typed.body, { status: 'Success', data: { resultCount: 0, [key!]: [] } }, type);
+        }
+        assert.equal((await send(home, 'GET', `${parent}/victimAssets/pagers`)).status, 404);
+        assert.equal((await send(foreign, 'GET', `${parent}/victimAssets`)).status, 404);
+      }
     });
 
     it('the JavaScript SDK sends Content-Type: application/json; charset=UTF-8 on GET and bodiless POST/DELETE, with owner and resultLimit=10000 on every call', async () => {
