@@ -10,6 +10,8 @@
  *   GET  /api/v3/cases?tql=<one of the fixed filters below>&resultLimit=N   (or sorting=dateAdded desc)
  *   GET  /api/v3/tasks?tql=hasCase(id = N)&resultLimit=N
  *   POST /api/v3/cases   a case with nested tasks, notes and tags, in one transaction
+ *   GET  /api/v2/indicators?resultLimit=N   JSON, or XML with Accept: application/xml (issue 9)
+ *   GET  /api/v3/indicators?tql=hasTag(name = "…") and hasGroup(id = N)&resultLimit=N
  * Any other filter is answered 400: this server is a measuring stick, not a TQL implementation.
  *
  *   node <bundle of this file> --port 8080 --data-dir <dir>   (bench:floor bundles and starts it)
@@ -233,6 +235,138 @@ function list(table: 'cases' | 'tasks', filters: Filter[], request: FastifyReque
   return sendJson(reply, 200, body);
 }
 
+// ------------------------------------------------------------------ intelligence (issue 9)
+
+/** The seeded indicator types: their v2 entity and the v3 key showing value1. */
+const INDICATOR_ENTITY: Record<string, string> = { Address: 'address', EmailAddress: 'emailAddress', File: 'file', Host: 'host', URL: 'url' };
+const VALUE1_KEY: Record<string, string> = { Address: 'ip', EmailAddress: 'address', File: 'md5', Host: 'hostName', URL: 'text' };
+
+function legacyLink(r: Row, owner: string): string {
+  const entity = INDICATOR_ENTITY[r.type]!.toLowerCase();
+  return `/auth/indicators/details/${entity}.xhtml?${entity}=${encodeURIComponent(r.summary)}&owner=${encodeURIComponent(owner)}`;
+}
+
+/** `GET /api/v2/indicators`: the caller's organization's active indicators, by id, with resultCount on the first page. */
+const v2IndicatorPage = db.prepare(`select id, owner_id, type, summary, rating, confidence, date_added, last_modified from indicators
+  where owner_id = ? and active = 1 order by id limit ? offset ?`);
+const v2IndicatorCount = db.prepare('select count(*) from indicators where owner_id = ? and active = 1').pluck();
+
+function v2IndicatorItems(credential: Credential, start: number, limit: number): Row[] {
+  const owner = ownerName(credential, credential.organizationId);
+  const rows = v2IndicatorPage.all(credential.organizationId, limit, start) as Row[];
+  return rows.map((r) => {
+    const item: Row = { id: r.id, ownerName: owner, type: r.type, dateAdded: r.date_added, lastModified: r.last_modified };
+    if (r.rating !== null) item.rating = r.rating;
+    if (r.confidence !== null) item.confidence = r.confidence;
+    item.webLink = legacyLink(r, owner);
+    item.summary = r.summary;
+    return item;
+  });
+}
+
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&apos;' };
+const xmlText = (value: unknown) => (typeof value === 'string' ? value.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!) : String(value));
+const XML_ELEMENTS: Record<string, string> = { id: 'Id', ownerName: 'OwnerName', type: 'Type', dateAdded: 'DateAdded', lastModified: 'LastModified', rating: 'Rating', confidence: 'Confidence', webLink: 'WebLink', summary: 'Summary' };
+
+function v2IndicatorsXml(items: Row[], count: number | undefined): string {
+  let out = '<indicatorsResponse>\n <Status>Success</Status>\n <Data xsi:type="indicatorListResponseData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n';
+  if (count !== undefined) out += `  <ResultCount>${count}</ResultCount>\n`;
+  for (const item of items) {
+    out += '  <Indicator>\n';
+    for (const key in item) out += `   <${XML_ELEMENTS[key]}>${xmlText(item[key])}</${XML_ELEMENTS[key]}>\n`;
+    out += '  </Indicator>\n';
+  }
+  return `${out} </Data>\n</indicatorsResponse>\n`;
+}
+
+function v2Indicators(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const query = request.query as ListQuery & { filters?: string; owner?: string };
+  if (query.filters !== undefined || query.owner !== undefined) return sendJson(reply, 400, { status: 'Failure', message: 'The baseline serves only the benchmark\'s fixed queries.' });
+  const limit = Math.min(10_000, Math.max(1, Number(query.resultLimit ?? 100) || 100));
+  const start = Math.max(0, Number(query.resultStart ?? 0) || 0);
+  const items = v2IndicatorItems(request.credential, start, limit);
+  const count = start === 0 ? v2IndicatorCount.get(request.credential.organizationId) as number : undefined;
+  if (/xml/.test(request.headers.accept ?? '')) return reply.code(200).header('Content-Type', 'application/xml').serializer((x) => x as string).send(v2IndicatorsXml(items, count));
+  const data: Row = {};
+  if (count !== undefined) data.resultCount = count;
+  data.indicator = items;
+  return sendJson(reply, 200, { status: 'Success', data });
+}
+
+/** `GET /api/v3/indicators?tql=hasTag(name = "…") and hasGroup(id = N)`: the visible owners' active indicators with that tag and group. */
+const TAG_AND_GROUP = /^hasTag\(name = "([^"]*)"\) and hasGroup\(id = (\d+)\)$/;
+const v3IndicatorStatements = new Map<number, Database.Statement>();
+function v3IndicatorStatement(owners: number): Database.Statement {
+  let statement = v3IndicatorStatements.get(owners);
+  if (!statement) {
+    const inOwners = Array.from({ length: owners }, () => '?').join(', ');
+    statement = db.prepare(`select i.*,
+        (select coalesce(sum(o.count), 0) from indicator_observations as o where o.indicator_id = i.id) as observation_count,
+        (select max(o.date_observed) from indicator_observations as o where o.indicator_id = i.id) as last_observed,
+        (select count(*) from indicator_false_positives as f where f.indicator_id = i.id) as false_positive_count,
+        (select max(f.reported_at) from indicator_false_positives as f where f.indicator_id = i.id) as last_false_positive
+      from indicators as i
+      where i.owner_id in (${inOwners}) and i.active = 1
+        and i.id in (select it.indicator_id from indicator_tags as it join tags as t on t.id = it.tag_id where t.owner_id in (${inOwners}) and t.normalized = ?)
+        and i.id in (select ig.indicator_id from indicator_groups as ig join groups as g on g.id = ig.group_id where ig.group_id = ? and g.owner_id in (${inOwners}))
+      order by i.id limit ? offset ?`);
+    v3IndicatorStatements.set(owners, statement);
+  }
+  return statement;
+}
+
+function renderIndicator(r: Row, credential: Credential): Row {
+  const owner = ownerName(credential, r.owner_id);
+  const item: Row = { id: r.id, type: r.type, summary: r.summary };
+  if (r.value1 !== null) item[VALUE1_KEY[r.type]!] = r.value1;
+  if (r.value2 !== null && r.type === 'File') item.sha1 = r.value2;
+  if (r.value3 !== null && r.type === 'File') item.sha256 = r.value3;
+  if (r.value1 !== null) item.value1 = r.value1;
+  if (r.value2 !== null) item.value2 = r.value2;
+  if (r.value3 !== null) item.value3 = r.value3;
+  if (r.rating !== null) item.rating = r.rating;
+  if (r.confidence !== null) item.confidence = r.confidence;
+  item.active = r.active === 1;
+  item.activeLocked = r.active_locked === 1;
+  item.privateFlag = r.private_flag === 1;
+  item.dnsActive = r.dns_active === 1;
+  item.whoisActive = r.whois_active === 1;
+  if (r.size !== null) item.size = r.size;
+  if (r.first_seen !== null) item.firstSeen = r.first_seen;
+  if (r.last_seen !== null) item.lastSeen = r.last_seen;
+  if (r.description !== null) item.description = r.description;
+  if (r.source !== null) item.source = r.source;
+  item.dateAdded = r.date_added;
+  item.lastModified = r.last_modified;
+  item.webLink = `/#/details/indicators/${r.id}/overview`;
+  item.legacyLink = legacyLink(r, owner);
+  item.observations = r.observation_count;
+  if (r.last_observed !== null) item.lastObserved = r.last_observed;
+  item.falsePositives = r.false_positive_count;
+  if (r.last_false_positive !== null) item.lastFalsePositive = r.last_false_positive;
+  item.owner = owner;
+  item.ownerName = owner;
+  item.ownerId = r.owner_id;
+  return item;
+}
+
+function v3Indicators(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const credential = request.credential;
+  const query = request.query as ListQuery;
+  const match = TAG_AND_GROUP.exec(query.tql?.trim() ?? '');
+  if (!match || query.sorting !== undefined) return sendJson(reply, 400, { errCode: '0x1001', message: 'The baseline serves only the benchmark\'s fixed queries.', status: 'Error' });
+  const limit = Math.min(10_000, Math.max(1, Number(query.resultLimit ?? 100) || 100));
+  const start = Math.max(0, Number(query.resultStart ?? 0) || 0);
+  const owners = credential.ownerIds;
+  const rows = v3IndicatorStatement(owners.length).all(...owners, ...owners, match[1]!.trim().toLowerCase(), Number(match[2]), ...owners, limit + 1, start) as Row[];
+  const hasMore = rows.length > limit;
+  if (hasMore) rows.pop();
+  const body: Row = { data: rows.map((r) => renderIndicator(r, credential)) };
+  if (hasMore) body.next = nextLink(request.raw.url!, start + limit, limit);
+  body.status = 'Success';
+  return sendJson(reply, 200, body);
+}
+
 // ------------------------------------------------------------------ the nested case POST
 
 const CASE_SEVERITIES = ['Low', 'Medium', 'High', 'Critical'];
@@ -328,6 +462,8 @@ app.setErrorHandler((error, _request, reply) => {
 });
 app.get('/api/v3/cases', (request, reply) => list('cases', CASE_FILTERS, request, reply));
 app.get('/api/v3/tasks', (request, reply) => list('tasks', TASK_FILTERS, request, reply));
+app.get('/api/v2/indicators', v2Indicators);
+app.get('/api/v3/indicators', v3Indicators);
 app.post('/api/v3/cases', { schema: { body: CASE_BODY } }, (request, reply) => {
   const credential = request.credential;
   const row = createCase.immediate(request.body as CaseBody, credential);

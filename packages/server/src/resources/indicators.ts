@@ -59,12 +59,12 @@ function valueKeyField(name: string): FieldDefinition {
   const description = shown ? `The indicator's value (${types.join(', ')})` : `The indicator's value under its v2 label (${INDICATOR_TYPES.filter((t) => t.keys.some((k) => k.v2Key === name)).map((t) => t.name).join(', ')})`;
   // Only a File's hashes change after a create (PUT with "mode":"merge" or "delete"); other values are set once.
   const updatable = INDICATOR_TYPES.some((t) => t.anyOneOf && t.keys.some((k) => k.v3Key === name));
-  return { ...field.computed('String', description, shownValue(name)), readOnly: false, writeOnly: !shown, includedByDefault: true, ...(updatable ? {} : { createOnly: true }) };
+  return { ...field.computed('String', description, shownValue(name)), reads: ['type', ...SLOTS], readOnly: false, writeOnly: !shown, includedByDefault: true, ...(updatable ? {} : { createOnly: true }) };
 }
 
 /** Sent on writes only: handed to the hooks. */
 const writeOnlyInput = (type: string, description: string): FieldDefinition =>
-  ({ ...field.computed(type, description, () => undefined), readOnly: false, writeOnly: true });
+  ({ ...field.computed(type, description, () => undefined), reads: [], readOnly: false, writeOnly: true });
 
 /** Where an indicator is seen in the ThreatConnect-style UI (`…/#/details/indicators/{id}/overview`). */
 const webLink = (row: Record<string, unknown>, lookups: { publicUrl: string }) => `${lookups.publicUrl}/#/details/indicators/${String(row.id)}/overview`;
@@ -223,8 +223,8 @@ export const indicators = defineResource({
     source: field.string('source', 'The source of the indicator (its Source attribute)', { readOnly: true, tql: true }),
     dateAdded: field.date('date_added', 'The date the indicator was added', { readOnly: true, tql: true, sortable: true }),
     lastModified: field.date('last_modified', 'The date the indicator was last modified', { readOnly: true, tql: true, sortable: true }),
-    webLink: field.computed('String', 'A link to the indicator in the user interface', webLink),
-    legacyLink: field.computed('String', 'A link to the indicator in the legacy user interface', legacyLink),
+    webLink: { ...field.computed('String', 'A link to the indicator in the user interface', webLink), reads: ['id'] },
+    legacyLink: { ...field.computed('String', 'A link to the indicator in the legacy user interface', legacyLink), reads: ['id', 'type', 'summary', 'owner_id'] },
     observations: { ...field.computed('Integer', 'How many times the indicator was observed; a write of a larger total adds the difference as observations by you', (row) => Number(row.observation_count ?? 0)), reads: ['observation_count'], readOnly: false },
     lastObserved: { ...field.computed('Date', 'When the indicator was last observed', (row) => row.last_observed ?? undefined), reads: ['last_observed'] },
     falsePositives: { ...field.computed('Integer', 'How many times the indicator was reported as a false positive (once per user and day)', (row) => Number(row.false_positive_count ?? 0)), reads: ['false_positive_count'] },

@@ -34,8 +34,9 @@ export interface FieldDefinition {
   writeOnly?: boolean;
   defaultValue?: string | number | boolean;
   /**
-   * The resource's `extraColumns` a computed field reads: a list showing only some fields (v2's
-   * exact fields) selects only the sub-queries those fields read.
+   * What a computed field reads of the row besides its own `column`: columns of the table and the
+   * resource's `extraColumns`. A list of exact fields (v2) selects only what its fields read; a
+   * computed field that does not say is given the whole row.
    */
   reads?: readonly string[];
   /** Value of a `computed` field (`lookups`: what rendering may look up, such as the public URL for links). */

@@ -56,9 +56,9 @@ export function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** A rating as the report shows it (`3.00`), or `null` when there is none. */
-const ratingText = (rating: number | null | undefined) => (rating === null || rating === undefined ? 'null' : Number(rating).toFixed(2));
-const confidenceText = (confidence: number | null | undefined) => (confidence === null || confidence === undefined ? 'null' : String(Math.trunc(Number(confidence))));
+/** A rating as the report shows it (`3.00`), or an empty cell when there is none (a spreadsheet's blank, not the word null). */
+const ratingText = (rating: number | null | undefined) => (rating === null || rating === undefined ? '' : Number(rating).toFixed(2));
+const confidenceText = (confidence: number | null | undefined) => (confidence === null || confidence === undefined ? '' : String(Math.trunc(Number(confidence))));
 
 /** One CSV line, ended by a line feed (as the documented sample's lines are). */
 export function csvLine(item: CsvIndicator): string {

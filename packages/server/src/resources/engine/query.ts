@@ -13,27 +13,40 @@ import { compileTql } from './tql.js';
  * `select t0.*` plus the declaration's extra columns (scalar sub-queries over the row), each
  * parenthesised as TQL parenthesises a computed keyword: a declaration may write `select …` bare.
  */
-export function selectRows(db: Kysely<any>, resource: ResourceDefinition, only?: ReadonlySet<string>) {
-  let query = db.selectFrom(`${resource.table} as t0`).selectAll('t0');
+export function selectRows(db: Kysely<any>, resource: ResourceDefinition, selection?: Selection) {
+  const columns = selection?.columns;
+  let query = columns === undefined
+    ? db.selectFrom(`${resource.table} as t0`).selectAll('t0')
+    : db.selectFrom(`${resource.table} as t0`).select(columns.map((column) => `t0.${column}`));
   for (const [name, expression] of Object.entries(resource.extraColumns ?? {})) {
-    if (only === undefined || only.has(name)) query = query.select(sql`(${expression('t0')})`.as(name));
+    if (selection?.extra === undefined || selection.extra.has(name)) query = query.select(sql`(${expression('t0')})`.as(name));
   }
   return query;
 }
 
+/** What a page selects: the table's columns (undefined: every one) and the extra columns (undefined: every one). */
+export interface Selection { columns?: readonly string[]; extra?: ReadonlySet<string> }
+
 /**
- * The extra columns rendering exactly `fields` reads (the fields' `reads`: every field reading an
- * extra column declares it): a page of ten thousand v2 items that shows no counter runs no counter
- * sub-query per row. Undefined (select every one) for a resource without extra columns.
+ * What rendering exactly `fields` reads of a row: the fields' columns and `reads`, the id and the
+ * owner. A page of ten thousand v2 items selects the eight columns it shows, not the whole row, and
+ * runs no counter sub-query it does not show. Names come from the declaration only.
  */
-export function extraColumnsFor(resource: ResourceDefinition, fields: readonly string[]): ReadonlySet<string> | undefined {
-  if (resource.extraColumns === undefined) return undefined;
+export function selectionFor(resource: ResourceDefinition, fields: readonly string[]): Selection {
   const wanted = new Set(fields.map((f) => f.toLowerCase()));
-  const reads = new Set<string>();
+  const extraNames = new Set(Object.keys(resource.extraColumns ?? {}));
+  const columns = new Set<string>(['id']);
+  if (resource.ownerColumn) columns.add(resource.ownerColumn);
+  const extra = new Set<string>();
+  let wholeRow = false;
   for (const [name, def] of Object.entries(resource.fields)) {
-    if (wanted.has(name.toLowerCase())) for (const column of def.reads ?? []) reads.add(column);
+    if (!wanted.has(name.toLowerCase()) || def.kind === 'collection') continue;
+    if (def.column) columns.add(def.column);
+    if (def.appliesTo) columns.add(def.appliesTo.column);
+    if (def.kind === 'computed' && def.reads === undefined) wholeRow = true;
+    for (const read of def.reads ?? []) (extraNames.has(read) ? extra : columns).add(read);
   }
-  return reads;
+  return { ...(wholeRow ? {} : { columns: [...columns] }), ...(extraNames.size > 0 ? { extra } : {}) };
 }
 
 /** Rows of `ownerIds` that the TQL (if any) matches, over the row aliased t0. */

@@ -5,7 +5,7 @@ import type { ResourceDefinition } from '../types.js';
 import type { EngineContext, Row } from './context.js';
 import { findRow } from './ids.js';
 import { readOwners } from './owners.js';
-import { extraColumnsFor, listConditionShape, ordering, selectRows } from './query.js';
+import { listConditionShape, ordering, selectionFor, selectRows } from './query.js';
 import { render } from './render.js';
 import { slot } from '../../store/query-shapes.js';
 
@@ -28,11 +28,11 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
   const ownerIds = readOwners(principal, options.owner);
   // One compiled statement per (resource, owners, TQL, sorting): the page's limit and offset are
   // bound per request; a TQL that reads the clock is compiled anew each time.
-  const extra = options.exactFields === true ? extraColumnsFor(resource, options.fields) : undefined;
-  const key = JSON.stringify(['page', resource.name, ownerIds, options.tql ?? '', options.sorting ?? '', extra === undefined ? '*' : [...extra]]);
+  const selection = options.exactFields === true ? selectionFor(resource, options.fields) : undefined;
+  const key = JSON.stringify(['page', resource.name, ownerIds, options.tql ?? '', options.sorting ?? '', selection?.columns ?? '*', selection?.extra ? [...selection.extra] : '*']);
   const pageQuery = () => {
     const { condition, readsClock } = listConditionShape(engine, resource, ownerIds, options.tql);
-    let query = selectRows(engine.db, resource, extra).where(condition);
+    let query = selectRows(engine.db, resource, selection).where(condition);
     for (const [column, direction, nulls] of ordering(resource, options.sorting)) {
       query = query.orderBy(sql.ref(`t0.${column}`), (ob) => (direction === 'desc' ? ob.desc() : ob.asc())[nulls === 'first' ? 'nullsFirst' : 'nullsLast']());
     }
@@ -66,10 +66,10 @@ export interface KeysetPage { data: Row[]; nextAfterId?: number }
  */
 export async function listAfterId(engine: EngineContext, resource: ResourceDefinition, principal: Principal, options: KeysetOptions): Promise<KeysetPage> {
   const ownerIds = readOwners(principal, options.owner);
-  const extra = options.exactFields === true ? extraColumnsFor(resource, options.fields) : undefined;
-  const key = JSON.stringify(['after', resource.name, ownerIds, extra === undefined ? '*' : [...extra]]);
+  const selection = options.exactFields === true ? selectionFor(resource, options.fields) : undefined;
+  const key = JSON.stringify(['after', resource.name, ownerIds, selection?.columns ?? '*', selection?.extra ? [...selection.extra] : '*']);
   const pageQuery = () => ({
-    query: selectRows(engine.db, resource, extra).where(listConditionShape(engine, resource, ownerIds, undefined).condition)
+    query: selectRows(engine.db, resource, selection).where(listConditionShape(engine, resource, ownerIds, undefined).condition)
       .where(sql.ref('t0.id'), '>', slot<number>('after')).orderBy(sql.ref('t0.id'), 'asc').limit(slot<number>('limit')),
     reusable: true,
   });

@@ -46,7 +46,7 @@ describe('bulk CSV fields', () => {
     assert.equal(csvField('a,b'), '"a,b"');
     assert.equal(csvField('say "hi"'), '"say ""hi"""');
     assert.equal(csvField('two\nlines'), '"two\nlines"');
-    assert.equal(csvLine({ type: 'Host', summary: 'example.com' }), 'Host,example.com,null,null\n');
+    assert.equal(csvLine({ type: 'Host', summary: 'example.com' }), 'Host,example.com,,\n');
   });
 });
 
@@ -132,7 +132,7 @@ for (const dialect of testDialects()) {
       assert.deepEqual([host.tag, host.attribute], [[], []]);
     });
 
-    it('streams the CSV report: a header, one quoted line per indicator, null where unset', async () => {
+    it('streams the CSV report: a header, one quoted line per indicator, an empty cell where unset', async () => {
       const response = await mine.request('GET', '/v2/indicators/bulk/csv');
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('content-type'), 'text/csv');
@@ -141,14 +141,14 @@ for (const dialect of testDialects()) {
       assert.equal(rows.length, MANY + 3);
       assert.ok(rows.slice(1).every((r) => r.length === 4));
       assert.deepEqual(rows.find((r) => r[0] === 'URL'), ['URL', 'https://example.com/a,b?q="x"', '3.00', '55']);
-      assert.deepEqual(rows.find((r) => r[1] === 'bulk.example.com'), ['Host', 'bulk.example.com', 'null', 'null']);
+      assert.deepEqual(rows.find((r) => r[1] === 'bulk.example.com'), ['Host', 'bulk.example.com', '', '']);
       assert.deepEqual(rows.find((r) => r[1] === '10.0.0.7'), ['Address', '10.0.0.7', '1.00', '7']);
       assert.ok(!rows.some((r) => r[1] === 'their-bulk.example.com'));
     });
 
     it('gives another organization only its own report, and refuses to name ours', async () => {
       const csv = await (await theirs.request('GET', '/v2/indicators/bulk/csv')).text();
-      assert.deepEqual(parseCsv(csv).slice(1), [['Host', 'their-bulk.example.com', '5.00', 'null']]);
+      assert.deepEqual(parseCsv(csv).slice(1), [['Host', 'their-bulk.example.com', '5.00', '']]);
       for (const target of ['/v2/indicators/bulk', '/v2/indicators/bulk/json', '/v2/indicators/bulk/csv']) {
         const answer = await call(theirs, 'GET', `${target}?owner=${encodeURIComponent(orgName)}`);
         assert.equal(answer.status, 403, target);
