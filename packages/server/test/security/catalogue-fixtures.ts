@@ -107,6 +107,8 @@ export function catalogueFixtures(fixtures: Map<string, RouteFixture>, base: str
   }
   fixtures.set(`GET ${v2}/indicators/deleted`, reads(() => `${v2}/indicators/deleted?resultLimit=10000`, true, ownerRefused(`${v2}/indicators/deleted`)));
 
+  // tcex's Indicators.deleted(): the v3 list of deleted indicators (every visible owner by default).
+  fixtures.set(`GET ${base}/v3/indicators/deleted`, reads(() => `${base}/v3/indicators/deleted?resultLimit=10000`, true));
   fixtures.set(`GET ${v2}/owners/metrics`, reads(() => `${v2}/owners/metrics`, false, ownerRefused(`${v2}/owners/metrics`)));
   fixtures.set(`GET ${v2}/owners/:id/metrics`, reads((tenant) => `${v2}/owners/${tenant.organization.id}/metrics`, false, (world) => [
     { label: 'the foreign organization\'s metrics', target: `${v2}/owners/${world.foreign.organization.id}/metrics`, status: 404 },

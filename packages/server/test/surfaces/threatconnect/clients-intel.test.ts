@@ -180,6 +180,41 @@ for (const dialect of testDialects()) {
       assert.equal((await send(home, 'GET', `${path}?owner=${orgPlus}&resultLimit=10000`, jq)).status, 404);
     });
 
+    it('tcex v3 Indicators.deleted(): GET /v3/indicators/deleted with deletedSince, type and owner, paged through `next`', async () => {
+      const made: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { headers, text } = JSON_BODY({ type: 'Host', hostName: `${fresh('gone')}.example.com` });
+        const created = await send(home, 'POST', '/v3/indicators', headers, text);
+        made.push(created.body.data.summary);
+        assert.equal((await send(home, 'DELETE', `/v3/indicators/${created.body.data.id}`)).status, 200);
+      }
+      const since = encodeURIComponent(new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      const seen: Json[] = [];
+      let target: string | undefined = `/v3/indicators/deleted?deletedSince=${since}&type=Host&owner=${orgPlus}&resultLimit=2`;
+      while (target) {
+        const page: Answer = await send(home, 'GET', target, { 'content-type': 'application/json' });
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        assert.equal(page.body.status, 'Success');
+        seen.push(...page.body.data);
+        target = page.body.next;
+      }
+      for (const summary of made) {
+        const found = seen.find((d) => d.summary === summary);
+        assert.ok(found, summary);
+        assert.equal(found.type, 'Host');
+        assert.equal(found.ownerName, server.bootstrap.organization.name);
+      }
+      // Another organization sees none of them; a bad date or type is a 400 naming the parameter.
+      const theirs = await send(foreign, 'GET', '/v3/indicators/deleted?resultLimit=10000');
+      assert.ok(!theirs.body.data.some((d: Json) => made.includes(d.summary)));
+      const badDate = await send(home, 'GET', '/v3/indicators/deleted?deletedSince=yesterday');
+      assert.equal(badDate.status, 400);
+      assert.match(badDate.body.message, /deletedSince/);
+      const badType = await send(home, 'GET', '/v3/indicators/deleted?type=Planet');
+      assert.equal(badType.status, 400);
+      assert.match(badType.body.message, /type/);
+    });
+
     it('tcex v3: count=True answers count, and `next` (relative on plain HTTP) repeats tql and fields so following it verbatim gives the next page', async () => {
       const tag = fresh('pager');
       for (let i = 0; i < 3; i++) {
