@@ -3,6 +3,7 @@
  * the surfaces, each a plugin answering its own failures in its own envelope. What fails outside
  * every surface (an unknown root, a head Node refuses) finds its surface by the path's prefix.
  */
+import AjvCompiler from '@fastify/ajv-compiler';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Principal } from '../core/principal.js';
 import type { CairnError } from '../core/errors.js';
@@ -38,6 +39,30 @@ declare module 'fastify' {
  */
 const serializeAsBuilt = () => (data: unknown) => JSON.stringify(data);
 
+type Validate = ((data: unknown) => unknown) & { errors?: unknown };
+const buildAjvValidator = AjvCompiler();
+
+/**
+ * Fastify's own validator (the same Ajv, options and errors), compiled when a route first
+ * validates instead of at start-up: a few hundred routes' schemas cost most of a start, and a
+ * deployment uses a few of them. Fastify reads `errors` off the function it is given, so the
+ * wrapper hands the compiled function's errors on.
+ */
+function compileOnFirstUse(...args: Parameters<typeof buildAjvValidator>) {
+  const compilerFor = buildAjvValidator(...args);
+  return (routeSchema: Parameters<typeof compilerFor>[0]): Validate => {
+    let compiled: Validate | undefined;
+    const validate: Validate = (data) => {
+      compiled ??= compilerFor(routeSchema) as Validate;
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    };
+    validate.errors = null;
+    return validate;
+  };
+}
+
 export async function buildApp(services: CairnServices): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
@@ -53,6 +78,7 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     // validateSchema: false spares every start compiling JSON Schema's meta-schema to check our own
     // fixed route schemas (~40 ms); test/docs/openapi.test.ts validates them all, in every OpenAPI document.
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, validateSchema: false } },
+    schemaController: { compilersFactory: { buildValidator: compileOnFirstUse as unknown as typeof buildAjvValidator } },
   });
 
   recordRouteTable(app);
