@@ -21,15 +21,18 @@ async function post(world: MatrixWorld, tenant: Tenant, target: string, body: un
 
 async function prepareTenant(world: MatrixWorld, tenant: Tenant): Promise<CatalogueData> {
   const tag = `${tenant.marker} tagged`;
-  await post(world, tenant, '/api/v3/indicators', { type: 'Host', hostName: `${tenant.marker}.tagged.example.com`, tags: { data: [{ name: tag }] } });
-  await post(world, tenant, '/api/v3/groups', { type: 'Adversary', name: `${tenant.marker} tagged group`, tags: { data: [{ name: tag }] } });
+  const planted = tenant.planted.get('securityLabels');
+  assert.ok(planted, `no ${tenant.side} security label planted`);
+  const labelAnswer = await world.sendAs(tenant.caller, 'tc-hmac', 'GET', `/api/v3/securityLabels/${planted.id}`);
+  const label = String((JSON.parse(labelAnswer.body) as Json).data.name);
+  // The tagged indicator and group also carry the tenant's own label (the label pivots show them).
+  const labels = { data: [{ name: label }] };
+  await post(world, tenant, '/api/v3/indicators', { type: 'Host', hostName: `${tenant.marker}.tagged.example.com`, tags: { data: [{ name: tag }] }, securityLabels: labels });
+  await post(world, tenant, '/api/v3/groups', { type: 'Adversary', name: `${tenant.marker} tagged group`, tags: { data: [{ name: tag }] }, securityLabels: labels });
   const doomed = await post(world, tenant, '/api/v3/indicators', { type: 'Host', hostName: `${tenant.marker}.deleted.example.com` });
   const gone = await world.sendAs(tenant.caller, 'tc-hmac', 'DELETE', `/api/v3/indicators/${doomed.id}`);
   assert.equal(gone.status, 200, gone.body);
-  const planted = tenant.planted.get('securityLabels');
-  assert.ok(planted, `no ${tenant.side} security label planted`);
-  const label = await world.sendAs(tenant.caller, 'tc-hmac', 'GET', `/api/v3/securityLabels/${planted.id}`);
-  return { tag, label: String((JSON.parse(label.body) as Json).data.name) };
+  return { tag, label };
 }
 
 /** Both tenants' catalogue data, made once per world (the first fixture that needs it makes it). */
@@ -95,8 +98,17 @@ export function catalogueFixtures(fixtures: Map<string, RouteFixture>, base: str
   fixtures.set(`GET ${v2}/securityLabels/:name`, reads((_t, data) => `${v2}/securityLabels/${q(data.label)}`, true, (world) => [
     { label: 'the foreign organization\'s label', target: `${v2}/securityLabels/${q(foreignData(world).label)}`, status: 404 },
   ]));
+  for (const [suffix, branch] of [['indicators', ''], ['indicators/:branch', 'indicators/hosts'], ['groups', ''], ['groups/:branch', 'groups/adversaries']] as const) {
+    const path = (label: string) => `${v2}/securityLabels/${q(label)}/${branch || suffix}`;
+    fixtures.set(`GET ${v2}/securityLabels/:name/${suffix}`, reads((_t, data) => path(data.label), true, (world) => [
+      { label: 'the foreign organization\'s label', target: path(foreignData(world).label), status: 404 },
+      ...ownerRefused(path(foreignData(world).label))(world),
+    ]));
+  }
   fixtures.set(`GET ${v2}/indicators/deleted`, reads(() => `${v2}/indicators/deleted?resultLimit=10000`, true, ownerRefused(`${v2}/indicators/deleted`)));
 
+  // tcex's Indicators.deleted(): the v3 list of deleted indicators (every visible owner by default).
+  fixtures.set(`GET ${base}/v3/indicators/deleted`, reads(() => `${base}/v3/indicators/deleted?resultLimit=10000`, true));
   fixtures.set(`GET ${v2}/owners/metrics`, reads(() => `${v2}/owners/metrics`, false, ownerRefused(`${v2}/owners/metrics`)));
   fixtures.set(`GET ${v2}/owners/:id/metrics`, reads((tenant) => `${v2}/owners/${tenant.organization.id}/metrics`, false, (world) => [
     { label: 'the foreign organization\'s metrics', target: `${v2}/owners/${world.foreign.organization.id}/metrics`, status: 404 },

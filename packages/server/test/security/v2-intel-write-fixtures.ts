@@ -237,6 +237,8 @@ const SUB_ROUTES: SubRoute[] = [
   ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
     method, suffix: '/victims/:victimId', kinds: ['indicator', 'group'], status: 404, own: async () => ({ suffix: '/victims/1' }), sample: () => '/victims/1',
   })),
+  { method: 'GET', suffix: '/victimAssets', kinds: ['indicator', 'group'], own: async () => ({ suffix: '/victimAssets' }), sample: () => '/victimAssets' },
+  { method: 'GET', suffix: '/victimAssets/:assetType', kinds: ['indicator', 'group'], own: async () => ({ suffix: '/victimAssets/webSites' }), sample: () => '/victimAssets/webSites' },
   { method: 'GET', suffix: '/associations/:associationType/indicators', kinds: ['indicator'], parent: 'URL', own: async () => ({ suffix: '/associations/urlHost/indicators' }), sample: () => '/associations/urlHost/indicators' },
   ...(['GET', 'POST', 'DELETE'] as const).map((method): SubRoute => ({
     method, suffix: '/associations/:associationType/indicators/:indicatorBranch/:indicatorValue', kinds: ['indicator'], parent: 'URL', showsOwnData: method === 'GET',
@@ -253,6 +255,7 @@ const SUB_ROUTES: SubRoute[] = [
   { method: 'GET', suffix: '/observationCount', kinds: ['indicator'], own: async () => ({ suffix: '/observationCount' }), sample: () => '/observationCount' },
   { method: 'POST', suffix: '/falsePositive', kinds: ['indicator'], own: async () => ({ suffix: '/falsePositive' }), sample: () => '/falsePositive' },
   { method: 'GET', suffix: '/owners', kinds: ['indicator'], showsOwnData: true, own: async () => ({ suffix: '/owners' }), sample: () => '/owners' },
+  ...['/dnsResolution', '/dnsResolutions'].map((suffix): SubRoute => ({ method: 'GET', suffix, kinds: ['indicator'], own: async () => ({ suffix }), sample: () => suffix })),
   { method: 'GET', suffix: '/fileOccurrences', kinds: ['indicator'], parent: 'File', own: async () => ({ suffix: '/fileOccurrences' }), sample: () => '/fileOccurrences' },
   { method: 'POST', suffix: '/fileOccurrences', kinds: ['indicator'], parent: 'File', showsOwnData: false,
     own: async (_w, tenant) => ({ suffix: '/fileOccurrences', body: { fileName: `${tenant.marker}.exe`, path: 'C:\\Temp' } }), sample: () => '/fileOccurrences', body: { fileName: 'foreign.exe' } },

@@ -15,6 +15,7 @@ import { registerV2CatalogueRoutes } from './v2/intel-catalogues.js';
 import { registerV2IntelSubpathRoutes } from './v2/intel-subpaths.js';
 import { registerV2IntelWriteRoutes } from './v2/intel-writes.js';
 import { registerV2OwnerRoutes } from './v2/owners.js';
+import { registerV3DeletedIndicatorRoutes } from './v3/deleted-indicators.js';
 import { registerV3DocumentRoutes } from './v3/documents.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
 import { registerV3TokenRoutes } from './v3/tokens.js';
@@ -25,7 +26,7 @@ type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
   v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
-  v3: [registerV3TokenRoutes, registerV3ResourceRoutes, registerV3DocumentRoutes],
+  v3: [registerV3TokenRoutes, registerV3ResourceRoutes, registerV3DocumentRoutes, registerV3DeletedIndicatorRoutes],
 };
 
 const threatConnect: FastifyPluginAsync<SurfaceOptions> = async (tc, { services, classifyError }) => {

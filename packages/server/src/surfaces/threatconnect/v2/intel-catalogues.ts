@@ -9,11 +9,14 @@
  *   GET /tags/{name}/indicators[/{branch}]        the indicators carrying the tag (the v2 indicator list)
  *   GET /tags/{name}/groups[/{branch}]            the groups carrying the tag (the v2 group list)
  *   GET /securityLabels[/{name}]                  the System TLP labels and the owner's `{name, description, dateAdded}`
+ *   GET /securityLabels/{name}/indicators[/{branch}], …/groups[/{branch}]
+ *                                                 what carries the label, as for a tag (threatconnect-python's
+ *                                                 `add_security_label` filter reads these)
  *   GET /indicators/deleted                       what was deleted lately (`deletedSince`, `type`), newest first
  *
  * Tags, labels, indicators and groups are read through the v3 engine (the declarations, owner rules
  * and TQL of /v3/tags, /v3/securityLabels, /v3/indicators, /v3/groups: `hasTag()` finds what carries
- * a tag); deleted indicators come from core/intel. Owners as every v2 read takes them (v2-params).
+ * a tag, `hasSecurityLabel()` a label); deleted indicators come from core/intel. Owners as every v2 read takes them (v2-params).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -54,6 +57,7 @@ const AnyList = (description: string) => Type.Object({ status: Success, data: Ty
 const TagParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_TAG_NAME, description: 'The tag name (percent-encoded)' }) });
 const TagBranchParams = Type.Object({ name: TagParams.properties.name, branch: Type.String({ maxLength: 64, description: 'An indicator or group branch (addresses, incidents, …)' }) });
 const LabelParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 50, description: 'The label name, e.g. TLP%3AAMBER' }) });
+const LabelBranchParams = Type.Object({ name: LabelParams.properties.name, branch: TagBranchParams.properties.branch });
 const TypeParams = Type.Object({ type: Type.String({ minLength: 1, maxLength: 64, description: 'A type name (Address, Registry Key), branch (addresses) or entity (address)' }) });
 const DeletedQuery = Type.Intersect([V2ListQuery, Type.Object({
   deletedSince: Type.Optional(Type.String({ maxLength: 64, description: 'Only those deleted since this date (ISO 8601)' })),
@@ -131,13 +135,21 @@ export function registerV2CatalogueRoutes(app: FastifyInstance, services: CairnS
     schema: { summary: 'One tag of the owner', params: TagParams, querystring: V2ListQuery, response: { 200: v2Response(one('tag', TagJson), 'One tag'), ...FAILURES } },
   }, async (request, reply) => sendV2Item(request, reply, 200, 'tag', tagJson(await findTag(request, request.params.name))));
 
+  /** The one security label `name` names among the request's owners and the System labels. */
+  async function findLabel(request: FastifyRequest, name: string): Promise<Row> {
+    const { data } = await engine.list(labels, request.principal, { tql: equals('name', name), fields: ['dateAdded'], resultStart: 0, resultLimit: 1, count: false, owner: owners(request) });
+    if (data.length === 0) throw notFound();
+    return data[0]!;
+  }
+
   /**
-   * The indicators or groups carrying a tag, as their v2 lists show them (filters, includes and
-   * paging too): the list's TQL and `hasTag(name = …)`. The tag must exist among the owners.
+   * The indicators or groups carrying a tag (or a security label), as their v2 lists show them
+   * (filters, includes and paging too): the list's TQL and `hasTag(name = …)` (`hasSecurityLabel`).
+   * The tag (label) must exist among the owners.
    */
-  const tagged = async (request: FastifyRequest, reply: FastifyReply, name: string, entity: V2IntelEntity, branch: V2Branch | undefined) => {
-    await findTag(request, name);
-    return sendV2IntelList(services, request, reply, entity, branch, `hasTag(${equals('name', name)})`);
+  const tagged = async (request: FastifyRequest, reply: FastifyReply, name: string, entity: V2IntelEntity, branch: V2Branch | undefined, holder: 'tag' | 'label' = 'tag') => {
+    await (holder === 'tag' ? findTag(request, name) : findLabel(request, name));
+    return sendV2IntelList(services, request, reply, entity, branch, `${holder === 'tag' ? 'hasTag' : 'hasSecurityLabel'}(${equals('name', name)})`);
   };
 
   routes.get('/tags/:name/indicators', {
@@ -166,11 +178,23 @@ export function registerV2CatalogueRoutes(app: FastifyInstance, services: CairnS
 
   routes.get('/securityLabels/:name', {
     schema: { summary: 'One security label', params: LabelParams, querystring: V2ListQuery, response: { 200: v2Response(one('securityLabel', LabelJson), 'One security label'), ...FAILURES } },
-  }, async (request, reply) => {
-    const { data } = await engine.list(labels, request.principal, { tql: equals('name', request.params.name), fields: ['dateAdded'], resultStart: 0, resultLimit: 1, count: false, owner: owners(request) });
-    if (data.length === 0) throw notFound();
-    return sendV2Item(request, reply, 200, 'securityLabel', labelJson(data[0]!));
-  });
+  }, async (request, reply) => sendV2Item(request, reply, 200, 'securityLabel', labelJson(await findLabel(request, request.params.name))));
+
+  routes.get('/securityLabels/:name/indicators', {
+    schema: { summary: 'The indicators carrying the security label', params: LabelParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('indicator[]'), 'A page of indicators'), ...FAILURES } },
+  }, (request, reply) => tagged(request, reply, request.params.name, 'indicator', undefined, 'label'));
+
+  routes.get('/securityLabels/:name/indicators/:branch', {
+    schema: { summary: 'The indicators of one type carrying the security label', params: LabelBranchParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('<entity>[]'), 'A page of indicators'), ...FAILURES } },
+  }, (request, reply) => tagged(request, reply, request.params.name, 'indicator', indicatorBranch(request.params.branch), 'label'));
+
+  routes.get('/securityLabels/:name/groups', {
+    schema: { summary: 'The groups carrying the security label', params: LabelParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('group[]'), 'A page of groups'), ...FAILURES } },
+  }, (request, reply) => tagged(request, reply, request.params.name, 'group', undefined, 'label'));
+
+  routes.get('/securityLabels/:name/groups/:branch', {
+    schema: { summary: 'The groups of one type carrying the security label', params: LabelBranchParams, querystring: V2ListQuery, response: { 200: v2Response(AnyList('<entity>[]'), 'A page of groups'), ...FAILURES } },
+  }, (request, reply) => tagged(request, reply, request.params.name, 'group', groupBranch(request.params.branch), 'label'));
 
   routes.get('/indicators/deleted', {
     schema: { summary: 'Indicators deleted from the owner lately, newest first', querystring: DeletedQuery, response: { 200: v2Response(list('indicator', DeletedJson, 'A page of deleted indicators'), 'A page of deleted indicators'), ...FAILURES } },

@@ -9,6 +9,7 @@
  *   groups[/{branch}]                GET the associated groups;  groups/{branch}/{id}  GET, POST, DELETE
  *   indicators[/{branch}]            GET the associated indicators;  indicators/{branch}/{value}  GET, POST, DELETE
  *   victims                          GET → an empty list;  victims/{id}  POST, DELETE → 404 (Cairn keeps no victims)
+ *   victimAssets[/{assetType}]       GET → an empty list (the JS SDK and tcex read it; an unknown asset type 404)
  * and for indicators only:
  *   associations/{type}/indicators[/{branch}/{value}]   indicator ↔ indicator through a named type (GET, POST, DELETE)
  *   observations                     POST {"count":n[,"dateObserved"]} → {"status":"Success"};  GET → observation[]
@@ -16,6 +17,9 @@
  *   falsePositive                    POST → {"falsePositive":{count,lastReported}} (once per user and day)
  *   owners                           GET → owner[]{id,name,type,itemId}: the visible owners holding the value
  *   fileOccurrences[/{id}]           files only: GET, POST {fileName,path,date}, PUT, DELETE
+ *   dnsResolution, dnsResolutions    hosts and addresses: GET → an empty dnsResolution[] (Cairn resolves
+ *                                    no names; tcex reads the first path, threatconnect-python and the
+ *                                    JS SDK the second)
  *
  * The parent is found as the GET of its path finds it (intel-items.ts: among the `owner`s named,
  * default the caller's organization; 404 "The requested resource was not found" otherwise), before
@@ -60,6 +64,12 @@ const METADATA: Record<Kind, { attributes: string; parentField: string }> = {
   group: { attributes: 'groupAttributes', parentField: 'groupId' },
 };
 
+/** The victim asset types of `victimAssets/{type}` and the key each one's list is read under. */
+const VICTIM_ASSET_KEYS: ReadonlyMap<string, string> = new Map([
+  ['emailAddresses', 'victimEmailAddress'], ['networkAccounts', 'victimNetworkAccount'], ['phoneNumbers', 'victimPhone'],
+  ['socialNetworks', 'victimSocialNetwork'], ['webSites', 'victimWebSite'],
+]);
+
 /** Longest tag name (spec §5.3), and longest security label name (a longer one names no label: 404). */
 const MAX_TAG_NAME = 128;
 const MAX_LABEL_NAME = 50;
@@ -81,6 +91,7 @@ const SUB_PARAMS = {
   indicatorValue: text(2048, 'The associated indicator\'s value, percent-encoded'),
   associationType: text(100, 'The association type\'s api branch (`urlHost`, `dnsPtrRecord` … as /v2/types/associationTypes lists them)'),
   victimId: text(20, 'A victim id'),
+  assetType: text(32, 'The victim asset type (emailAddresses, networkAccounts, phoneNumbers, socialNetworks, webSites)'),
   occurrenceId: text(20, 'The file occurrence id'),
 } as const;
 type SubParam = keyof typeof SUB_PARAMS;
@@ -354,6 +365,15 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       });
     }
 
+    // Nor victim assets: the JS SDK (`victimAssets[/{type}]`, read under its type's key) and tcex
+    // (`victim_asset_associations`, read under `victimAsset`) list them on indicators and groups.
+    route('GET', '/victimAssets', [], 'The associated victim assets: always none (Cairn keeps no victims)', list('victimAsset[]'), async (request, reply) => sendV2List(request, reply, 'victimAsset', [], 0));
+    route('GET', '/victimAssets/:assetType', ['assetType'], 'The associated victim assets of one type: always none (Cairn keeps no victims)', list('<victim asset entity>[]'), async (request, reply) => {
+      const entityKey = VICTIM_ASSET_KEYS.get((request.params as { assetType: string }).assetType);
+      if (entityKey === undefined) throw notFound();
+      return sendV2List(request, reply, entityKey, [], 0);
+    });
+
     if (kind !== 'indicator') continue;
 
     // -- indicator ↔ indicator through a named association type
@@ -421,6 +441,16 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
         return owner ? [{ id: owner.id, name: owner.name, type: owner.type, itemId }] : [];
       }));
     });
+
+    // -- DNS resolutions (hosts and addresses): Cairn resolves no names, so the list is always empty.
+    //    tcex (`Host.dns_resolution`) reads `dnsResolution`; threatconnect-python and the JS SDK
+    //    (hosts and addresses) `dnsResolutions`.
+    for (const path of ['/dnsResolution', '/dnsResolutions']) {
+      route('GET', path, [], 'The DNS resolutions of a host or an address: always none (Cairn resolves no names)', list('dnsResolution[]{resolutionDate,addresses}'), async (request, reply, parent) => {
+        if (parent.branch.type !== 'Host' && parent.branch.type !== 'Address') throw notFound();
+        return sendV2List(request, reply, 'dnsResolution', [], 0);
+      });
+    }
 
     // -- file occurrences (files only)
     const fileOf = (parent: Parent): Parent => {

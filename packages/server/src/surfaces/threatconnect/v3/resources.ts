@@ -120,7 +120,7 @@ function listOptions(params: Params): ListOptions {
  * resultStart. Relative to the API base (`/v3/…`, which tcex prefixes with its `…/api`) unless
  * the configured public URL is https, where tcex needs an absolute URL.
  */
-function pageLink(request: FastifyRequest, services: CairnServices, fromBody: Record<string, string[]>, start: number, limit: number): string {
+export function pageLink(request: FastifyRequest, services: CairnServices, fromBody: Record<string, string[]>, start: number, limit: number): string {
   const raw = request.raw.url ?? request.url;
   const queryAt = raw.indexOf('?');
   const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
