@@ -11,6 +11,7 @@ import { collectOpenApi } from '../docs/openapi.js';
 import type { CairnServices } from '../services.js';
 import { failureHandler, notFoundHandler } from '../surfaces/failure-handlers.js';
 import { SURFACES, surfaceForPath } from '../surfaces/registry.js';
+import { requestTarget } from '../surfaces/request-target.js';
 import type { ErrorClassifier } from '../surfaces/surface.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { classifyError } from './classify-error.js';
@@ -38,6 +39,15 @@ declare module 'fastify' {
  * drop every property a schema does not list). Routes send JSON they serialized themselves.
  */
 const serializeAsBuilt = () => (data: unknown) => JSON.stringify(data);
+
+/** The path a target is routed as: a surface's alias rewritten (the first surface that claims it), else itself. */
+function servedPath(url: string): string {
+  for (const surface of SURFACES) {
+    const served = surface.alias?.(url);
+    if (served !== undefined) return served;
+  }
+  return url;
+}
 
 type Validate = ((data: unknown) => unknown) & { errors?: unknown };
 const buildAjvValidator = AjvCompiler();
@@ -69,6 +79,12 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers["api-key"]', 'req.headers.cookie'], censor: '[redacted]' },
+      // Fastify's request line, with the target as the client sent it (not an alias's routed path).
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method, url: requestTarget(request), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+        }),
+      },
     },
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 2048 },
@@ -79,6 +95,9 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     // fixed route schemas (~40 ms); test/docs/openapi.test.ts validates them all, in every OpenAPI document.
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, validateSchema: false } },
     schemaController: { compilersFactory: { buildValidator: compileOnFirstUse as unknown as typeof buildAjvValidator } },
+    // A surface's aliases (`/api/v3/…` is `/v3/…`) are routed as the path they stand for; the
+    // target as sent stays in originalUrl for the signature (requestTarget).
+    rewriteUrl: (req) => servedPath(req.url ?? '/'),
   });
 
   recordRouteTable(app);
@@ -102,7 +121,7 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
     if (request.is404 || routeConfig?.public) return done();
     let outcome: Principal | Promise<Principal>;
     try {
-      outcome = services.authenticator.authenticate({ method: request.method, rawUrl: request.raw.url ?? request.url, headers: request.headers }, routeConfig?.authPolicy ?? SIGN_WHOLE_TARGET_POLICY);
+      outcome = services.authenticator.authenticate({ method: request.method, rawUrl: requestTarget(request), headers: request.headers }, routeConfig?.authPolicy ?? SIGN_WHOLE_TARGET_POLICY);
     } catch (error) {
       return done(error as Error);
     }

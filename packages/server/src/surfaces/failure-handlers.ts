@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CairnError } from '../core/errors.js';
 import type { ErrorClassifier, FailureRenderer, SurfaceName } from './surface.js';
+import { requestTarget } from './request-target.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -31,8 +32,9 @@ export function notFoundHandler(render: FailureRenderer) {
  * route there (HEAD comes with GET), 404 otherwise.
  */
 export function routeMissing(request: FastifyRequest): CairnError {
+  // Routes are found by the path served (an alias rewritten); the message names the path as sent.
   const url = request.raw.url ?? request.url;
-  const path = url.split('?', 1)[0] ?? '';
+  const path = requestTarget(request).split('?', 1)[0] ?? '';
   const offered = METHODS.filter((method) => method !== request.method && request.server.findRoute({ method, url }) !== null);
   if (offered.length === 0) return new CairnError('route-not-found', `No route ${request.method} ${path}.`, { method: request.method, path });
   const allow = offered.join(', ');

@@ -26,6 +26,12 @@ export interface Surface {
   name: SurfaceName;
   /** Leading path segments the surface serves (`/api` covers `/api/…`); consulted only where no route matched. */
   prefixes: readonly string[];
+  /**
+   * The path a target is served at when it is an alias of one (`/api/v3/…` → `/v3/…`), else
+   * undefined: applied before routing, so one route serves both spellings; the target as sent stays
+   * the one signatures cover (requestTarget).
+   */
+  alias?(url: string): string | undefined;
   /** Registered without a prefix: it registers its own prefixed scopes, each answering unknown routes. */
   plugin: FastifyPluginAsync<SurfaceOptions>;
   renderFailure: FailureRenderer;

@@ -65,7 +65,7 @@ describe('OpenAPI documents from the route table', () => {
   });
 
   it('v3 schemas come from the declarations: the case body, its limits and its required fields', () => {
-    const post = (documents.threatconnect.paths?.['/api/v3/cases'] as Record<string, Operation>).post!;
+    const post = (documents.threatconnect.paths?.['/v3/cases'] as Record<string, Operation>).post!;
     const body = (post.requestBody as { content: Record<string, { schema: { properties: Record<string, Record<string, unknown>>; required?: string[] } }> }).content['application/json']!.schema;
     assert.match(String(body.properties.name!.description), /at most 255 characters/);
     assert.deepEqual(body.properties.severity!.examples, ['Low', 'Medium', 'High', 'Critical']);

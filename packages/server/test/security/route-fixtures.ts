@@ -46,7 +46,8 @@ export interface RouteFixture {
 }
 
 /** The API roots the ThreatConnect surface answers on. */
-const THREATCONNECT_BASES = ['', '/api'];
+/** The ThreatConnect routes: `/api/v2/…` and `/api/v3/…` are aliases of them (test/surfaces/threatconnect/api-alias.test.ts). */
+const THREATCONNECT_BASES = [''];
 
 const always = (code: number) => () => code;
 /** TC-Tokens cannot mint tokens nor read or rotate a service key. */

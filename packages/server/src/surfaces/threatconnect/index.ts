@@ -20,7 +20,13 @@ import { registerV3DocumentRoutes } from './v3/documents.js';
 import { registerV3ResourceRoutes } from './v3/resources.js';
 import { registerV3TokenRoutes } from './v3/tokens.js';
 
-const THREATCONNECT_BASES = ['', '/api'] as const;
+/**
+ * `/api/v2/…` and `/api/v3/…` are the same routes as `/v2/…` and `/v3/…` (the official clients
+ * default to no `/api`; the documentation and the old public host use it): an alias rewritten
+ * before routing, not a second copy of every route (which doubled start-up work and memory).
+ */
+const API_ALIAS = /^\/api(?=\/v[23](?:[/?]|$))/;
+const apiAlias = (url: string) => (API_ALIAS.test(url) ? url.slice(4) : undefined);
 
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
@@ -32,23 +38,22 @@ const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
 const threatConnect: FastifyPluginAsync<SurfaceOptions> = async (tc, { services, classifyError }) => {
   tagRoutes(tc, 'threatconnect');
   tc.setErrorHandler(failureHandler(renderThreatConnectFailure, classifyError));
-  for (const base of THREATCONNECT_BASES) {
-    tc.register(async (api) => {
-      // `/api/…` outside v2 and v3 (v1 is retired) is still this surface's; the bare root is everyone's.
-      if (base !== '') api.setNotFoundHandler(notFoundHandler(renderThreatConnectFailure));
-      for (const [version, groups] of Object.entries(VERSIONS)) {
-        api.register(async (scope) => {
-          scope.setNotFoundHandler(notFoundHandler(renderThreatConnectFailure));
-          for (const group of groups) group(scope, services);
-        }, { prefix: `/${version}` });
-      }
-    }, { prefix: base });
+  for (const [version, groups] of Object.entries(VERSIONS)) {
+    tc.register(async (scope) => {
+      scope.setNotFoundHandler(notFoundHandler(renderThreatConnectFailure));
+      for (const group of groups) group(scope, services);
+    }, { prefix: `/${version}` });
   }
+  // `/api/…` outside v2 and v3 (v1 is retired) is still this surface's; the bare root is everyone's.
+  tc.register(async (api) => {
+    api.setNotFoundHandler(notFoundHandler(renderThreatConnectFailure));
+  }, { prefix: '/api' });
 };
 
 export const threatConnectSurface: Surface = {
   name: 'threatconnect',
   prefixes: ['/api', '/v2', '/v3'],
+  alias: apiAlias,
   plugin: threatConnect,
   renderFailure: renderThreatConnectFailure,
   earlyFailureBody: threatConnectFailureBody,

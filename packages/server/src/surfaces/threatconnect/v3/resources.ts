@@ -15,6 +15,7 @@ import type { CairnServices } from '../../../services.js';
 import { DEFAULT_TQL_LIMITS } from '../../../tql/ast.js';
 import { sendJson } from '../../send-json.js';
 import { documentedOnly, v3Schemas } from './schemas.js';
+import { requestTarget } from '../../request-target.js';
 
 type Params = Map<string, string[]>;
 
@@ -121,7 +122,7 @@ function listOptions(params: Params): ListOptions {
  * the configured public URL is https, where tcex needs an absolute URL.
  */
 export function pageLink(request: FastifyRequest, services: CairnServices, fromBody: Record<string, string[]>, start: number, limit: number): string {
-  const raw = request.raw.url ?? request.url;
+  const raw = requestTarget(request);
   const queryAt = raw.indexOf('?');
   const path = queryAt === -1 ? raw : raw.slice(0, queryAt);
   const pairs = (queryAt === -1 ? '' : raw.slice(queryAt + 1)).split('&').filter((p) => p !== '' && !/^result(start|limit)=/i.test(p));
