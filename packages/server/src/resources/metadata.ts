@@ -35,6 +35,8 @@ export function intelMetadataCollections(kind: 'indicator' | 'group'): Record<st
   return {
     attributes: {
       kind: 'children', target: `${kind}Attributes`, parentField: `${kind}Id`, itemType: `${Kind}Attribute`, description: `The attributes of the ${kind}`,
+      // A Description (Source) attribute sets the indicator's or group's description (source) column.
+      changesParent: true,
       keywords: [{ keyword: 'attribute', type: 'String', column: 'value', description: `The value of an attribute of the ${kind}` }],
     },
     tags: tagsCollection(`${kind}_tags`, `${kind}_id`, kind),

@@ -137,6 +137,11 @@ export interface ChildCollection extends CollectionBase {
   parentField: string;
   itemType: string;
   description: string;
+  /**
+   * The children's hooks write the parent's row (an indicator's attributes set its description):
+   * a create that writes them answers with the parent read again, not the row it inserted.
+   */
+  changesParent?: boolean;
 }
 
 export interface LinkedCollection extends CollectionBase {

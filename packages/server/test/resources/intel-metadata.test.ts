@@ -68,6 +68,17 @@ for (const dialect of testDialects()) {
     });
     after(() => server.close());
 
+    describe('a create with nested attributes', () => {
+      it('answers with the description and source its Description and Source attributes set, as a GET then shows them', async () => {
+        const created = await newIndicator({ attributes: { data: [{ type: 'Description', value: 'Phishing landing page', default: true }, { type: 'Source', value: 'mail gateway' }] } });
+        assert.equal(created.description, 'Phishing landing page');
+        assert.equal(created.source, 'mail gateway');
+        const read = await shown(created.id);
+        assert.equal(read.description, created.description);
+        assert.equal(read.source, created.source);
+      });
+    });
+
     describe('OPTIONS and the attribute type catalogue', () => {
       it('describes an attribute: type and value required, the parent id create-only, flags boolean', async () => {
         for (const { resource, idField } of KINDS) {

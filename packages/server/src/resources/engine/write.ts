@@ -40,9 +40,9 @@ type WhenTaken = 'conflict' | 'take';
 
 /**
  * Creates the item in one transaction; returns its id and, where the stored row is all its answer
- * reads (no extra columns) and no children are created with it, that row as the insert returned
- * it: links and events are other rows, so reading it again would find the same. (A child's hooks
- * may write its parent's row: an attribute sets its indicator's description.)
+ * reads (no extra columns) and no children that change their parent are created with it
+ * (`changesParent`: an attribute sets its indicator's description), that row as the insert
+ * returned it: links and events are other rows, so reading it again would find the same.
  */
 export async function createItem(engine: EngineContext, resource: ResourceDefinition, principal: Principal, body: unknown, owner?: string[]): Promise<{ id: number; row?: Row }> {
   const input = requireObject(body);
@@ -104,8 +104,8 @@ async function insertItem(engine: EngineContext, resource: ResourceDefinition, b
   }
   let id = inserted.id;
   // A child's hooks may change its parent's row (an attribute sets its indicator's description):
-  // then the answer reads the row again.
-  if (stored && !pending.some(([, collection]) => collection.kind === 'children')) stored.row = inserted.row;
+  // then the answer reads the row again. A case's tasks and notes leave it as inserted.
+  if (stored && !pending.some(([, collection]) => collection.kind === 'children' && collection.changesParent === true)) stored.row = inserted.row;
   const settled = resource.settleCreate ? await resource.settleCreate(id, values, rowCtx) : id;
   if (settled !== id) {
     // Merged into an existing item (which the hook updated): the answer reads that item.
