@@ -302,58 +302,48 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
       });
     }
 
-    // -- associated groups
-    const associatedGroups = async (parent: Parent, request: FastifyRequest) => collection(parent, request, 'associatedGroups');
-    route('GET', '/groups', [], 'The associated groups', list('group[]{id,name,type,ownerName,dateAdded,webLink}'), async (request, reply, parent) => {
-      const ctx = ctxOf(request);
-      return sendPage(request, reply, 'group', (await associatedGroups(parent, request)).map((g) => renderV2(GROUP_VIEW, g, 'list', ctx)));
-    });
-    route('GET', '/groups/:groupBranch', ['groupBranch'], 'The associated groups of one type', list('The branch\'s items'), async (request, reply, parent) => {
-      const branch = groupBranch((request.params as { groupBranch: string }).groupBranch);
-      const ctx = ctxOf(request);
-      const groups = (await associatedGroups(parent, request)).filter((g) => g.type === branch.type);
-      return sendPage(request, reply, branch.entityKey, groups.map((g) => renderV2(branch.view, g, 'list', ctx)));
-    });
-    route('GET', '/groups/:groupBranch/:groupId', ['groupBranch', 'groupId'], 'One associated group', item('The group'), async (request, reply, parent) => {
-      const target = await associatedGroupTarget(request);
-      if (!(await associatedGroups(parent, request)).some((g) => Number(g.id) === target.id)) throw notFound();
-      const row = await v2NotFound(() => engine.get(engine.registry.named('groups'), request.principal, String(target.id), [...target.branch.view.v3Fields]));
-      return sendV2Item(request, reply, 200, target.branch.entityKey, renderV2(target.branch.view, row, 'single', ctxOf(request)));
-    });
-    for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
-      route(method, '/groups/:groupBranch/:groupId', ['groupBranch', 'groupId'], method === 'POST' ? 'Associate a group' : 'Dissociate a group', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
-        const target = await associatedGroupTarget(request);
-        await change(parent, request, 'associatedGroups', { id: target.id }, mode);
-        return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
-      });
-    }
-
-    // -- associated indicators
-    const associatedIndicators = async (parent: Parent, request: FastifyRequest) => collection(parent, request, 'associatedIndicators');
-    route('GET', '/indicators', [], 'The associated indicators', list('indicator[]{id,ownerName,type,dateAdded,lastModified,rating,confidence,webLink,summary}'), async (request, reply, parent) => {
-      const ctx = ctxOf(request);
-      return sendPage(request, reply, 'indicator', (await associatedIndicators(parent, request)).map((i) => renderV2(INDICATOR_VIEW, i, 'list', ctx)));
-    });
-    route('GET', '/indicators/:indicatorBranch', ['indicatorBranch'], 'The associated indicators of one type', list('The branch\'s items'), async (request, reply, parent) => {
-      const branch = indicatorBranch((request.params as { indicatorBranch: string }).indicatorBranch);
-      const ctx = ctxOf(request);
-      const found = (await associatedIndicators(parent, request)).filter((i) => i.type === branch.type);
-      return sendPage(request, reply, branch.entityKey, found.map((i) => renderV2(branch.view, i, 'list', ctx)));
-    });
-    route('GET', '/indicators/:indicatorBranch/:indicatorValue', ['indicatorBranch', 'indicatorValue'], 'One associated indicator', item('The indicator'), async (request, reply, parent) => {
-      const target = await associatedIndicatorTarget(request);
-      if (!(await associatedIndicators(parent, request)).some((i) => Number(i.id) === target.id)) throw notFound();
-      const row = await v2NotFound(() => engine.get(engine.registry.named('indicators'), request.principal, String(target.id), [...target.branch.view.v3Fields]));
-      return sendV2Item(request, reply, 200, target.branch.entityKey, renderV2(target.branch.view, row, 'single', ctxOf(request)));
-    });
-    for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
-      route(method, '/indicators/:indicatorBranch/:indicatorValue', ['indicatorBranch', 'indicatorValue'], method === 'POST' ? 'Associate an indicator' : 'Dissociate an indicator', success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
-        const target = await associatedIndicatorTarget(request);
+    // -- associated groups and indicators: one set of routes for each side of an association
+    const associations = [
+      {
+        segment: 'groups', collection: 'associatedGroups', resource: 'groups', noun: 'group', article: 'a', entityKey: 'group', view: GROUP_VIEW,
+        listShape: 'group[]{id,name,type,ownerName,dateAdded,webLink}', branchParam: 'groupBranch', refParam: 'groupId',
+        branchOf: (name: string) => groupBranch(name), target: associatedGroupTarget,
+      },
+      {
+        segment: 'indicators', collection: 'associatedIndicators', resource: 'indicators', noun: 'indicator', article: 'an', entityKey: 'indicator', view: INDICATOR_VIEW,
+        listShape: 'indicator[]{id,ownerName,type,dateAdded,lastModified,rating,confidence,webLink,summary}', branchParam: 'indicatorBranch', refParam: 'indicatorValue',
         // An indicator pair goes through the association type its two types allow: the engine's
         // collection applies that rule (core/intel/associations), 400 for a pair no type allows.
-        await change(parent, request, 'associatedIndicators', { id: target.id }, mode);
-        return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
+        branchOf: (name: string) => indicatorBranch(name), target: associatedIndicatorTarget,
+      },
+    ] as const;
+    for (const side of associations) {
+      const associated = async (parent: Parent, request: FastifyRequest) => collection(parent, request, side.collection);
+      const paramOf = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name]!;
+      route('GET', `/${side.segment}`, [], `The associated ${side.segment}`, list(side.listShape), async (request, reply, parent) => {
+        const ctx = ctxOf(request);
+        return sendPage(request, reply, side.entityKey, (await associated(parent, request)).map((row) => renderV2(side.view, row, 'list', ctx)));
       });
+      route('GET', `/${side.segment}/:${side.branchParam}`, [side.branchParam], `The associated ${side.segment} of one type`, list('The branch\'s items'), async (request, reply, parent) => {
+        const branch = side.branchOf(paramOf(request, side.branchParam));
+        const ctx = ctxOf(request);
+        const rows = (await associated(parent, request)).filter((row) => row.type === branch.type);
+        return sendPage(request, reply, branch.entityKey, rows.map((row) => renderV2(branch.view, row, 'list', ctx)));
+      });
+      const one = `/${side.segment}/:${side.branchParam}/:${side.refParam}`;
+      route('GET', one, [side.branchParam, side.refParam], `One associated ${side.noun}`, item(`The ${side.noun}`), async (request, reply, parent) => {
+        const target = await side.target(request);
+        if (!(await associated(parent, request)).some((row) => Number(row.id) === target.id)) throw notFound();
+        const row = await v2NotFound(() => engine.get(engine.registry.named(side.resource), request.principal, String(target.id), [...target.branch.view.v3Fields]));
+        return sendV2Item(request, reply, 200, target.branch.entityKey, renderV2(target.branch.view, row, 'single', ctxOf(request)));
+      });
+      for (const [method, mode] of [['POST', 'append'], ['DELETE', 'delete']] as const) {
+        route(method, one, [side.branchParam, side.refParam], `${method === 'POST' ? 'Associate' : 'Dissociate'} ${side.article} ${side.noun}`, success(method === 'POST' ? 201 : 200), async (request, reply, parent) => {
+          const target = await side.target(request);
+          await change(parent, request, side.collection, { id: target.id }, mode);
+          return sendV2Success(request, reply, method === 'POST' ? 201 : 200);
+        });
+      }
     }
 
     // -- victims: Cairn keeps none (no v3 victims resource): an empty list, and no victim to name
@@ -387,7 +377,7 @@ export function registerV2IntelSubpathRoutes(app: FastifyInstance, services: Cai
     const typedAssociations = async (parent: Parent, request: FastifyRequest) => {
       const type = namedType(request);
       const ids = new Set((await indicatorsAssociatedThrough(db, parent.id, [...request.principal.visibleOwnerIds], type)).map((a) => a.indicatorId));
-      return (await associatedIndicators(parent, request)).filter((i) => ids.has(Number(i.id)));
+      return (await collection(parent, request, 'associatedIndicators')).filter((i) => ids.has(Number(i.id)));
     };
     route('GET', '/associations/:associationType/indicators', ['associationType'], 'The indicators associated through one association type', list('indicator[]'), async (request, reply, parent) => {
       const found = await typedAssociations(parent, request);
