@@ -58,6 +58,18 @@ for (const dialect of testDialects()) {
       api = server.client('threatconnect', { baseUrl: `${server.baseUrl}/api` });
       root = server.client('threatconnect', { baseUrl: server.baseUrl });
     });
+
+    it('a null clears a field: back to its default where it has one, a 400 where it must hold a value, never a 500', async () => {
+      const created = await create({ name: 'Null fields', severity: 'Low', status: 'Open', tasks: { data: [{ name: 'Flagged', required: true, status: 'Open' }] } }, '?fields=tasks');
+      const task = created.tasks.data[0];
+      const reset = await tc('PUT', `/v3/tasks/${task.id}`, { status: null, description: null });
+      assert.equal(reset.status, 200, JSON.stringify(reset.body));
+      assert.equal(reset.body.data.status, 'Pending');
+      const flag = await tc('PUT', `/v3/tasks/${task.id}`, { required: null });
+      assert.equal(flag.status, 400, JSON.stringify(flag.body));
+      assert.match(flag.body.message, /required.*must be true or false/);
+      assert.equal((await tc('GET', `/v3/tasks/${task.id}`)).body.data.required, true);
+    });
     after(() => server.close());
 
     describe('OPTIONS', () => {

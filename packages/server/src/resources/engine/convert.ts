@@ -15,12 +15,16 @@ export function problem(field: string, message: string): FieldProblem {
  */
 export function convertField(def: FieldDefinition, value: unknown, name: string, values: Row, problems: FieldProblem[], ctx: ConvertContext): Promise<void> | undefined {
   const column = def.column!;
+  const kind = kindOf(def.kind);
   if (value === null) {
+    // null clears a field: back to its default where it has one (a task's status), refused where
+    // the column always holds a value (a flag), NULL otherwise.
     if (def.required) problems.push(problem(name, 'is required and cannot be null'));
+    else if (def.defaultValue !== undefined && kind.convert) return convertField(def, def.defaultValue, name, values, problems, ctx);
+    else if (kind.refusesNull) problems.push(problem(name, kind.refusesNull));
     else values[column] = null;
     return undefined;
   }
-  const kind = kindOf(def.kind);
   if (kind.write !== 'column' || !kind.convert) return void problems.push(problem(name, 'cannot be set'));
   const converted = kind.convert(def, value, ctx);
   if (converted instanceof Promise) return converted.then((looked: Converted) => take(looked, name, column, values, problems));

@@ -3,6 +3,7 @@ import { described, storedValue, type FieldKindHandler } from './kind.js';
 
 export const booleanKind: FieldKindHandler = {
   write: 'column',
+  refusesNull: 'must be true or false',
   tqlType: 'Boolean',
   convert(_def, value) {
     const flag = value === true || value === 'true' || value === 'True' ? 1 : value === false || value === 'false' || value === 'False' ? 0 : undefined;

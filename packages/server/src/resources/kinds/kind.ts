@@ -32,6 +32,11 @@ export interface FieldKindHandler {
    * reference; `collection` written as nested items; `computed` handed to the declaration's hooks.
    */
   write: 'column' | 'parent' | 'collection' | 'computed';
+  /**
+   * Why a body's null cannot clear a field of this kind, when its column always holds a value (a
+   * flag is true or false): refused with this message rather than left to the NOT NULL column.
+   */
+  refusesNull?: string;
   /** The TQL type of a keyword on this field's column, unless the field sets tqlType. */
   tqlType?: TqlType;
   /** The column holds a user id, looked up with the page's users. */
