@@ -86,6 +86,19 @@ for (const dialect of testDialects()) {
     after(() => server.close());
 
     describe('indicators: POST, PUT, DELETE', () => {
+      it('takes the owner as the v2 docs spell it (?Owner=) on writes and reports too, as on reads', async () => {
+        const hostName = `${fresh('spelled-owner')}.example.com`;
+        const answer = await me.post(`/v2/indicators/hosts?Owner=${q(communityName)}`, { hostName });
+        expectSuccess(answer, 201);
+        assert.equal(answer.body.data.host.owner.name, communityName);
+        const report = `/v2/indicators/bulk/csv?Owner=${q(communityName)}`;
+        const csv = await rawRequest(server.baseUrl, 'GET', report, tcHeaders(home.accessId, home.secret, 'GET', report));
+        assert.equal(csv.status, 200);
+        assert.match(csv.body, new RegExp(hostName.replace(/\./g, '\\.')));
+        const refused = await me.post(`/v2/indicators/hosts?Owner=${q('Nobody Visible')}`, { hostName: `${fresh('nobody')}.example.com` });
+        assert.equal(refused.status, 403);
+      });
+
       it('POST /v2/indicators/hosts creates a host: 201, the single object with owner{id,name,type}, exactly application/json', async () => {
         const hostName = `${fresh('created')}.example.com`;
         const answer = await me.post('/v2/indicators/hosts', { hostName, rating: 4, confidence: 44, dnsActive: 'false', whoisActive: 'true' });

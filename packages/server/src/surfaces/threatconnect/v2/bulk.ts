@@ -25,7 +25,7 @@ import type { CairnServices } from '../../../services.js';
 import { toStoredTime } from '../../../store/database.js';
 import { sendJson, sendXml, v2Failures, wantsXml } from '../envelope.js';
 import { INDICATOR_VIEW, renderV2, v2RenderContext, v3FieldsFor, type V2RenderContext } from './intel-render.js';
-import { V2ListQuery, v2Owners } from './v2-params.js';
+import { V2ListQuery, v2OwnersOf } from './v2-params.js';
 
 const FAILURES = v2Failures(400, 401, 403, 500);
 
@@ -40,7 +40,7 @@ const BulkQuery = Type.Intersect([V2ListQuery, Type.Object({
 
 /** The one owner a report is about (`owner`, default the caller's organization). */
 function reportOwner(request: FastifyRequest): { id: number; name: string; type: string } {
-  const owners = v2Owners(request.principal, (request.query as { owner?: string | string[] }).owner);
+  const owners = v2OwnersOf(request);
   if (owners.length !== 1) throw new CairnError('bad-request', 'A bulk report is about one owner; name one with ?owner=.');
   return request.principal.visibleOwners.find((o) => o.name === owners[0])!;
 }

@@ -10,7 +10,7 @@ import { GROUP_TYPES } from '../../../core/intel/group-types.js';
 import type { CairnServices } from '../../../services.js';
 import { v2Failures } from '../envelope.js';
 import { registerFileRoutes } from '../file-transfer.js';
-import { V2ListQuery, v2Owners, type V2ListQueryType } from './v2-params.js';
+import { V2ListQuery, v2OwnersOf } from './v2-params.js';
 
 const Query = Type.Intersect([V2ListQuery, Type.Object({
   updateIfExists: Type.Optional(Type.String({ maxLength: 5, description: '`false`: refuse to replace a file already uploaded (default: replace it)' })),
@@ -18,7 +18,7 @@ const Query = Type.Intersect([V2ListQuery, Type.Object({
 
 /** The ids of the owners a v2 request names, by the one v2 rule (v2-params: the organization by default, 403 for one not visible). */
 function ownerIds(request: FastifyRequest): number[] {
-  const names = new Set(v2Owners(request.principal, (request.query as V2ListQueryType).owner));
+  const names = new Set(v2OwnersOf(request));
   return request.principal.visibleOwners.filter((o) => names.has(o.name)).map((o) => o.id);
 }
 

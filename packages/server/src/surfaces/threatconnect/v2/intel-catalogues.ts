@@ -31,7 +31,7 @@ import { v2Failures, v2Response } from '../envelope.js';
 import { sendV2IntelList, type V2IntelEntity } from './intel-lists.js';
 import { sendV2Item, sendV2List } from './intel-render.js';
 import { groupBranch, indicatorBranch, NOT_FOUND, tqlString, type V2Branch } from './intel-items.js';
-import { parseV2Date, readV2Query, V2ListQuery, v2Owners } from './v2-params.js';
+import { parseV2Date, readV2Query, V2ListQuery, v2OwnersOf } from './v2-params.js';
 
 const Success = Type.Literal('Success');
 const FAILURES = v2Failures(400, 401, 403, 404, 500);
@@ -89,7 +89,7 @@ export function registerV2CatalogueRoutes(app: FastifyInstance, services: CairnS
   const webBase = services.config.publicUrl ?? '';
   const tagJson = (row: Row) => ({ name: String(row.name), webLink: `${webBase}/auth/tags/tag.xhtml?tag=${encodeURIComponent(String(row.name))}&owner=${encodeURIComponent(String(row.owner))}` });
   const labelJson = (row: Row) => ({ name: String(row.name), ...(row.description ? { description: String(row.description) } : {}), dateAdded: String(row.dateAdded) });
-  const owners = (request: FastifyRequest) => v2Owners(request.principal, (request.query as { owner?: string | string[] }).owner);
+  const owners = (request: FastifyRequest) => v2OwnersOf(request);
 
   routes.get('/types/indicatorTypes', {
     schema: { summary: 'The indicator types', querystring: V2ListQuery, response: { 200: v2Response(list('indicatorType', IndicatorTypeJson, 'The indicator types v2 addresses'), 'The indicator types'), ...FAILURES } },

@@ -22,7 +22,7 @@ import type { CairnServices } from '../../../services.js';
 import { v2Failures, v2Response } from '../envelope.js';
 import { GROUP_TYPES_V2, renderV2, sendV2Item, sendV2Success, v2ItemSchema, v2RenderContext, v2SuccessSchema } from './intel-render.js';
 import { groupBranch, groupFromPath, indicatorBranch, indicatorFromPath, NOT_FOUND, type V2Branch } from './intel-items.js';
-import { V2ListQuery, v2Owners } from './v2-params.js';
+import { V2ListQuery, v2NamedOwnersOf, v2OwnersOf } from './v2-params.js';
 
 type Row = Record<string, unknown>;
 
@@ -56,12 +56,6 @@ function createBody(branch: V2Branch, body: unknown): Row {
   return { ...input, type: branch.type };
 }
 
-/** The owners a POST names (`owner=`), checked visible; none when the query names none (the engine then writes to the caller's organization). */
-function writeOwners(request: FastifyRequest): string[] | undefined {
-  const owner = (request.query as { owner?: string | string[] } | undefined)?.owner;
-  if (owner === undefined || (Array.isArray(owner) && owner.length === 0)) return undefined;
-  return v2Owners(request.principal, owner);
-}
 
 /**
  * What an indicator PUT changes: the body without the value keys that repeat the indicator's value
@@ -118,7 +112,7 @@ export function registerV2IntelWriteRoutes(app: FastifyInstance, services: Cairn
   }, async (request, reply) => {
     const branch = indicatorBranch((request.params as { branch: string }).branch);
     const resource = engine.registry.named('indicators');
-    const row = await engine.create(resource, request.principal, createBody(branch, request.body), [...branch.view.v3Fields], writeOwners(request));
+    const row = await engine.create(resource, request.principal, createBody(branch, request.body), [...branch.view.v3Fields], v2NamedOwnersOf(request));
     return sendV2Item(request, reply, 201, branch.entityKey, answer(request, branch, row));
   });
 
@@ -146,7 +140,7 @@ export function registerV2IntelWriteRoutes(app: FastifyInstance, services: Cairn
   }, async (request, reply) => {
     const branch = groupBranch((request.params as { branch: string }).branch);
     const resource = engine.registry.named('groups');
-    const row = await engine.create(resource, request.principal, createBody(branch, request.body), [...branch.view.v3Fields], writeOwners(request));
+    const row = await engine.create(resource, request.principal, createBody(branch, request.body), [...branch.view.v3Fields], v2NamedOwnersOf(request));
     return sendV2Item(request, reply, 201, branch.entityKey, answer(request, branch, row));
   });
 
@@ -176,7 +170,7 @@ export function registerV2IntelWriteRoutes(app: FastifyInstance, services: Cairn
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const resource = engine.registry.named('groups');
-    const owner = v2Owners(request.principal, (request.query as { owner?: string | string[] } | undefined)?.owner);
+    const owner = v2OwnersOf(request);
     const found = await v2NotFound(() => engine.get(resource, request.principal, id, [], owner));
     const type = GROUP_TYPES_V2.find((t) => t.type === found.type);
     if (!type) throw notFound();

@@ -16,7 +16,7 @@ import type { CairnServices } from '../../../services.js';
 import { V2ListQuery } from './v2-params.js';
 import { sendSerializedJson, sendV2, sendXml, v2Failures, v2Response, wantsXml, xmlData } from '../envelope.js';
 import { sendV2List } from './intel-render.js';
-import { v2Owners } from './v2-params.js';
+import { v2OwnersOf } from './v2-params.js';
 
 /** The v2 query (paging, owner, filters, includes): one schema every v2 route takes (v2-params.ts). */
 export { V2ListQuery };
@@ -105,7 +105,7 @@ export function registerV2OwnerRoutes(app: FastifyInstance, services: CairnServi
   routes.get('/owners/metrics', {
     schema: { summary: 'The last 30 days of metrics of the owner `owner` names (default the caller\'s organization)', querystring: V2ListQuery, response: { 200: v2Response(MetricList, 'One metric per day'), ...METRIC_FAILURES } },
   }, async (request, reply) => {
-    const owners = v2Owners(request.principal, request.query.owner);
+    const owners = v2OwnersOf(request);
     if (owners.length !== 1) throw new CairnError('bad-request', 'Metrics are per owner; name one with ?owner=.');
     return sendMetrics(request, reply, request.principal.visibleOwners.find((o) => o.name === owners[0])!);
   });

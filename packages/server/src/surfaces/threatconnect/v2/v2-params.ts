@@ -146,6 +146,13 @@ export function v2OwnersOf(request: FastifyRequest): string[] {
   return v2Owners(request.principal, canonicalQuery(request).owner);
 }
 
+/** The owners a write names (`owner=`, `Owner=`), checked visible; undefined when it names none. */
+export function v2NamedOwnersOf(request: FastifyRequest): string[] | undefined {
+  const owner = canonicalQuery(request).owner;
+  if (owner === undefined || (Array.isArray(owner) && owner.length === 0)) return undefined;
+  return v2Owners(request.principal, owner);
+}
+
 /** Reads and checks the v2 query of a request (schema-validated already: bounds and types). */
 export function readV2Query(request: FastifyRequest): V2Query {
   const query = canonicalQuery(request);
