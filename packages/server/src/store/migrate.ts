@@ -10,6 +10,7 @@ import * as outbox from './migrations/0006_outbox.js';
 import * as securityLabelNames from './migrations/0007_security_label_names.js';
 import * as intel from './migrations/0008_intel.js';
 import * as intelV2Catalogues from './migrations/0009_intel-v2-catalogues.js';
+import * as exchange from './migrations/0010_exchange.js';
 
 /** Migrations in order; each file is imported statically so no directory scan is needed. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_security_label_names': securityLabelNames,
   '0008_intel': intel,
   '0009_intel-v2-catalogues': intelV2Catalogues,
+  '0010_exchange': exchange,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
