@@ -39,6 +39,9 @@ export interface IndicatorItem {
   securityLabels?: string[];
   /** Groups of the same upload (or already stored in the owner) by xid, to associate with. */
   associatedGroups?: string[];
+  /** When the item was created and last changed at its source (STIX `created`/`modified`): kept as date_added / last_modified, so an export re-imported elsewhere exports the same. */
+  created?: string;
+  modified?: string;
   /** A File's occurrences (v2 batch `fileOccurrence`). */
   fileOccurrences?: { fileName?: string; path?: string; date?: string }[];
 }
@@ -61,6 +64,9 @@ export interface GroupItem {
   securityLabels?: string[];
   /** Other groups by xid (of this upload or stored), to associate with. */
   associatedGroups?: string[];
+  /** As on IndicatorItem: kept as date_added / last_modified. */
+  created?: string;
+  modified?: string;
 }
 
 /** One end of an association: a group by xid or id, or an indicator by type and value (or id). */
