@@ -89,7 +89,9 @@ function stixChunks(_services: CairnServices, _actor: ExchangeActor, _options: E
 /** Writes the chunks to stdout, or to `file` through a temporary file renamed once complete. */
 async function writeOut(chunks: AsyncIterable<string>, file: string | undefined): Promise<void> {
   if (file === undefined) {
-    await pipeline(Readable.from(chunks), stdoutWriter());
+    await pipeline(Readable.from(chunks), stdoutWriter()).catch((error: unknown) => {
+      if (!(error instanceof ReaderGone)) throw error;
+    });
     return;
   }
   const target = path.resolve(file);
@@ -110,12 +112,27 @@ async function writeOut(chunks: AsyncIterable<string>, file: string | undefined)
   }
 }
 
-/** stdout as a pipeline's end that is never closed (the process still prints after it). */
+/**
+ * stdout as a pipeline's end that is never closed (the process still prints after it). A reader
+ * that goes away (`| head`) ends the export quietly: nothing more is read from the database.
+ */
 function stdoutWriter(): Writable {
+  let closed = false;
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') closed = true;
+  };
+  process.stdout.on('error', onError);
   return new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
+      if (closed) return callback(new ReaderGone());
       if (process.stdout.write(chunk)) callback();
       else process.stdout.once('drain', () => callback());
     },
+    final(callback) {
+      process.stdout.off('error', onError);
+      callback();
+    },
   });
 }
+
+class ReaderGone extends Error {}

@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/database.js';
 import { testDialects } from '../support/server.js';
@@ -53,7 +54,8 @@ for (const dialect of testDialects()) {
       fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
       return file;
     };
-    const jobCount = async () => Number((await store.db.selectFrom('import_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const db = () => store.db as unknown as Kysely<any>;
+    const jobCount = async () => Number((await db().selectFrom('import_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
     before(async () => {
       dir = tempDir();
@@ -164,7 +166,7 @@ for (const dialect of testDialects()) {
       assert.equal(one.created, 4, 'the group and three indicators');
       assert.equal(one.failed, 1);
       assert.match(one.failures[0].reason, /MISP type "text" has no Cairn indicator type/);
-      const group = await store.db.selectFrom('groups').innerJoin('owners', 'owners.id', 'groups.owner_id')
+      const group = await db().selectFrom('groups').innerJoin('owners', 'owners.id', 'groups.owner_id')
         .select(['groups.id', 'groups.name', 'groups.type']).where('groups.xid', '=', EVENT_UUID).where('owners.name', '=', org).executeTakeFirstOrThrow();
       assert.equal(group.type, 'Event');
       assert.equal(group.name, 'Phishing wave against finance');

@@ -100,7 +100,8 @@ describe('MISP event import', () => {
   it('reads a list of events and restSearch\'s answer, and tags come from anywhere in the event', async () => {
     const second = { ...event(), uuid: 'a6ef17d6-91cb-4a05-b10b-2f045daf874c', Attribute: [{ type: 'mutex', value: 'Global\\evil' }], Object: [] };
     // Tag before the attributes in one, after in the other.
-    const reordered = { Tag: second.Tag, ...second };
+    const { Tag, ...rest } = second;
+    const reordered = { Tag, ...rest };
     for (const document of [[{ Event: event() }, { Event: reordered }], { response: [{ Event: event() }, { Event: reordered }] }]) {
       const items = itemsOf(await entries(document, 11));
       const groups = items.filter((i) => i.kind === 'group');
