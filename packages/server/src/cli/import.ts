@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
+import { CairnError } from '../core/errors.js';
 import { parseCsvIndicators } from '../core/exchange/csv.js';
 import { DEFAULT_SETTINGS, type ImportSettings } from '../core/exchange/items.js';
 import { createImportJob, findImportJob, listImportProblems, type ImportFormat, type ImportJob } from '../core/exchange/jobs.js';
@@ -119,6 +120,20 @@ export function registerImportCommand(program: Command): void {
     });
 }
 
+/** How often the job is read while another worker processes it. */
+const POLL_MS = 250;
+
+/** Waits for a job another worker processes, reporting its progress; the completed job. */
+async function awaitCompletion(db: CairnServices['store']['db'], jobId: number, ownerId: number, onProgress: (job: ImportJob) => void): Promise<ImportJob> {
+  for (;;) {
+    const job = await findImportJob(db, jobId, [ownerId]);
+    if (!job) throw new CommandError(`Import job ${jobId} disappeared while it was processed.`);
+    if (job.status === 'Completed') return job;
+    onProgress(job);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
 /** The size of a regular file that can be read, or a one-line reason why not. */
 function readableFileSize(file: string): number {
   try {
@@ -150,12 +165,16 @@ async function importFile(
   const applying = startProgress(`import ${plan.file}`, 'items', { quiet: !output.progress });
   applying.total(filled.itemCount);
   let job: ImportJob;
+  const onProgress = (j: ImportJob) => applying.update(j.itemCount - j.unprocessedCount);
   try {
-    job = await processImportJob(db, jobId, {
-      workerId: `cli-${process.pid}`,
-      onProgress: (j) => applying.update(j.itemCount - j.unprocessedCount),
-    });
-    applying.update(job.itemCount - job.unprocessedCount);
+    try {
+      job = await processImportJob(db, jobId, { workerId: `cli-${process.pid}-${jobId}`, onProgress });
+    } catch (error) {
+      // A worker of `cairn serve` / `cairn worker` on this database took the job first: it finishes it.
+      if (!(error instanceof CairnError && error.code === 'conflict')) throw error;
+      job = await awaitCompletion(db, jobId, actor.ownerId, onProgress);
+    }
+    onProgress(job);
   } finally {
     applying.stop();
   }

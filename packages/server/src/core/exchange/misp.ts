@@ -27,6 +27,10 @@
  *   its own. A galaxy cluster (`Galaxy[].GalaxyCluster[]`, or its tag
  *   `misp-galaxy:threat-actor="APT29"`) is the tag `APT29` (the cluster's value).
  *
+ * - A value named again later in the file (ip-src and ip-dst of one address, one domain in two
+ *   events) is not a second indicator: it adds only the association with its own event, with a
+ *   warning (its tags and comment are not merged).
+ *
  * Streamed: the file is read twice (`open` is called twice), first for each event's own fields,
  * tags and galaxies (its attributes skipped unread), then for the attributes one at a time, so an
  * event of any size never sits in memory. Malformed JSON is a problem at the point it was found.
@@ -34,6 +38,7 @@
 import { Readable } from 'node:stream';
 import Assembler from 'stream-json/assembler.js';
 import { parser } from 'stream-json/parser.js';
+import { indicatorTypeNamed, valuesNamedBy } from '../intel/indicator-types.js';
 import { ITEM_ERROR_CODES, type GroupItem, type IndicatorItem, type ItemAttribute } from './items.js';
 import type { ParsedEntry } from './upload.js';
 
@@ -355,6 +360,44 @@ function objectEntries(object: JsonObject, where: string, eventXid: string | und
   return entries;
 }
 
+/**
+ * One value named twice in a file (ip-src and ip-dst of one address, a domain in two events) would
+ * be a duplicate item of the upload: the first stays the indicator, a later one becomes only an
+ * association with its own event (when that is new), with a warning saying what of it was not
+ * merged. Remembers each value once (its normalised form) and each value–event pair.
+ */
+class SeenValues {
+  readonly #values = new Set<string>();
+  readonly #pairs = new Set<string>();
+
+  /** The entries for `item`, found at `where`: itself the first time, else an association and a warning. */
+  entries(item: IndicatorItem, where: string, source: Json): ParsedEntry[] {
+    const type = indicatorTypeNamed(item.type);
+    const addressing = type ? valuesNamedBy(type, item.summary) : undefined;
+    if (!type || !addressing) return [{ item }];
+    const keys = addressing.map((v) => `${type.name}\0${v}`);
+    const xid = item.associatedGroups?.[0];
+    const pair = (key: string) => `${key}\0${xid ?? ''}`;
+    if (!keys.some((k) => this.#values.has(k))) {
+      for (const k of keys) {
+        this.#values.add(k);
+        this.#pairs.add(pair(k));
+      }
+      return [{ item }];
+    }
+    const entries: ParsedEntry[] = [];
+    const what = `${type.name} ${item.summary.slice(0, 200)}`;
+    if (xid !== undefined && !keys.some((k) => this.#pairs.has(pair(k)))) {
+      for (const k of keys) this.#pairs.add(pair(k));
+      entries.push({ item: { kind: 'association', from: { indicator: { type: type.name, summary: item.summary } }, to: { group: { xid } } } });
+      entries.push(problem(`${where}: ${what} is an earlier attribute's value; only its association with this event was added (tags, labels and comment not merged)`, source, 'indicator', 'Warning'));
+    } else {
+      entries.push(problem(`${where}: ${what} is an earlier attribute's value; skipped (tags, labels and comment not merged)`, source, 'indicator', 'Warning'));
+    }
+    return entries;
+  }
+}
+
 /** Why a JSON text could not be read, for a person. */
 const jsonFailure = (error: unknown) => `Malformed JSON: ${(error as Error).message.slice(0, 300)}`;
 
@@ -397,6 +440,7 @@ export async function* parseMispEvents(open: () => AsyncIterable<Buffer | string
       groups.set(key, { xid: group.xid, labels, number });
     }
   }
+  const seen = new SeenValues();
   try {
     for await (const { path, value } of selectJson(open(), decideAttributes)) {
       const inEvent = eventKeyOf(path);
@@ -406,7 +450,11 @@ export async function* parseMispEvents(open: () => AsyncIterable<Buffer | string
       }
       const event = groups.get(inEvent.key) ?? { labels: [], number: 0 };
       const where = `Event ${event.number} ${inEvent.rest[0] === 'Object' ? 'object' : 'attribute'} ${Number(inEvent.rest[1]) + 1}`;
-      yield* inEvent.rest[0] === 'Object' ? objectEntries(value, where, event.xid, event.labels) : attributeEntries(value, where, event.xid, event.labels);
+      const found = inEvent.rest[0] === 'Object' ? objectEntries(value, where, event.xid, event.labels) : attributeEntries(value, where, event.xid, event.labels);
+      for (const entry of found) {
+        if ('item' in entry && entry.item.kind === 'indicator') yield* seen.entries(entry.item, where, value);
+        else yield entry;
+      }
     }
   } catch (error) {
     yield problem(jsonFailure(error), null, 'file');

@@ -23,7 +23,8 @@ async function entries(document: unknown, chunk = 37): Promise<ParsedEntry[]> {
   for await (const entry of parseMispEvents(open)) out.push(entry);
   return out;
 }
-const itemsOf = (list: ParsedEntry[]) => list.filter((e): e is { item: IndicatorItem | GroupItem } => 'item' in e).map((e) => e.item);
+const itemsOf = (list: ParsedEntry[]) => list.filter((e): e is { item: IndicatorItem | GroupItem } => 'item' in e && e.item.kind !== 'association').map((e) => e.item);
+const allItemsOf = (list: ParsedEntry[]) => list.filter((e) => 'item' in e).map((e) => (e as { item: unknown }).item);
 const indicatorsOf = (list: ParsedEntry[]) => itemsOf(list).filter((i): i is IndicatorItem => i.kind === 'indicator');
 const problemsOf = (list: ParsedEntry[]) => list.filter((e) => 'problem' in e).map((e) => (e as { problem: { reason: string; kind: string; severity: string; code: string } }).problem);
 
@@ -112,6 +113,21 @@ describe('MISP event import', () => {
     }
   });
 
+  it('makes a value named twice one indicator: a later attribute only associates it with its own event, with a warning', async () => {
+    const first = { ...event(), Attribute: [{ type: 'ip-src', value: '192.0.2.44' }, { type: 'ip-dst', value: '192.0.2.44', Tag: [{ name: 'c2' }] }], Object: [] };
+    const second = { ...event(), uuid: 'a6ef17d6-91cb-4a05-b10b-2f045daf874c', Attribute: [{ type: 'ip-dst', value: '192.0.2.44' }], Object: [] };
+    const list = await entries([{ Event: first }, { Event: second }]);
+    const items = allItemsOf(list);
+    assert.equal(indicatorsOf(list).length, 1);
+    assert.deepEqual(items.filter((i) => (i as { kind: string }).kind === 'association'), [
+      { kind: 'association', from: { indicator: { type: 'Address', summary: '192.0.2.44' } }, to: { group: { xid: 'a6ef17d6-91cb-4a05-b10b-2f045daf874c' } } },
+    ]);
+    assert.deepEqual(problemsOf(list).map((p) => [p.severity, p.reason.replace(/;.*/, '')]), [
+      ['Warning', 'Event 1 attribute 2: Address 192.0.2.44 is an earlier attribute\'s value'],
+      ['Warning', 'Event 2 attribute 1: Address 192.0.2.44 is an earlier attribute\'s value'],
+    ]);
+  });
+
   it('reports malformed JSON, a document without events, and an event without a date', async () => {
     const [broken] = problemsOf(await entries('{"Event": {"uuid": "x", "Attribute": [1,'));
     assert.match(broken!.reason, /^Malformed JSON/);
@@ -155,7 +171,7 @@ describe('MISP event import', () => {
     await fc.assert(fc.asyncProperty(text, fc.integer({ min: 1, max: 9 }), async (document, chunk) => {
       for (const e of await entries(document, chunk)) {
         if ('problem' in e) assert.ok(e.problem.reason.length > 0);
-        else assert.ok(['indicator', 'group'].includes(e.item.kind));
+        else assert.ok(['indicator', 'group', 'association'].includes(e.item.kind));
       }
     }), { numRuns: 400 });
   });
