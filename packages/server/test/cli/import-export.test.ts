@@ -174,6 +174,33 @@ for (const dialect of testDialects()) {
       assert.equal(exported.stdout.trimEnd().split('\n')[1], 'Host,login-bank.example.com,,,phishing');
     });
 
+    test('--halt-on-error stops a file at its first failed item and says so; the rest is left unprocessed', async () => {
+      const file = write('halting.csv', 'Type,Value\nHost,first.example.net\nHost,first.example.net\nHost,third.example.net\n');
+      const result = await cairn('--json', 'import', file, '--owner', org, '--halt-on-error', '--no-progress');
+      assert.equal(result.code, 2, result.stderr);
+      const [one] = JSON.parse(result.stdout).files;
+      assert.equal(one.created, 1);
+      assert.equal(one.failed, 1);
+      assert.equal(one.unprocessed, 1);
+      assert.equal(typeof one.halted, 'string');
+      assert.match(one.failures[0].reason, /Duplicate Item Error/);
+      const text = await cairn('import', write('halting2.csv', 'Type,Value\nHost,fourth.example.net\nHost,fourth.example.net\nHost,fifth.example.net\n'), '--owner', org, '--halt-on-error', '--no-progress');
+      assert.match(text.stdout, /: 1 created, 0 updated, 1 failed, 1 not processed\.\nHalted: /);
+    });
+
+    test('acts as --as USER, and refuses a user who cannot see the owner', async () => {
+      const users = JSON.parse((await ok('--json', 'api-users', 'list', '--org', other)).stdout) as { userName: string }[];
+      const file = write('as.csv', 'Type,Value\nHost,as-user.example.net\n');
+      assert.match(oneLineFailure(await cairn('import', file, '--owner', org, '--as', users[0]!.userName)), /^cairn: .* cannot see "Import Org/);
+      assert.match(oneLineFailure(await cairn('import', file, '--owner', org, '--as', 'nobody-at-all')), /^cairn: No user with id or access id "nobody-at-all"\.$/);
+      const imported = await cairn('--json', 'import', file, '--owner', other, '--as', users[0]!.userName, '--no-progress');
+      assert.equal(imported.code, 0, imported.stderr);
+      const [one] = JSON.parse(imported.stdout).files;
+      const job = await db().selectFrom('import_jobs').innerJoin('users', 'users.id', 'import_jobs.user_id').select(['users.user_name', 'import_jobs.origin'])
+        .where('import_jobs.id', '=', one.jobId).executeTakeFirstOrThrow();
+      assert.deepEqual(job, { user_name: users[0]!.userName, origin: 'cli' });
+    });
+
     test('fails in one line, importing nothing, for a missing file, an unknown owner and an undetectable format', async () => {
       const good = write('good.csv', 'Type,Value\nHost,good.example.org\n');
       const before = await jobCount();
