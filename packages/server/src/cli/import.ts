@@ -120,6 +120,14 @@ export function registerImportCommand(program: Command): void {
     });
 }
 
+/** The chunks of `input`, each counted by `onBytes` as it passes. */
+async function* countBytes(input: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of input) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}
+
 /** How often the job is read while another worker processes it. */
 const POLL_MS = 250;
 
@@ -154,11 +162,17 @@ async function importFile(
 ): Promise<FileSummary> {
   const db = services.store.db;
   const jobId = await createImportJob(db, { ownerId: actor.ownerId, userId: actor.userId, format: plan.format, origin: 'cli', settings });
-  const reading = startProgress(`read ${plan.file}`, 'items', { quiet: !output.progress });
+  // Reading is measured in bytes (a MISP file is read twice: its events, then their attributes).
+  const reading = startProgress(`read ${plan.file}`, 'bytes', { quiet: !output.progress });
+  reading.total(plan.size * (plan.format === 'misp' ? 2 : 1));
+  let bytesRead = 0;
+  const counted: Open = () => countBytes(plan.open(), (n) => {
+    bytesRead += n;
+    reading.update(bytesRead);
+  });
   let filled;
   try {
-    filled = await fillImportJob(db, jobId, PARSERS[plan.format](plan.open), plan.size, (f) => reading.update(f.itemCount));
-    reading.update(filled.itemCount);
+    filled = await fillImportJob(db, jobId, PARSERS[plan.format](counted), plan.size);
   } finally {
     reading.stop();
   }
