@@ -73,20 +73,20 @@ describe('cairn serve: graceful stop', () => {
 });
 
 describe('cairn worker', () => {
-  test('runs the credential-watch job without an HTTP server and stops cleanly on SIGTERM', async () => {
+  test('runs the credential-watch and import jobs without an HTTP server and stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const worker = new CairnProcess(['worker', '--data-dir', dir]);
     try {
       await worker.waitForLog('Cairn worker is ready');
       const [ready] = logLines(worker.output, 'Cairn worker is ready');
-      assert.deepEqual(ready!.jobs, ['credential-watch']);
+      assert.deepEqual(ready!.jobs, ['credential-watch', 'import']);
       assert.equal(ready!.database, 'sqlite');
       assert.equal(logLines(worker.output, 'job started')[0]!.job, 'credential-watch');
       assert.doesNotMatch(worker.output, /Server listening/);
       assert.ok(fs.existsSync(path.join(dir, 'cairn.sqlite')), 'the worker opened (and migrated) the database');
 
       assert.equal(await worker.stop('SIGTERM'), 0, worker.output);
-      assert.equal(logLines(worker.output, 'job stopped')[0]!.job, 'credential-watch');
+      assert.deepEqual(logLines(worker.output, 'job stopped').map((line) => line.job), ['import', 'credential-watch'], 'stopped in reverse order');
       assert.equal(logLines(worker.output, 'closed the database').length, 1, worker.output);
     } finally {
       await worker.stop();

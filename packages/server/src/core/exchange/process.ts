@@ -124,6 +124,8 @@ export async function processImportJob(db: Kysely<any>, jobId: number, options: 
   try {
     for (const chunk of chunks) {
       if (chunk.done) continue;
+      // On SQLite every statement is synchronous: between chunks the event loop serves requests, signals and logs.
+      await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) {
         await releaseImportJob(db, jobId, workerId);
         return await readJob(db, jobId);
