@@ -30,7 +30,7 @@ describe('cairn serve: graceful stop', () => {
     const { server, port } = await startCairnServe(dir);
     try {
       const { apiUser } = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap-credentials.json'), 'utf8')) as { apiUser: { accessId: string; secret: string } };
-      assert.equal(logLines(server.output, 'job started').map((line) => line.job).join(), 'credential-watch');
+      assert.equal(logLines(server.output, 'job started').map((line) => line.job).join(), 'credential-watch,import');
 
       // A POST whose body is only half sent: the request is in flight when the signal arrives.
       const body = JSON.stringify({ name: 'Sent across a shutdown', severity: 'Low', status: 'Open' });
@@ -58,7 +58,7 @@ describe('cairn serve: graceful stop', () => {
       const messages = server.output.split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
       const order = ['shutting down', 'stopped taking requests', 'job stopped', 'closed the database'].map((message) => messages.indexOf(message));
       assert.ok(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]!)), `shutdown steps in order: ${order}\n${server.output}`);
-      assert.equal(logLines(server.output, 'job stopped')[0]!.job, 'credential-watch');
+      assert.deepEqual(logLines(server.output, 'job stopped').map((line) => line.job), ['import', 'credential-watch']);
     } finally {
       await server.stop();
     }
