@@ -174,6 +174,30 @@ for (const dialect of testDialects()) {
       assert.equal(exported.stdout.trimEnd().split('\n')[1], 'Host,login-bank.example.com,,,phishing');
     });
 
+    test('imports tc-batch bodies, V2 with a group and an association and V1 as an array, each detected from its content', async () => {
+      const v2 = write('batch-v2.json', {
+        indicator: [
+          { type: 'Host', summary: 'batch-v2.example.com', rating: 2, confidence: 40, tag: [{ name: 'batch' }], associatedGroups: [{ groupXid: 'cli-batch-campaign' }] },
+          { type: 'Address', summary: '198.51.100.77' },
+          { type: 'Nope', summary: 'x' },
+        ],
+        group: [{ type: 'Campaign', name: 'CLI batch campaign', xid: 'cli-batch-campaign' }],
+      });
+      const result = await cairn('--json', 'import', v2, '--owner', org, '--no-progress');
+      assert.equal(result.code, 2, result.stderr);
+      const [one] = JSON.parse(result.stdout).files;
+      assert.equal(one.format, 'tc-batch');
+      assert.equal(one.failed, 1);
+      assert.equal(one.created, 3, 'two indicators and the group');
+      const linked = await db().selectFrom('indicator_groups').innerJoin('groups', 'groups.id', 'indicator_groups.group_id')
+        .innerJoin('indicators', 'indicators.id', 'indicator_groups.indicator_id').select(['indicators.summary']).where('groups.xid', '=', 'cli-batch-campaign').execute();
+      assert.deepEqual(linked, [{ summary: 'batch-v2.example.com' }]);
+      const v1 = write('batch-v1.json', [{ type: 'URL', summary: 'https://batch-v1.example.com/a', rating: 1 }]);
+      const text = await cairn('import', v1, '--owner', org, '--no-progress');
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /batch-v1\.json \(tc-batch, job \d+\): 1 created, 0 updated, 0 failed\.$/m);
+    });
+
     test('--halt-on-error stops a file at its first failed item and says so; the rest is left unprocessed', async () => {
       const file = write('halting.csv', 'Type,Value\nHost,first.example.net\nHost,first.example.net\nHost,third.example.net\n');
       const result = await cairn('--json', 'import', file, '--owner', org, '--halt-on-error', '--no-progress');
