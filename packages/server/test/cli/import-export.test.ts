@@ -188,7 +188,7 @@ for (const dialect of testDialects()) {
       const [one] = JSON.parse(result.stdout).files;
       assert.equal(one.format, 'tc-batch');
       assert.equal(one.failed, 1);
-      assert.equal(one.created, 3, 'two indicators and the group');
+      assert.equal(one.created, 4, 'two indicators, the group and the association');
       const linked = await db().selectFrom('indicator_groups').innerJoin('groups', 'groups.id', 'indicator_groups.group_id')
         .innerJoin('indicators', 'indicators.id', 'indicator_groups.indicator_id').select(['indicators.summary']).where('groups.xid', '=', 'cli-batch-campaign').execute();
       assert.deepEqual(linked, [{ summary: 'batch-v2.example.com' }]);
