@@ -502,7 +502,7 @@ class BodyBroken extends Error {}
 
 /** `none` of stream-chain: what the tokenizer is given to finish. */
 const FLUSH = Symbol.for('object-stream.none');
-const PIECE = 1024;
+const PIECE = 256;
 
 function tokensOf(result: unknown): Token[] {
   return result !== FLUSH && result !== undefined && typeof result === 'object' && result !== null && Array.isArray((result as { values?: unknown }).values)
