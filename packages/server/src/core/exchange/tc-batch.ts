@@ -515,7 +515,7 @@ function tokensOf(result: unknown): Token[] {
  * chunk and each entry is assembled alone. `index` of a problem is the entry's place in the upload
  * (0-based, over every entry read). Errors of the input itself are thrown as they are.
  */
-export async function* readTcBatch(input: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<TcBatchEvent> {
+export async function* readTcBatch(input: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>): AsyncGenerator<TcBatchEvent> {
   const tokenize = jsonParser({ packValues: true, streamValues: false }) as unknown as (chunk: string | symbol) => unknown;
   const decoder = new StringDecoder('utf8');
   const out: TcBatchEvent[] = [];

@@ -82,8 +82,14 @@ function jobIdOf(request: FastifyRequest): number {
   return id;
 }
 
+/**
+ * The job `{id}` names, among the owners `?owner=` names (403 for one the caller cannot see, as on
+ * every v2 route) or else among every owner the caller sees (tcex polls with no owner).
+ */
 async function jobOf(services: CairnServices, request: FastifyRequest): Promise<ImportJob> {
-  const job = await findImportJob(services.store.db, jobIdOf(request), [...request.principal.visibleOwnerIds]);
+  const named = v2NamedOwnersOf(request);
+  const owners = named ? request.principal.visibleOwners.filter((o) => named.includes(o.name)).map((o) => o.id) : [...request.principal.visibleOwnerIds];
+  const job = await findImportJob(services.store.db, jobIdOf(request), owners);
   // Jobs of other formats (a CLI or TAXII import) are not batch jobs.
   if (!job || job.format !== 'tc-batch') throw new CairnError('not-found', NOT_FOUND);
   return job;
