@@ -113,8 +113,7 @@ const sourceOf = (value: Json) => JSON.stringify(value).slice(0, SOURCE_LIMIT);
 const isObject = (value: Json | undefined): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 const present = (value: Json | undefined) => value !== undefined && value !== null && value !== '';
 
-/** A null-prototype object, so a key such as `__proto__` is an ordinary key. */
-const newObject = (): JsonObject => Object.create(null) as JsonObject;
+const newObject = (): JsonObject => ({});
 
 function text(value: Json | undefined, field: string, code: ItemErrorCode, max = 65_536): string | undefined {
   if (!present(value)) return undefined;
@@ -409,6 +408,8 @@ class Reader {
       return;
     }
     if (Array.isArray(parent)) parent.push(value);
+    // `__proto__` is an ordinary key here, as JSON.parse makes it (an assignment would set the prototype).
+    else if (this.key === '__proto__') Object.defineProperty(parent, this.key, { value, enumerable: true, writable: true, configurable: true });
     else parent[this.key!] = value;
   }
 
