@@ -6,6 +6,10 @@
  * bodies and settings; another organization's jobs; every status and envelope.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +18,7 @@ import { tcHeaders } from '../../support/http.js';
 import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 import type { Json } from '../../support/v3.js';
 
+const run = promisify(execFile);
 const MAX_BYTES = 1024 * 1024;
 const MAX_INDICATORS = 3000;
 
@@ -315,6 +320,18 @@ for (const dialect of testDialects()) {
       assert.deepEqual(tooLarge.json(), { status: 'Invalid', description: `File size greater than allowable limit of ${MAX_BYTES}` });
       const after = Number((await db().selectFrom('import_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
       assert.equal(after, before, 'no job left behind');
+    });
+
+    it('createAndUpload from curl -F (a plain config field and a file part), signed by hand as the README shows', async () => {
+      const file = path.join(server.dataDir, 'batch-curl.json');
+      const hosts = [host(), host()];
+      fs.writeFileSync(file, JSON.stringify({ indicator: hosts.map((h) => ({ summary: h, type: 'Host' })) }));
+      const target = '/api/v2/batch/createAndUpload?includeAdditional=true';
+      const headers = tcHeaders(home.accessId, home.secret, 'POST', target);
+      const { stdout } = await run('curl', ['-sS', '--fail-with-body', '-H', `Timestamp: ${headers.Timestamp}`, '-H', `Authorization: ${headers.Authorization}`,
+        '-F', `config=${JSON.stringify({ version: 'V2', owner: org, haltOnError: 'false' })}`, '-F', `content=@${file}`, `${server.baseUrl}${target}`]);
+      const status = JSON.parse(stdout).data.batchStatus;
+      assert.deepEqual((await chunks(status.id))[0]!.items.map((i: Json) => i.summary), hosts);
     });
 
     it('settings: a 400 naming the field and its choices; an owner the caller cannot see is 403; XML when asked', async () => {
