@@ -179,14 +179,16 @@ for (const dialect of testDialects()) {
       assert.equal(Number(row.error_count), 1);
       assert.equal(Number(row.error_indicator_count), 1);
 
-      // The JS SDK polls with a content type and the paging parameters; until Completed the errors are refused as TC refuses them.
+      // The JS SDK polls with a content type and the paging parameters.
       const status = await send(server, home, 'GET', `/api/v2/batch/${id}?resultLimit=10000&resultStart=0`, undefined, { 'Content-Type': 'application/octet-stream' });
       assert.equal(status.status, 200);
-      const state = status.json().data.batchStatus.status;
-      if (state !== 'Completed') {
-        const early = await send(server, home, 'GET', `/api/v2/batch/${id}/errors/`);
+      assert.equal(status.json().data.batchStatus.id, id);
+      // Until Completed the errors and results are refused as ThreatConnect refuses them.
+      const waiting = await createJob({ owner: org });
+      for (const path of [`/api/v2/batch/${waiting}/errors/`, `/api/v2/batch/${waiting}/errors`, `/api/v2/batch/${waiting}/results`]) {
+        const early = await send(server, home, 'GET', path);
         assert.equal(early.status, 400);
-        assert.deepEqual(early.json(), { status: 'Invalid', description: `Batch still in ${(await jobRow(id)).status} state` });
+        assert.deepEqual(early.json(), { status: 'Invalid', description: 'Batch still in Created state' });
       }
     });
 
@@ -380,10 +382,95 @@ for (const dialect of testDialects()) {
       assert.equal((await send(server, foreign, 'GET', `/v2/batch/${theirs}`)).json().data.batchStatus.status, 'Created');
     });
 
+    /** Polls the job's status, as tcex and the JS SDK do, until the worker has completed it. */
+    const completed = async (id: number, caller = home): Promise<Json> => {
+      for (let attempt = 0; attempt < 1200; attempt++) {
+        const status = (await send(server, caller, 'GET', `/api/v2/batch/${id}?includeAdditional=true`)).json();
+        assert.equal(status.status, 'Success');
+        if (status.data.batchStatus.status === 'Completed') return status.data.batchStatus;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.fail(`batch job ${id} did not complete`);
+    };
+    const v2Get = async (target: string) => send(server, home, 'GET', target);
+
+    it('end to end as tcex runs it: upload → poll until Completed → counts by kind, the errors of the bad items, and the good ones written with their tags, attributes, group and association', async () => {
+      const id = await createJob(tcexSettings(org, { attributeWriteType: 'Append', tagWriteType: 'Append' }));
+      const [first, second] = [host(), host()];
+      const body = {
+        indicator: [
+          { summary: first, type: 'Host', rating: 4, confidence: 70, tag: [{ name: 'e2e' }], attribute: [{ type: 'Description', value: 'first host', displayed: true }], associatedGroups: [{ groupXid: `e2e-${id}` }] },
+          { summary: second, type: 'Host' },
+          { summary: 'not a host name', type: 'Host' },
+          { summary: 'x', type: 'Teapot' },
+        ],
+        group: [{ name: `E2E incident ${id}`, type: 'Incident', xid: `e2e-${id}`, eventDate: '2024-08-04T00:00:00Z' }, { name: 'no type', xid: 'nope' }],
+        association: [{ ref_1: second, type_1: 'Host', ref_2: `e2e-${id}` }],
+      };
+      assert.equal((await send(server, home, 'POST', `/api/v2/batch/${id}`, JSON.stringify(body), OCTET)).status, 202);
+      const status = await completed(id);
+      assert.equal(status.errorIndicatorCount, 2);
+      assert.equal(status.errorGroupCount, 1);
+      assert.equal(status.errorCount, 3);
+      assert.equal(status.unprocessCount, 0);
+      assert.ok(status.successCount >= 3, JSON.stringify(status));
+
+      const errors = JSON.parse((await v2Get(`/api/v2/batch/${id}/errors`)).text) as Json[];
+      assert.equal(errors.length, 3);
+      assert.ok(errors.some((e) => /not a host name/.test(`${e.errorReason} ${e.errorSource}`)), JSON.stringify(errors));
+      assert.ok(errors.some((e) => /Teapot/.test(e.errorReason)));
+      const results = (await v2Get(`/api/v2/batch/${id}/results?severity=error`)).json() as Json[];
+      assert.deepEqual(results.map((r) => r.code).sort(), ['0x1005', '0x1005', '0x1006']);
+
+      const written = (await v2Get(`/api/v2/indicators/hosts/${first}?includeTags=true&includeAttributes=true`)).json().data.host;
+      assert.equal(written.rating, 4);
+      assert.equal(written.confidence, 70);
+      assert.deepEqual(written.tag.map((t: Json) => t.name), ['e2e']);
+      assert.ok(written.attribute.some((a: Json) => a.type === 'Description' && a.value === 'first host'));
+      for (const h of [first, second]) {
+        const groups = (await v2Get(`/api/v2/indicators/hosts/${h}/groups`)).json().data.group as Json[];
+        assert.deepEqual(groups.map((g) => g.name), [`E2E incident ${id}`], `${h} is associated with the incident`);
+      }
+    });
+
+    it('end to end as the JS SDK runs it: V1 array, poll, then /errors/ (trailing slash) read as the SDK parses it', async () => {
+      const id = await createJob({ owner: org, action: 'Create', attributeWriteType: 'Append', haltOnError: false }, home, '/api/v2/batch?resultLimit=10000');
+      const good = host();
+      const upload = await send(server, home, 'POST', `/api/v2/batch/${id}?resultLimit=10000`, JSON.stringify([{ summary: good, type: 'Host', rating: 2 }, { summary: 'x', type: 'Nonsense' }]), OCTET);
+      assert.equal(upload.status, 202);
+      const status = await completed(id);
+      assert.equal(status.errorCount, 1);
+      assert.equal(status.successCount, 1);
+      const errors = await send(server, home, 'GET', `/api/v2/batch/${id}/errors/?resultLimit=10000`);
+      assert.equal(errors.status, 200);
+      assert.equal(errors.headers['content-type'], 'application/octet-stream');
+      assert.match(JSON.parse(errors.text)[0].errorReason, /Unknown indicator type "Nonsense"/);
+      assert.equal((await v2Get(`/api/v2/indicators/hosts/${good}`)).json().data.host.rating, 2);
+    });
+
+    it('haltOnError: the job stops at the first failure, the rest counted unprocessed; action Delete removes what a job names', async () => {
+      const hosts = Array.from({ length: 5 }, () => host());
+      const halting = await createJob(tcexSettings(org, { haltOnError: 'true' }));
+      const body = { indicator: [{ summary: hosts[0], type: 'Host' }, { summary: 'bad host name', type: 'Host' }, ...hosts.slice(1).map((h) => ({ summary: h, type: 'Host' }))] };
+      assert.equal((await send(server, home, 'POST', `/api/v2/batch/${halting}`, JSON.stringify(body), OCTET)).status, 202);
+      const halted = await completed(halting);
+      assert.ok(halted.errorCount >= 1);
+      assert.ok(halted.unprocessCount > 0, JSON.stringify(halted));
+
+      const creating = await createJob(tcexSettings(org));
+      assert.equal((await send(server, home, 'POST', `/api/v2/batch/${creating}`, JSON.stringify({ indicator: hosts.map((h) => ({ summary: h, type: 'Host' })) }), OCTET)).status, 202);
+      assert.equal((await completed(creating)).successCount, 5);
+      const deleting = await createJob(tcexSettings(org, { action: 'Delete' }));
+      assert.equal((await send(server, home, 'POST', `/api/v2/batch/${deleting}`, JSON.stringify({ indicator: hosts.slice(0, 2).map((h) => ({ summary: h, type: 'Host' })) }), OCTET)).status, 202);
+      await completed(deleting);
+      assert.equal((await v2Get(`/api/v2/indicators/hosts/${hosts[0]}`)).status, 404);
+      assert.equal((await v2Get(`/api/v2/indicators/hosts/${hosts[2]}`)).status, 200);
+    });
+
     it('a completed job with no errors: /errors and /results are 404', async () => {
       const id = await createJob(tcexSettings(org));
-      // Until the import worker lands, the job is completed by hand.
-      await db().updateTable('import_jobs').set({ status: 'Completed', completed_at: new Date().toISOString() }).where('id', '=', id).execute();
+      assert.equal((await send(server, home, 'POST', `/api/v2/batch/${id}`, JSON.stringify([{ summary: host(), type: 'Host' }]), OCTET)).status, 202);
+      assert.equal((await completed(id)).errorCount, 0);
       for (const path of [`/v2/batch/${id}/errors`, `/v2/batch/${id}/results`]) {
         const answer = await send(server, home, 'GET', path);
         assert.equal(answer.status, 404);
