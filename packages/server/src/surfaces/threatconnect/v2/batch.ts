@@ -312,25 +312,20 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
     });
     const streaming = scope.withTypeProvider<TypeBoxTypeProvider>();
 
-    /** Stores an upload into a job; answers the size refusal itself (true when it did). */
-    const store = async (reply: FastifyReply, job: { id: number; ownerId: number }, body: AsyncIterable<Buffer> | undefined, gzipLabelled: boolean, declared: number) => {
-      if (Number.isFinite(declared) && declared > limits.maxUploadBytes) {
-        reply.header('Connection', 'close');
-        sendInvalid(reply, tooLargeMessage());
-        return true;
-      }
+    /** Stores an upload into a job; false when it was too large (nothing kept: the caller answers Invalid). */
+    const store = async (job: { id: number; ownerId: number }, body: AsyncIterable<Buffer> | undefined, gzipLabelled: boolean, declared: number) => {
+      if (Number.isFinite(declared) && declared > limits.maxUploadBytes) return false;
       const upload = uploadBytes(body, limits.maxUploadBytes, gzipLabelled);
       try {
         await storeTcBatchUpload(db, job.id, [job.ownerId], upload.bytes, { maxIndicators: limits.maxIndicators, uploadSize: upload.received });
       } catch (error) {
         if (!isTooLarge(error)) throw error;
-        // The rest of the body is not read: the connection closes after the answer.
-        reply.header('Connection', 'close');
-        sendInvalid(reply, tooLargeMessage());
-        return true;
+        return false;
       }
-      return false;
+      return true;
     };
+    /** The size refusal: the rest of the body is not read, so the connection closes after the answer. */
+    const refuseTooLarge = (reply: FastifyReply) => sendInvalid(reply.header('Connection', 'close'), tooLargeMessage());
 
     streaming.post('/batch/:id', {
       schema: {
@@ -347,7 +342,7 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
         throw new CairnError('bad-request', `Batch job ${job.id} has its upload already (status ${job.status}); a batch job takes one upload: create a new job for more.`);
       }
       const body = request.body instanceof Readable ? (request.body as AsyncIterable<Buffer>) : undefined;
-      if (await store(reply, job, body, /gzip/i.test(String(request.headers['content-encoding'] ?? '')), Number(request.headers['content-length']))) return reply;
+      if (!await store(job, body, /gzip/i.test(String(request.headers['content-encoding'] ?? '')), Number(request.headers['content-length']))) return refuseTooLarge(reply);
       return sendV2(request, reply, 202, { status: 'Queued' }, () => ({ batchResponse: { Status: 'Queued' } }));
     });
 
@@ -363,6 +358,7 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
       if (!request.isMultipart()) throw new CairnError('bad-request', 'createAndUpload takes multipart/form-data with a `config` part (the job settings) and then a `content` part (the batch file).');
       let job: { id: number; ownerId: number } | undefined;
       let uploaded = false;
+      let tooLarge = false;
       try {
         for await (const part of request.parts()) {
           if (part.type !== 'file') continue;
@@ -380,25 +376,22 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
           } else if (part.fieldname === 'content' && !uploaded) {
             if (!job) throw new CairnError('bad-request', 'The config part must come before the content part.');
             uploaded = true;
-            if (await store(reply, job, part.file, false, NaN)) break;
+            if (!await store(job, part.file, false, NaN)) { tooLarge = true; break; }
           } else {
             await drain(part.file);
           }
         }
       } catch (error) {
-        if (job) await discardImportJob(db, job.id);
-        if (isTooLarge(error)) {
-          reply.header('Connection', 'close');
-          return sendInvalid(reply, tooLargeMessage());
+        if (!isTooLarge(error)) {
+          // The job made for a request that fails is removed before the answer goes out.
+          if (job) await discardImportJob(db, job.id);
+          throw error;
         }
-        throw error;
+        tooLarge = true;
       }
-      if (reply.sent) {
+      if (tooLarge || !job || !uploaded) {
         if (job) await discardImportJob(db, job.id);
-        return reply;
-      }
-      if (!job || !uploaded) {
-        if (job) await discardImportJob(db, job.id);
+        if (tooLarge) return refuseTooLarge(reply);
         throw new CairnError('bad-request', 'createAndUpload needs a `config` part (the job settings) and then a `content` part (the batch file).');
       }
       const stored = await findImportJob(db, job.id, [job.ownerId]);
