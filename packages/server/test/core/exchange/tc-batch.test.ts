@@ -164,6 +164,10 @@ describe('v2 batch bodies (core/exchange/tc-batch)', () => {
             assert.ok(['indicator', 'group', 'association'].includes(event.item.kind));
           }
         }
+        // However the bytes are cut, the same items and problems (a break's character position aside).
+        const whole = await read([Buffer.from(text, 'utf8')]);
+        assert.deepEqual(items(events), items(whole));
+        assert.deepEqual(problems(events).map((p) => [p.index, p.kind, p.code, p.reason.replace(/near character \d+/, '')]), problems(whole).map((p) => [p.index, p.kind, p.code, p.reason.replace(/near character \d+/, '')]));
         // Exactly what JSON.parse refuses is refused (with one file problem at the end).
         let valid = true;
         try { JSON.parse(text.replace(/^\uFEFF/, '')); } catch { valid = false; }
