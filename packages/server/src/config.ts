@@ -26,6 +26,9 @@ export interface CairnConfig {
   /** The v2 batch API (issue 10): largest upload (streamed: it bounds disk and work, not memory), its message, and indicators per job. */
   batch: { maxUploadBytes: number; uploadLimitMessage: string; maxIndicators: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Import worker (jobs/import.ts): how often it looks for queued jobs, and how long its claim of a job lasts unless renewed. */
+  importPollMs: number;
+  importLeaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -81,5 +84,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): C
       maxIndicators: integer('CAIRN_BATCH_MAX_INDICATORS', get('CAIRN_BATCH_MAX_INDICATORS'), 25_000, 1, 100_000_000),
     },
     logLevel,
+    importPollMs: integer('CAIRN_IMPORT_POLL_MS', get('CAIRN_IMPORT_POLL_MS'), 1000, 10, 600_000),
+    importLeaseMs: integer('CAIRN_IMPORT_LEASE_MS', get('CAIRN_IMPORT_LEASE_MS'), 60_000, 1000, 3_600_000),
   };
 }
