@@ -157,7 +157,7 @@ export async function listImportProblems(db: Kysely<any>, jobId: number, page: {
 const plusSeconds = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
 /** How long an upload holds its job between two stored chunks. */
-export const UPLOAD_LEASE_SECONDS = 600;
+export const UPLOAD_LEASE_SECONDS = 120;
 
 /**
  * Holds job `jobId` (status Created, not held by a live upload) for an upload named `token`, and

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { CairnError } from '../errors.js';
 import {
   abandonImportUpload, claimImportUpload, findImportJob, ITEMS_PER_CHUNK, queueImportUpload, recordImportProblems, rejectImportUpload,
-  renewImportUpload, storeImportChunk,
+  renewImportUpload, storeImportChunk, UPLOAD_LEASE_SECONDS,
 } from './jobs.js';
 import { ITEM_ERROR_CODES, type ImportItem, type ItemProblem } from './items.js';
 import { readTcBatch } from './tc-batch.js';
@@ -43,11 +43,11 @@ const PROBLEMS_PER_INSERT = 200;
  * Reads `input` into job `jobId`, which the caller has found among the owners it may write. A job
  * that is not waiting for its upload (status Created) is a 400 saying so.
  */
-export async function storeTcBatchUpload(db: Kysely<any>, jobId: number, ownerIds: readonly number[], input: AsyncIterable<Buffer | Uint8Array | string>, options: TcBatchUploadOptions): Promise<TcBatchUploadOutcome> {
+export async function storeTcBatchUpload(db: Kysely<any>, jobId: number, ownerIds: readonly number[], input: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>, options: TcBatchUploadOptions): Promise<TcBatchUploadOutcome> {
   const token = `upload:${crypto.randomUUID()}`;
   if (!await claimImportUpload(db, jobId, token)) {
     const job = await findImportJob(db, jobId, ownerIds);
-    if (job && job.status === 'Created') throw new CairnError('bad-request', `Batch job ${jobId} is receiving an upload already; wait for it to be acknowledged.`);
+    if (job && job.status === 'Created') throw new CairnError('bad-request', `Batch job ${jobId} is receiving an upload already; wait for it to be acknowledged (an upload cut off is forgotten ${UPLOAD_LEASE_SECONDS} s after its last stored chunk).`);
     throw new CairnError('bad-request', `Batch job ${jobId} has its upload already (status ${job?.status ?? 'unknown'}); a batch job takes one upload: create a new job for more.`);
   }
   let chunk: ImportItem[] = [];
