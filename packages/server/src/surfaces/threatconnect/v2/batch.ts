@@ -292,7 +292,8 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
     if (!await hasImportProblems(db, job.id)) throw new CairnError('not-found', `Batch job ${job.id} has no errors.`);
     const needle = contains?.toLowerCase();
     return reply.code(200).header('Content-Type', 'application/json').send(problemArray(services, job.id, (p) => {
-      const errorMessage = p.kind === 'file' ? p.source : `${p.kind} ${p.index}: ${p.source}`;
+      // The item as uploaded (its start), or where a file problem happened.
+      const errorMessage = p.source;
       if (code && p.code.toLowerCase() !== code.toLowerCase()) return undefined;
       if (wanted && p.severity !== wanted) return undefined;
       if (needle && !p.reason.toLowerCase().includes(needle) && !errorMessage.toLowerCase().includes(needle)) return undefined;
