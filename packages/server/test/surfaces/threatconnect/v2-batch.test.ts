@@ -349,6 +349,11 @@ for (const dialect of testDialects()) {
         assert.equal(refused.json().status, 'Failure');
         assert.match(refused.json().message, message);
       }
+      // Settings labelled octet-stream are read as JSON too; bytes that are no JSON are refused.
+      assert.equal((await send(server, home, 'POST', '/v2/batch', JSON.stringify(tcexSettings(org)), OCTET)).status, 201);
+      const notJson = await send(server, home, 'POST', '/v2/batch', 'owner=me', OCTET);
+      assert.equal(notJson.status, 400);
+      assert.match(notJson.json().message, /must be a JSON object/);
       const notMine = await send(server, home, 'POST', '/v2/batch', JSON.stringify(tcexSettings('Batch Rivals')), JSON_TYPE);
       assert.equal(notMine.status, 403);
       assert.deepEqual(notMine.json(), { status: 'Failure', message: 'The requested owner was not found' });

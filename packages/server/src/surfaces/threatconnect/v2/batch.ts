@@ -159,6 +159,16 @@ function problemArray(services: CairnServices, jobId: number, render: (p: ItemPr
 
 const SEVERITIES: Record<string, ItemProblem['severity'] | 'Info'> = { err: 'Error', error: 'Error', warn: 'Warning', warning: 'Warning', info: 'Info' };
 
+/** The settings as sent: JSON, or JSON bytes under another label (octet-stream); anything else is left for parseImportSettings to refuse. */
+function settingsBodyOf(body: unknown): unknown {
+  if (!Buffer.isBuffer(body)) return body;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new CairnError('bad-request', 'The batch job settings must be a JSON object such as {"version":"V2","owner":"…","action":"Create","haltOnError":"false"}.');
+  }
+}
+
 // ---- Uploads ------------------------------------------------------------------------------------
 
 class UploadTooLarge extends Error {}
@@ -245,8 +255,9 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
       response: { 201: v2Response(CreatedJson, 'The job, waiting for its upload'), ...v2Failures(400, 401, 403, 500) },
     },
   }, async (request, reply) => {
-    const settings = parseImportSettings(request.body);
-    const ownerId = jobOwner(request, (request.body as Record<string, unknown>).owner);
+    const body = settingsBodyOf(request.body);
+    const settings = parseImportSettings(body);
+    const ownerId = jobOwner(request, (body as Record<string, unknown>).owner);
     const id = await createImportJob(db, { ownerId, userId: request.principal.userId, format: 'tc-batch', origin: 'tc-batch-api', settings });
     return sendV2(request, reply, 201, { status: 'Success', data: { batchId: id } },
       () => ({ batchResponse: { Status: 'Success', Data: xmlData('batchResponseData', { BatchId: id }) } }));
