@@ -379,7 +379,10 @@ const refOf = (item: IndicatorItem | GroupItem): ItemRef =>
   (item.kind === 'indicator' ? { indicator: { type: item.type, summary: item.summary } } : { group: { xid: item.xid! } });
 
 /** Malformed JSON or a body of the wrong shape: why reading stopped. */
-class BodyBroken extends Error {}
+class BodyBroken extends Error {
+  /** False where the body is JSON but not one Cairn reads (a shape, a limit). */
+  constructor(message: string, readonly syntax = true) { super(message); }
+}
 
 const WS_SPACE = 0x20, WS_TAB = 0x09, WS_LF = 0x0a, WS_CR = 0x0d;
 const QUOTE = 0x22, BACKSLASH = 0x5c, OPEN_BRACE = 0x7b, CLOSE_BRACE = 0x7d, OPEN_BRACKET = 0x5b, CLOSE_BRACKET = 0x5d, COMMA = 0x2c, COLON = 0x3a;
@@ -439,7 +442,7 @@ class Scanner {
         case 'start':
           if (c === OPEN_BRACKET) { this.shape = 'array'; this.section = 'indicator'; this.mode = 'array-first'; this.sectionIndex = 0; }
           else if (c === OPEN_BRACE) { this.shape = 'object'; this.mode = 'object-first'; }
-          else throw new BodyBroken('The upload must be a JSON array of indicators (V1) or an object with "indicator", "group" and "association" arrays (V2)');
+          else throw new BodyBroken('The upload must be a JSON array of indicators (V1) or an object with "indicator", "group" and "association" arrays (V2)', false);
           i++;
           break;
         case 'array-first':
@@ -551,7 +554,7 @@ class Scanner {
     this.capture!.push(piece);
     this.captureSize += piece.length;
     if (this.captureKind === 'skip' && this.captureSize > MAX_SKIPPED_VALUE) {
-      throw new BodyBroken(`a value of a key other than indicator, group and association is larger than ${MAX_SKIPPED_VALUE} characters`);
+      throw new BodyBroken(`The value of a key other than indicator, group and association is larger than ${MAX_SKIPPED_VALUE} characters`, false);
     }
     if (done) this.endValue();
     return i;
@@ -614,7 +617,7 @@ export async function* readTcBatch(input: AsyncIterable<Buffer | Uint8Array | st
   }, (message) => out.push({ problem: problem('file', ITEM_ERROR_CODES.jsonSyntax, message, scanner.lastPath) }));
 
   const broken = (error: BodyBroken): ItemProblem => problem('file', ITEM_ERROR_CODES.jsonSyntax,
-    `The upload is not valid JSON (${error.message}) near character ${scanner.at}; last known JSON path: '${scanner.lastPath}'. Nothing after that point was read.`,
+    `${error.syntax ? `The upload is not valid JSON (${error.message})` : error.message} near character ${scanner.at}; last known JSON path: '${scanner.lastPath}'. Nothing after that point was read.`,
     `Last known JSON path: '${scanner.lastPath}'`);
 
   /** Scans text; the events it gave, or (after them) the one problem where the body broke. */

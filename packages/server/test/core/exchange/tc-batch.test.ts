@@ -219,6 +219,15 @@ describe('v2 batch bodies (core/exchange/tc-batch)', () => {
     assert.equal(problems(events)[0]!.source, '{"type":"Nope","summary":"x"}');
   });
 
+  it('other top-level keys are checked and skipped (tcex\'s "file"), within a bound; a section that is no array is a file problem', async () => {
+    const events = await read([JSON.stringify({ file: { 'doc-1': { fileContent: 'x', nested: [1, { a: '"]}' }] } }, indicator: [{ summary: 'a.example.com', type: 'Host' }], group: 'none' })]);
+    assert.deepEqual(items(events), [{ kind: 'indicator', type: 'Host', summary: 'a.example.com' }]);
+    assert.deepEqual(problems(events).map((p) => [p.kind, p.code, p.reason]), [['file', '0x1003', '"group" must be an array; its value was skipped.']]);
+    const huge = await read([`{"indicator":[{"summary":"b.example.com","type":"Host"}],"file":"${'x'.repeat(1_100_000)}","group":[]}`]);
+    assert.deepEqual(items(huge), [{ kind: 'indicator', type: 'Host', summary: 'b.example.com' }]);
+    assert.match(problems(huge)[0]!.reason, /^The value of a key other than indicator, group and association is larger than 1048576 characters/);
+  });
+
   it('malformed JSON: what came before the break stands, and one file problem says where it broke', async () => {
     const good = Array.from({ length: 40 }, (_, i) => ({ summary: `h${i}.example.com`, type: 'Host' }));
     const text = `${JSON.stringify(good).slice(0, -1)}, {"summary": "broken.example.com", "type" "Host"}]`;
