@@ -472,6 +472,30 @@ for (const dialect of testDialects()) {
       assert.equal((await v2Get(`/api/v2/indicators/hosts/${hosts[2]}`)).status, 200);
     });
 
+    it('a JSON bulk report is a batch file (the docs\' hint): exported from the organization, imported into the community, the same indicators', async () => {
+      const tag = `bulk-${process.pid}-${++unique}`;
+      const made = [host(), host(), host()];
+      for (const [i, h] of made.entries()) {
+        const created = await send(server, home, 'POST', '/api/v2/indicators/hosts', JSON.stringify({ hostName: h, rating: i + 1, confidence: 10 * (i + 1) }), JSON_TYPE);
+        assert.equal(created.status, 201, created.text);
+        assert.equal((await send(server, home, 'POST', `/api/v2/indicators/hosts/${h}/tags/${tag}`)).status, 201);
+      }
+      const report = await send(server, home, 'GET', '/api/v2/indicators/bulk/json');
+      assert.equal(report.status, 200);
+      const id = await createJob(tcexSettings(community));
+      assert.equal((await send(server, home, 'POST', `/api/v2/batch/${id}`, report.text, OCTET)).status, 202);
+      const status = await completed(id);
+      assert.equal(status.errorCount, 0, JSON.stringify(status));
+      const owner = encodeURIComponent(community);
+      for (const [i, h] of made.entries()) {
+        const copied = (await v2Get(`/api/v2/indicators/hosts/${h}?owner=${owner}&includeTags=true`)).json().data.host;
+        assert.equal(copied.owner.name, community);
+        assert.equal(copied.rating, i + 1);
+        assert.equal(copied.confidence, 10 * (i + 1));
+        assert.deepEqual(copied.tag.map((t: Json) => t.name), [tag]);
+      }
+    });
+
     it('a completed job with no errors: /errors and /results are 404', async () => {
       const id = await createJob(tcexSettings(org));
       assert.equal((await send(server, home, 'POST', `/api/v2/batch/${id}`, JSON.stringify([{ summary: host(), type: 'Host' }]), OCTET)).status, 202);
