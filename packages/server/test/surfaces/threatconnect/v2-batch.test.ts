@@ -472,24 +472,26 @@ for (const dialect of testDialects()) {
       assert.equal((await v2Get(`/api/v2/indicators/hosts/${hosts[2]}`)).status, 200);
     });
 
-    it('a JSON bulk report is a batch file (the docs\' hint): exported from the organization, imported into the community, the same indicators', async () => {
-      const tag = `bulk-${process.pid}-${++unique}`;
+    it('a JSON bulk report is a batch file (the docs\' hint): exported from one organization, imported into another, the same indicators', async () => {
+      const exporters = await server.services.tenancy.createOrganization(`Bulk Exporters ${++unique}`);
+      const exporter = await server.services.tenancy.createApiUser(exporters.name, 'exporter');
+      const tag = `bulk-${process.pid}-${unique}`;
       const made = [host(), host(), host()];
       for (const [i, h] of made.entries()) {
-        const created = await send(server, home, 'POST', '/api/v2/indicators/hosts', JSON.stringify({ hostName: h, rating: i + 1, confidence: 10 * (i + 1) }), JSON_TYPE);
+        const created = await send(server, exporter, 'POST', '/api/v2/indicators/hosts', JSON.stringify({ hostName: h, rating: i + 1, confidence: 10 * (i + 1) }), JSON_TYPE);
         assert.equal(created.status, 201, created.text);
-        assert.equal((await send(server, home, 'POST', `/api/v2/indicators/hosts/${h}/tags/${tag}`)).status, 201);
+        assert.equal((await send(server, exporter, 'POST', `/api/v2/indicators/hosts/${h}/tags/${tag}`)).status, 201);
       }
-      const report = await send(server, home, 'GET', '/api/v2/indicators/bulk/json');
+      const report = await send(server, exporter, 'GET', '/api/v2/indicators/bulk/json');
       assert.equal(report.status, 200);
-      const id = await createJob(tcexSettings(community));
+      const id = await createJob(tcexSettings(org));
       assert.equal((await send(server, home, 'POST', `/api/v2/batch/${id}`, report.text, OCTET)).status, 202);
       const status = await completed(id);
       assert.equal(status.errorCount, 0, JSON.stringify(status));
-      const owner = encodeURIComponent(community);
+      assert.equal(status.successCount, 3);
       for (const [i, h] of made.entries()) {
-        const copied = (await v2Get(`/api/v2/indicators/hosts/${h}?owner=${owner}&includeTags=true`)).json().data.host;
-        assert.equal(copied.owner.name, community);
+        const copied = (await v2Get(`/api/v2/indicators/hosts/${h}?includeTags=true`)).json().data.host;
+        assert.equal(copied.owner.name, org);
         assert.equal(copied.rating, i + 1);
         assert.equal(copied.confidence, 10 * (i + 1));
         assert.deepEqual(copied.tag.map((t: Json) => t.name), [tag]);
