@@ -156,7 +156,7 @@ export async function listImportProblems(db: Kysely<any>, jobId: number, page: {
 
 const plusSeconds = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
-/** How long an upload holds its job between two stored chunks. */
+/** How long an upload holds its job between two stored chunks, by default (CAIRN_BATCH_UPLOAD_HOLD_SECONDS). */
 export const UPLOAD_LEASE_SECONDS = 120;
 
 /**
@@ -164,8 +164,8 @@ export const UPLOAD_LEASE_SECONDS = 120;
  * clears any chunks and problems a dead upload left. False when the job is not Created or another
  * upload holds it.
  */
-export async function claimImportUpload(db: Kysely<any>, jobId: number, token: string, now = nowIso()): Promise<boolean> {
-  const result = await db.updateTable('import_jobs').set({ claimed_by: token, claimed_until: plusSeconds(now, UPLOAD_LEASE_SECONDS) })
+export async function claimImportUpload(db: Kysely<any>, jobId: number, token: string, now = nowIso(), holdSeconds = UPLOAD_LEASE_SECONDS): Promise<boolean> {
+  const result = await db.updateTable('import_jobs').set({ claimed_by: token, claimed_until: plusSeconds(now, holdSeconds) })
     .where('id', '=', jobId).where('status', '=', 'Created')
     .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_until', '<', now)]))
     .executeTakeFirst();
@@ -175,8 +175,8 @@ export async function claimImportUpload(db: Kysely<any>, jobId: number, token: s
 }
 
 /** Extends the upload's hold on its job (after each stored chunk). */
-export async function renewImportUpload(db: Kysely<any>, jobId: number, token: string, now = nowIso()): Promise<void> {
-  await db.updateTable('import_jobs').set({ claimed_until: plusSeconds(now, UPLOAD_LEASE_SECONDS) }).where('id', '=', jobId).where('claimed_by', '=', token).execute();
+export async function renewImportUpload(db: Kysely<any>, jobId: number, token: string, now = nowIso(), holdSeconds = UPLOAD_LEASE_SECONDS): Promise<void> {
+  await db.updateTable('import_jobs').set({ claimed_until: plusSeconds(now, holdSeconds) }).where('id', '=', jobId).where('claimed_by', '=', token).execute();
 }
 
 async function clearImportUpload(db: Kysely<any>, jobId: number): Promise<void> {

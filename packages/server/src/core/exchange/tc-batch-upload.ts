@@ -21,6 +21,8 @@ export interface TcBatchUploadOptions {
   maxIndicators: number;
   /** The bytes received, read once the body has ended. */
   uploadSize(): number;
+  /** How long the upload holds its job past its last stored chunk (default UPLOAD_LEASE_SECONDS). */
+  holdSeconds?: number;
 }
 
 export interface TcBatchUploadOutcome {
@@ -45,9 +47,10 @@ const PROBLEMS_PER_INSERT = 200;
  */
 export async function storeTcBatchUpload(db: Kysely<any>, jobId: number, ownerIds: readonly number[], input: AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>, options: TcBatchUploadOptions): Promise<TcBatchUploadOutcome> {
   const token = `upload:${crypto.randomUUID()}`;
-  if (!await claimImportUpload(db, jobId, token)) {
+  const hold = options.holdSeconds ?? UPLOAD_LEASE_SECONDS;
+  if (!await claimImportUpload(db, jobId, token, undefined, hold)) {
     const job = await findImportJob(db, jobId, ownerIds);
-    if (job && job.status === 'Created') throw new CairnError('bad-request', `Batch job ${jobId} is receiving an upload already; wait for it to be acknowledged (an upload cut off is forgotten ${UPLOAD_LEASE_SECONDS} s after its last stored chunk).`);
+    if (job && job.status === 'Created') throw new CairnError('bad-request', `Batch job ${jobId} is receiving an upload already; wait for it to be acknowledged (an upload cut off is forgotten ${hold} s after its last stored chunk).`);
     throw new CairnError('bad-request', `Batch job ${jobId} has its upload already (status ${job?.status ?? 'unknown'}); a batch job takes one upload: create a new job for more.`);
   }
   let chunk: ImportItem[] = [];
@@ -60,7 +63,7 @@ export async function storeTcBatchUpload(db: Kysely<any>, jobId: number, ownerId
     if (chunk.length === 0 || rejected) return;
     await storeImportChunk(db, jobId, counts.chunks++, chunk);
     chunk = [];
-    await renewImportUpload(db, jobId, token);
+    await renewImportUpload(db, jobId, token, undefined, hold);
   };
   const flushProblems = async () => {
     if (problems.length === 0 || rejected) return;

@@ -329,7 +329,7 @@ export function registerV2BatchRoutes(app: FastifyInstance, services: CairnServi
       if (Number.isFinite(declared) && declared > limits.maxUploadBytes) return false;
       const upload = uploadBytes(body, limits.maxUploadBytes, gzipLabelled);
       try {
-        await storeTcBatchUpload(db, job.id, [job.ownerId], upload.bytes, { maxIndicators: limits.maxIndicators, uploadSize: upload.received });
+        await storeTcBatchUpload(db, job.id, [job.ownerId], upload.bytes, { maxIndicators: limits.maxIndicators, uploadSize: upload.received, holdSeconds: limits.uploadHoldSeconds });
       } catch (error) {
         if (!isTooLarge(error)) throw error;
         return false;
