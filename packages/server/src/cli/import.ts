@@ -17,6 +17,7 @@ import { createImportJob, findImportJob, listImportProblems, type ImportFormat, 
 import { parseMispEvents } from '../core/exchange/misp.js';
 import { processImportJob } from '../core/exchange/process.js';
 import { sniffImportFormat } from '../core/exchange/sniff.js';
+import { readTcBatch } from '../core/exchange/tc-batch.js';
 import { fillImportJob, type ParsedEntry } from '../core/exchange/upload.js';
 import type { CairnServices } from '../services.js';
 import { CommandError, withServices, type GlobalOptions } from './command.js';
@@ -33,9 +34,7 @@ type Open = () => AsyncIterable<Buffer>;
 const PARSERS: Readonly<Record<ImportFormat, (open: Open) => AsyncIterable<ParsedEntry>>> = {
   csv: (open) => parseCsvIndicators(open()),
   misp: (open) => parseMispEvents(open),
-  'tc-batch': () => {
-    throw new CommandError('tc-batch files cannot be imported by this build yet.', 'unsupported');
-  },
+  'tc-batch': (open) => readTcBatch(open()),
   stix: () => {
     throw new CommandError('STIX bundles cannot be imported by this build yet.', 'unsupported');
   },
