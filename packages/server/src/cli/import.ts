@@ -6,7 +6,8 @@
  * text; all of them with --json). The format is detected from the content when not given.
  *
  * Exit status: 0 when every item was imported, 2 when some failed (the summary says which),
- * 1 when the command could not run (a missing file, an unknown owner, an undetectable format).
+ * 1 when the command could not run (a missing file, an unknown owner, an undetectable format),
+ * 130 when interrupted while applying (the job is left for a worker to finish).
  */
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
@@ -109,13 +110,17 @@ export function registerImportCommand(program: Command): void {
         const actor = await exchangeActor(services, options.owner, options.as);
         const done: FileSummary[] = [];
         for (const plan of plans) {
-          done.push(await importFile(services, { ownerId: actor.owner.id, userId: actor.principal.userId }, plan, settings, { json, progress: options.progress }));
+          const summary = await importFile(services, { ownerId: actor.owner.id, userId: actor.principal.userId }, plan, settings, { json, progress: options.progress });
+          done.push(summary);
+          // Interrupted: the files after it are not started.
+          if (summary.status !== 'Completed') break;
         }
         return done;
       });
       if (json) console.log(JSON.stringify({ owner: options.owner, files: summaries }, null, 2));
       else console.log(summaries.map(summaryText).join('\n\n'));
-      if (summaries.some((s) => s.failed > 0 || s.unprocessed > 0)) process.exitCode = 2;
+      if (summaries.some((s) => s.status !== 'Completed')) process.exitCode = 130;
+      else if (summaries.some((s) => s.failed > 0 || s.unprocessed > 0)) process.exitCode = 2;
     });
 }
 
@@ -179,9 +184,15 @@ async function importFile(
   applying.total(filled.itemCount);
   let job: ImportJob;
   const onProgress = (j: ImportJob) => applying.update(j.itemCount - j.unprocessedCount);
+  // Ctrl-C (or SIGTERM) while applying: the chunk in flight finishes, the job is released and left
+  // queued for a worker (`cairn serve` / `cairn worker`) to finish; nothing is applied twice.
+  const interrupt = new AbortController();
+  const stop = () => interrupt.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
     try {
-      job = await processImportJob(db, jobId, { workerId: `cli-${process.pid}-${jobId}`, onProgress });
+      job = await processImportJob(db, jobId, { workerId: `cli-${process.pid}-${jobId}`, onProgress, signal: interrupt.signal });
     } catch (error) {
       // A worker of `cairn serve` / `cairn worker` on this database took the job first: it finishes it.
       if (!(error instanceof CairnError && error.code === 'conflict')) throw error;
@@ -189,6 +200,8 @@ async function importFile(
     }
     onProgress(job);
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     applying.stop();
   }
   job = (await findImportJob(db, jobId, [actor.ownerId])) ?? job;
@@ -213,6 +226,7 @@ async function importFile(
 
 function summaryText(s: FileSummary): string {
   const lines = [`${s.file} (${s.format}, job ${s.jobId}): ${s.created} created, ${s.updated} updated, ${s.failed} failed${s.unprocessed > 0 ? `, ${s.unprocessed} not processed` : ''}.`];
+  if (s.status !== 'Completed') lines.push(`Interrupted: job ${s.jobId} is left ${s.status} for a worker (cairn serve or cairn worker) to finish.`);
   if (s.halted) lines.push(`Halted: ${s.halted}`);
   if (s.problemCount > 0) {
     lines.push(s.problemCount > s.failures.length ? `Problems (the first ${s.failures.length} of ${s.problemCount}; all with --json):` : 'Problems:');
