@@ -1,0 +1,103 @@
+/**
+ * The STIX 2.1 form of the rows a TAXII collection serves. The objects, their ids and the mapping
+ * of Cairn types to STIX types are core/exchange/stix's (render.ts); this module only adapts the
+ * rows TAXII pages over to it.
+ */
+import { v5 as uuidv5 } from 'uuid';
+
+export interface IndicatorRow {
+  kind: 'indicator';
+  ownerName: string;
+  id: number;
+  owner_id: number;
+  type: string;
+  summary: string;
+  value1: string | null;
+  value2: string | null;
+  value3: string | null;
+  rating: number | null;
+  confidence: number | null;
+  active: number;
+  description: string | null;
+  date_added: string;
+  last_modified: string;
+}
+
+export interface GroupRow {
+  kind: 'group';
+  ownerName: string;
+  id: number;
+  owner_id: number;
+  type: string;
+  xid: string;
+  name: string;
+  description: string | null;
+  date_added: string;
+  last_modified: string;
+}
+
+export type TaxiiRow = IndicatorRow | GroupRow;
+
+const NAMESPACE = '9c1d8f0e-4b7a-5d2c-8e3f-6a1b2c3d4e5f';
+
+const GROUP_STIX_TYPES: Readonly<Record<string, string>> = {
+  Adversary: 'threat-actor', 'Attack Pattern': 'attack-pattern', Campaign: 'campaign', 'Course of Action': 'course-of-action',
+  Document: 'report', Email: 'note', Event: 'observed-data', Incident: 'incident', 'Intrusion Set': 'intrusion-set', Malware: 'malware',
+  Report: 'report', Signature: 'indicator', Tactic: 'x-mitre-tactic', Task: 'note', Threat: 'threat-actor', Tool: 'tool', Vulnerability: 'vulnerability',
+};
+
+export function groupStixType(type: string): string {
+  return GROUP_STIX_TYPES[type] ?? 'grouping';
+}
+
+/** The Cairn group types each STIX type is rendered from. */
+export const GROUP_TYPES_BY_STIX_TYPE: ReadonlyMap<string, readonly string[]> = (() => {
+  const map = new Map<string, string[]>();
+  for (const [cairn, stix] of Object.entries(GROUP_STIX_TYPES)) map.set(stix, [...(map.get(stix) ?? []), cairn]);
+  return map;
+})();
+
+const STIX_ID = /^[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function stixIdOf(row: TaxiiRow): string {
+  if (row.kind === 'group') {
+    const type = groupStixType(row.type);
+    if (STIX_ID.test(row.xid) && row.xid.startsWith(`${type}--`)) return row.xid;
+    return `${type}--${uuidv5(`${row.ownerName}\u0000group\u0000${row.type}\u0000${row.xid}`, NAMESPACE)}`;
+  }
+  return `indicator--${uuidv5(`${row.ownerName}\u0000indicator\u0000${row.type}\u0000${row.summary}`, NAMESPACE)}`;
+}
+
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+function patternOf(row: IndicatorRow): string {
+  const v = row.value1 ?? row.summary;
+  switch (row.type) {
+    case 'Address': return v.includes(':') ? `[ipv6-addr:value = ${quote(v)}]` : `[ipv4-addr:value = ${quote(v)}]`;
+    case 'CIDR': return v.includes(':') ? `[ipv6-addr:value = ${quote(v)}]` : `[ipv4-addr:value = ${quote(v)}]`;
+    case 'Host': return `[domain-name:value = ${quote(v)}]`;
+    case 'URL': return `[url:value = ${quote(v)}]`;
+    case 'EmailAddress': return `[email-addr:value = ${quote(v)}]`;
+    case 'ASN': return `[autonomous-system:number = ${Number(v.replace(/^ASN/i, '')) || 0}]`;
+    case 'Mutex': return `[mutex:name = ${quote(v)}]`;
+    case 'Registry Key': return `[windows-registry-key:key = ${quote(v)}]`;
+    case 'File': {
+      const hashes = [['MD5', row.value1], ['SHA-1', row.value2], ['SHA-256', row.value3]].filter(([, h]) => h).map(([name, h]) => `file:hashes.'${name}' = ${quote(h!)}`);
+      return `[${hashes.join(' OR ')}]`;
+    }
+    default: return `[x-cairn-indicator:value = ${quote(v)}]`;
+  }
+}
+
+/** The STIX object of a row. */
+export function renderTaxiiObject(row: TaxiiRow): Record<string, unknown> {
+  const common = { type: row.kind === 'indicator' ? 'indicator' : groupStixType(row.type), spec_version: '2.1', id: stixIdOf(row), created: row.date_added, modified: row.last_modified };
+  if (row.kind === 'indicator') {
+    return {
+      ...common, name: row.summary, pattern: patternOf(row), pattern_type: 'stix', valid_from: row.date_added,
+      ...(row.description ? { description: row.description } : {}),
+      ...(row.confidence !== null ? { confidence: Number(row.confidence) } : {}),
+    };
+  }
+  return { ...common, name: row.name, ...(row.description ? { description: row.description } : {}) };
+}

@@ -1,0 +1,235 @@
+/**
+ * TAXII 2.1 over Cairn's intelligence (surfaces/taxii renders it): one collection per owner the
+ * caller may read, whose objects are the owner's indicators and groups as STIX 2.1 objects
+ * (core/exchange/stix/render.ts), and the status of a TAXII POST read from its import job.
+ *
+ * Cairn keeps one version of an object: its `version` (STIX `modified`) is the row's
+ * `last_modified`, and that version was added to the collection when it was made, so the TAXII
+ * `date_added` is `last_modified` too. A client polling with `added_after` therefore sees every
+ * change, and `match[version]` `first`, `last` and `all` all name that one version.
+ *
+ * Pages are keyset pages over (date_added, kind, id) (kind: indicators before groups at one
+ * instant), never offsets: `next` is an opaque token of the last key served, so an object added
+ * or changed while a client pages is served after the cursor (again, as its new version) and none
+ * is skipped.
+ */
+import type { Kysely } from 'kysely';
+import { CairnError } from '../errors.js';
+import { findImportJob, type ImportJob } from './jobs.js';
+import { groupStixType, GROUP_TYPES_BY_STIX_TYPE, renderTaxiiObject, stixIdOf, type TaxiiRow } from './taxii-render.js';
+
+/** Objects per page when the client sets no `limit`, and the most a page holds. */
+export const TAXII_DEFAULT_LIMIT = 100;
+export const TAXII_MAX_LIMIT = 1000;
+/** The one STIX version the collections hold, and their media type. */
+export const STIX_MEDIA_TYPE = 'application/stix+json;version=2.1';
+
+export interface TaxiiOwner { id: number; name: string; type: string; uuid: string }
+
+export interface TaxiiCollection {
+  owner: TaxiiOwner;
+  /** The owner's uuid: stable for the owner's life. */
+  id: string;
+  title: string;
+  description: string;
+  canRead: true;
+  canWrite: boolean;
+}
+
+export function collectionOf(owner: TaxiiOwner, writable: boolean): TaxiiCollection {
+  return {
+    owner,
+    id: owner.uuid,
+    title: owner.name,
+    description: `The indicators and groups of the ${owner.type.toLowerCase()} ${owner.name}, as STIX 2.1 objects.`,
+    canRead: true,
+    canWrite: writable,
+  };
+}
+
+/** Which versions of an object a request names (`match[version]`). */
+export type VersionMatch = { kind: 'any' } | { kind: 'at'; times: readonly string[] };
+
+export interface ObjectQuery {
+  /** `added_after`: only objects whose date_added is later (stored form, to the second). */
+  addedAfter?: string;
+  limit: number;
+  /** The `next` token of the page before. */
+  next?: string;
+  /** `match[type]`: STIX types; undefined for any. */
+  types?: readonly string[];
+  /** `match[id]`: STIX ids; undefined for any. */
+  ids?: readonly string[];
+  versions: VersionMatch;
+  /** `match[spec_version]`: undefined for any; the collections hold 2.1 only. */
+  specVersions?: readonly string[];
+}
+
+export interface TaxiiEntry {
+  row: TaxiiRow;
+  id: string;
+  dateAdded: string;
+  version: string;
+}
+
+export interface ObjectPage {
+  entries: TaxiiEntry[];
+  more: boolean;
+  next?: string;
+}
+
+type Kind = 'indicator' | 'group';
+const KIND_ORDER: Record<Kind, number> = { indicator: 0, group: 1 };
+const TABLE: Record<Kind, 'indicators' | 'groups'> = { indicator: 'indicators', group: 'groups' };
+
+interface Cursor { at: string; kind: number; id: number }
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.kind, cursor.id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string): Cursor {
+  const invalid = () => new CairnError('bad-request', 'The next parameter is not a token this server gave; start again without it.', { parameter: 'next' });
+  if (token.length > 200 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(value) || value.length !== 3) throw invalid();
+  const [at, kind, id] = value as unknown[];
+  if (typeof at !== 'string' || at.length > 40 || (kind !== 0 && kind !== 1) || !Number.isSafeInteger(id)) throw invalid();
+  return { at, kind, id: id as number };
+}
+
+const INDICATOR_COLUMNS = ['id', 'owner_id', 'type', 'summary', 'value1', 'value2', 'value3', 'rating', 'confidence', 'active', 'description', 'date_added', 'last_modified'] as const;
+const GROUP_COLUMNS = ['id', 'owner_id', 'type', 'xid', 'name', 'description', 'date_added', 'last_modified'] as const;
+
+/** The kinds of row `match[type]` can name, and for groups the Cairn group types. */
+function kindsFor(types: readonly string[] | undefined): { indicator: boolean; groupTypes: readonly string[] | 'all' | 'none' } {
+  if (types === undefined) return { indicator: true, groupTypes: 'all' };
+  const groupTypes = types.flatMap((type) => GROUP_TYPES_BY_STIX_TYPE.get(type) ?? []);
+  return { indicator: types.includes('indicator'), groupTypes: groupTypes.length > 0 ? groupTypes : 'none' };
+}
+
+/**
+ * The rows of `kind` in the owner's collection after the cursor, in key order (at most `limit`).
+ * `rowIds`: only these rows (resolved from `match[id]`).
+ */
+async function readRows(db: Kysely<any>, kind: Kind, owner: TaxiiOwner, query: ObjectQuery, cursor: Cursor | undefined, limit: number, groupTypes: readonly string[] | 'all', rowIds: readonly number[] | undefined): Promise<TaxiiRow[]> {
+  const columns = kind === 'indicator' ? INDICATOR_COLUMNS : GROUP_COLUMNS;
+  let select = db.selectFrom(TABLE[kind]).select([...columns]).where('owner_id', '=', owner.id);
+  if (kind === 'group' && groupTypes !== 'all') select = select.where('type', 'in', [...groupTypes]);
+  if (rowIds !== undefined) select = select.where('id', 'in', [...rowIds]);
+  if (query.addedAfter !== undefined) select = select.where('last_modified', '>', query.addedAfter);
+  if (query.versions.kind === 'at') select = select.where('last_modified', 'in', [...query.versions.times]);
+  if (cursor !== undefined) {
+    const order = KIND_ORDER[kind];
+    // (last_modified, kind, id) > cursor, this table's kind fixed.
+    if (order > cursor.kind) select = select.where('last_modified', '>=', cursor.at);
+    else if (order < cursor.kind) select = select.where('last_modified', '>', cursor.at);
+    else select = select.where((eb) => eb.or([eb('last_modified', '>', cursor.at), eb.and([eb('last_modified', '=', cursor.at), eb('id', '>', cursor.id)])]));
+  }
+  const rows = await select.orderBy('last_modified').orderBy('id').limit(limit).execute();
+  return rows.map((row) => ({ kind, ownerName: owner.name, ...(row as Record<string, unknown>) }) as TaxiiRow);
+}
+
+function compareRows(a: TaxiiRow, b: TaxiiRow): number {
+  if (a.last_modified !== b.last_modified) return a.last_modified < b.last_modified ? -1 : 1;
+  if (a.kind !== b.kind) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  return a.id - b.id;
+}
+
+function entryOf(row: TaxiiRow): TaxiiEntry {
+  return { row, id: stixIdOf(row), dateAdded: row.last_modified, version: row.last_modified };
+}
+
+/**
+ * The rows the STIX ids name in the owner's collection. An id is derived from the row (a uuid v5
+ * of its identity, or a group's own STIX xid), so a group is found by its xid first and otherwise
+ * the owner's rows of the id's type are read (their identity columns only) and their ids compared.
+ */
+export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: readonly string[]): Promise<{ indicator: number[]; group: number[] }> {
+  const found = { indicator: [] as number[], group: [] as number[] };
+  const wanted = new Set(ids.filter((id) => /^[a-z0-9-]+--[0-9a-f-]{36}$/.test(id)));
+  if (wanted.size === 0) return found;
+  const byXid = await db.selectFrom('groups').select(['id', 'xid']).where('owner_id', '=', owner.id).where('xid', 'in', [...wanted]).execute();
+  for (const row of byXid) {
+    found.group.push(Number(row.id));
+    wanted.delete(String(row.xid));
+  }
+  const types = new Set([...wanted].map((id) => id.slice(0, id.indexOf('--'))));
+  if (types.has('indicator')) {
+    let afterId = 0;
+    for (;;) {
+      const rows = await db.selectFrom('indicators').select([...INDICATOR_COLUMNS]).where('owner_id', '=', owner.id).where('id', '>', afterId).orderBy('id').limit(5000).execute();
+      for (const row of rows) {
+        const candidate = { kind: 'indicator', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
+        if (wanted.has(stixIdOf(candidate))) found.indicator.push(candidate.id);
+      }
+      if (rows.length < 5000) break;
+      afterId = Number(rows[rows.length - 1]!.id);
+    }
+  }
+  const groupTypes = [...types].flatMap((type) => GROUP_TYPES_BY_STIX_TYPE.get(type) ?? []);
+  if (groupTypes.length > 0 && wanted.size > 0) {
+    const rows = await db.selectFrom('groups').select([...GROUP_COLUMNS]).where('owner_id', '=', owner.id).where('type', 'in', groupTypes).execute();
+    for (const row of rows) {
+      const candidate = { kind: 'group', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
+      if (wanted.has(stixIdOf(candidate)) && !found.group.includes(candidate.id)) found.group.push(candidate.id);
+    }
+  }
+  return found;
+}
+
+/** One page of the collection's objects (or manifest records) matching the query. */
+export async function listCollectionObjects(db: Kysely<any>, owner: TaxiiOwner, query: ObjectQuery): Promise<ObjectPage> {
+  const empty: ObjectPage = { entries: [], more: false };
+  if (query.specVersions !== undefined && !query.specVersions.includes('2.1')) return empty;
+  const cursor = query.next === undefined ? undefined : decodeCursor(query.next);
+  const kinds = kindsFor(query.types);
+  let rowIds: { indicator: number[]; group: number[] } | undefined;
+  if (query.ids !== undefined) {
+    rowIds = await resolveStixIds(db, owner, query.ids);
+    if (rowIds.indicator.length === 0 && rowIds.group.length === 0) return empty;
+  }
+  // One more than the page: whether there is more.
+  const take = query.limit + 1;
+  const rows: TaxiiRow[] = [];
+  if (kinds.indicator && (rowIds === undefined || rowIds.indicator.length > 0)) {
+    rows.push(...await readRows(db, 'indicator', owner, query, cursor, take, 'all', rowIds?.indicator));
+  }
+  if (kinds.groupTypes !== 'none' && (rowIds === undefined || rowIds.group.length > 0)) {
+    rows.push(...await readRows(db, 'group', owner, query, cursor, take, kinds.groupTypes, rowIds?.group));
+  }
+  rows.sort(compareRows);
+  const page = rows.slice(0, query.limit);
+  const more = rows.length > query.limit;
+  const last = page[page.length - 1];
+  return {
+    entries: page.map(entryOf),
+    more,
+    ...(more && last ? { next: encodeCursor({ at: last.last_modified, kind: KIND_ORDER[last.kind], id: last.id }) } : {}),
+  };
+}
+
+/** The one object `id` of the collection, or undefined when the collection has no such object. */
+export async function findCollectionObject(db: Kysely<any>, owner: TaxiiOwner, id: string): Promise<TaxiiEntry | undefined> {
+  const page = await listCollectionObjects(db, owner, { ids: [id], limit: 1, versions: { kind: 'any' } });
+  return page.entries[0];
+}
+
+/** The STIX object of an entry. */
+export function renderEntry(entry: TaxiiEntry): Record<string, unknown> {
+  return renderTaxiiObject(entry.row);
+}
+
+export { groupStixType };
+
+/** The import job behind a TAXII status id, among the owners the caller may read; undefined: not found. */
+export async function findTaxiiStatusJob(db: Kysely<any>, statusId: string, ownerIds: readonly number[]): Promise<ImportJob | undefined> {
+  if (!/^\d{1,15}$/.test(statusId)) return undefined;
+  const job = await findImportJob(db, Number(statusId), ownerIds);
+  return job?.origin === 'taxii' ? job : undefined;
+}
