@@ -11,6 +11,7 @@ import type { Caller, SchemeName } from '../support/signing-schemes.js';
 import type { Json } from '../support/v3.js';
 import { catalogueFixtures } from './catalogue-fixtures.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
+import { taxiiFixtures } from './taxii-fixtures.js';
 import { v2IntelWriteFixtures } from './v2-intel-write-fixtures.js';
 
 export interface OwnRequest {
@@ -18,6 +19,8 @@ export interface OwnRequest {
   body?: unknown;
   /** Sign as this caller instead of the tenant's API user (a route that changes its caller's secret). */
   caller?: Caller;
+  /** Headers of the request's own (a TAXII POST's Content-Type). */
+  headers?: Record<string, string>;
 }
 
 /** A request with a valid home credential that names the foreign organization or one of its objects. */
@@ -30,6 +33,8 @@ export interface CrossOwnerRequest {
   check?(body: Json): void;
   /** What a failure's message must say. */
   message?: RegExp;
+  /** Headers of the request's own (a TAXII POST's Content-Type). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteFixture {
@@ -266,7 +271,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 }
 
 export function routeFixtures(): ReadonlyMap<string, RouteFixture> {
-  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES)]);
+  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES), ...taxiiFixtures()]);
 }
 
 /** Routes that answer without authentication: exactly these, no more. */

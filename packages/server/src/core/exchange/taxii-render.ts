@@ -68,6 +68,12 @@ export function stixIdOf(row: TaxiiRow): string {
   return `indicator--${uuidv5(`${row.ownerName}\u0000indicator\u0000${row.type}\u0000${row.summary}`, NAMESPACE)}`;
 }
 
+/** A stored time as a STIX timestamp (millisecond precision). */
+export function stixTime(stored: string): string {
+  const date = new Date(stored);
+  return Number.isNaN(date.getTime()) ? stored : date.toISOString();
+}
+
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 function patternOf(row: IndicatorRow): string {
@@ -91,10 +97,10 @@ function patternOf(row: IndicatorRow): string {
 
 /** The STIX object of a row. */
 export function renderTaxiiObject(row: TaxiiRow): Record<string, unknown> {
-  const common = { type: row.kind === 'indicator' ? 'indicator' : groupStixType(row.type), spec_version: '2.1', id: stixIdOf(row), created: row.date_added, modified: row.last_modified };
+  const common = { type: row.kind === 'indicator' ? 'indicator' : groupStixType(row.type), spec_version: '2.1', id: stixIdOf(row), created: stixTime(row.date_added), modified: stixTime(row.last_modified) };
   if (row.kind === 'indicator') {
     return {
-      ...common, name: row.summary, pattern: patternOf(row), pattern_type: 'stix', valid_from: row.date_added,
+      ...common, name: row.summary, pattern: patternOf(row), pattern_type: 'stix', valid_from: stixTime(row.date_added),
       ...(row.description ? { description: row.description } : {}),
       ...(row.confidence !== null ? { confidence: Number(row.confidence) } : {}),
     };

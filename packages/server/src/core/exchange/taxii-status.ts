@@ -41,6 +41,7 @@ const isProblem = (value: ImportItem | ItemProblem): value is ItemProblem => 'co
  * upload is one transaction: a crash leaves no half-stored job, and an acknowledged one is whole.
  */
 export async function postTaxiiEnvelope(db: Kysely<any>, target: { ownerId: number; userId: number }, envelope: { objects: unknown[] }): Promise<ImportJob> {
+  if (!Array.isArray(envelope?.objects)) throw new CairnError('bad-request', 'The body must be a TAXII envelope: {"objects":[…STIX 2.1 objects…]}.');
   if (envelope.objects.length === 0) throw new CairnError('bad-request', 'The envelope has no objects: send {"objects":[…STIX 2.1 objects…]}.');
   // The STIX reader takes a bundle; the envelope's objects are one.
   const bundle = JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-000000000000', objects: envelope.objects });

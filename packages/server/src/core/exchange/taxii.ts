@@ -82,13 +82,15 @@ type Kind = 'indicator' | 'group';
 const KIND_ORDER: Record<Kind, number> = { indicator: 0, group: 1 };
 const TABLE: Record<Kind, 'indicators' | 'groups'> = { indicator: 'indicators', group: 'groups' };
 
-interface Cursor { at: string; kind: number; id: number }
+export interface Cursor { at: string; kind: number; id: number }
 
-function encodeCursor(cursor: Cursor): string {
+/** The opaque `next` token of a key (exported for its property test). */
+export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.kind, cursor.id]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(token: string): Cursor {
+/** The key of a `next` token; a 400 for anything this server did not give. */
+export function decodeCursor(token: string): Cursor {
   const invalid = () => new CairnError('bad-request', 'The next parameter is not a token this server gave; start again without it.', { parameter: 'next' });
   if (token.length > 200 || !/^[A-Za-z0-9_-]+$/.test(token)) throw invalid();
   let value: unknown;

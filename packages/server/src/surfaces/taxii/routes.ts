@@ -231,7 +231,8 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
     schema: {
       tags: [TAG], summary: 'Add objects: the envelope becomes an import job; the answer is its status',
       params: CollectionParams, querystring: NoQuery,
-      body: { content: { [TAXII_MEDIA_TYPE]: { schema: PostBody } } } as unknown as TSchema,
+      // Fastify picks a body schema by the media type without its parameters.
+      body: { content: { 'application/taxii+json': { schema: PostBody } } } as unknown as TSchema,
       response: { 202: taxii(Status, 'The status of the import'), ...taxiiFailures(400, 401, 403, 404, 406, 413, 415) },
     },
   }, async (request, reply) => {
