@@ -5,38 +5,15 @@
  */
 import { v5 as uuidv5 } from 'uuid';
 
-export interface IndicatorRow {
-  kind: 'indicator';
-  ownerName: string;
-  id: number;
-  owner_id: number;
-  type: string;
-  summary: string;
-  value1: string | null;
-  value2: string | null;
-  value3: string | null;
-  rating: number | null;
-  confidence: number | null;
-  active: number;
-  description: string | null;
-  date_added: string;
-  last_modified: string;
-}
+import type { Kysely } from 'kysely';
 
-export interface GroupRow {
-  kind: 'group';
-  ownerName: string;
-  id: number;
-  owner_id: number;
-  type: string;
-  xid: string;
-  name: string;
-  description: string | null;
-  date_added: string;
-  last_modified: string;
-}
-
+/** What paging and id look-up read of an indicator or a group (its identity and its times). */
+export interface IndicatorRow { kind: 'indicator'; ownerName: string; id: number; type: string; summary: string; date_added: string; last_modified: string }
+export interface GroupRow { kind: 'group'; ownerName: string; id: number; type: string; xid: string; date_added: string; last_modified: string }
 export type TaxiiRow = IndicatorRow | GroupRow;
+
+export const INDICATOR_KEY_COLUMNS = ['id', 'type', 'summary', 'date_added', 'last_modified'] as const;
+export const GROUP_KEY_COLUMNS = ['id', 'type', 'xid', 'date_added', 'last_modified'] as const;
 
 const NAMESPACE = '9c1d8f0e-4b7a-5d2c-8e3f-6a1b2c3d4e5f';
 
@@ -77,7 +54,7 @@ export function stixTime(stored: string): string {
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 function patternOf(row: IndicatorRow): string {
-  const v = row.value1 ?? row.summary;
+  const v = row.summary;
   switch (row.type) {
     case 'Address': return v.includes(':') ? `[ipv6-addr:value = ${quote(v)}]` : `[ipv4-addr:value = ${quote(v)}]`;
     case 'CIDR': return v.includes(':') ? `[ipv6-addr:value = ${quote(v)}]` : `[ipv4-addr:value = ${quote(v)}]`;
@@ -88,22 +65,23 @@ function patternOf(row: IndicatorRow): string {
     case 'Mutex': return `[mutex:name = ${quote(v)}]`;
     case 'Registry Key': return `[windows-registry-key:key = ${quote(v)}]`;
     case 'File': {
-      const hashes = [['MD5', row.value1], ['SHA-1', row.value2], ['SHA-256', row.value3]].filter(([, h]) => h).map(([name, h]) => `file:hashes.'${name}' = ${quote(h!)}`);
-      return `[${hashes.join(' OR ')}]`;
+      return `[file:hashes.'MD5' = ${quote(v)}]`;
     }
     default: return `[x-cairn-indicator:value = ${quote(v)}]`;
   }
 }
 
-/** The STIX object of a row. */
-export function renderTaxiiObject(row: TaxiiRow): Record<string, unknown> {
-  const common = { type: row.kind === 'indicator' ? 'indicator' : groupStixType(row.type), spec_version: '2.1', id: stixIdOf(row), created: stixTime(row.date_added), modified: stixTime(row.last_modified) };
-  if (row.kind === 'indicator') {
-    return {
-      ...common, name: row.summary, pattern: patternOf(row), pattern_type: 'stix', valid_from: stixTime(row.date_added),
-      ...(row.description ? { description: row.description } : {}),
-      ...(row.confidence !== null ? { confidence: Number(row.confidence) } : {}),
-    };
+/** The STIX objects of a page of the owner's rows, by `kind:id`. */
+export async function renderTaxiiRows(db: Kysely<any>, owner: { id: number; name: string }, rows: readonly TaxiiRow[]): Promise<Map<string, Record<string, unknown>>> {
+  const groupIds = rows.filter((r) => r.kind === 'group').map((r) => r.id);
+  const names = groupIds.length === 0 ? [] : await db.selectFrom('groups').select(['id', 'name']).where('owner_id', '=', owner.id).where('id', 'in', groupIds).execute();
+  const nameOf = new Map(names.map((r) => [Number(r.id), String(r.name)]));
+  const objects = new Map<string, Record<string, unknown>>();
+  for (const row of rows) {
+    const common = { type: row.kind === 'indicator' ? 'indicator' : groupStixType(row.type), spec_version: '2.1', id: stixIdOf(row), created: stixTime(row.date_added), modified: stixTime(row.last_modified) };
+    objects.set(`${row.kind}:${row.id}`, row.kind === 'indicator'
+      ? { ...common, name: row.summary, pattern: patternOf(row), pattern_type: 'stix', valid_from: stixTime(row.date_added) }
+      : { ...common, name: nameOf.get(row.id) ?? row.xid });
   }
-  return { ...common, name: row.name, ...(row.description ? { description: row.description } : {}) };
+  return objects;
 }

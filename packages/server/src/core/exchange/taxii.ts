@@ -16,7 +16,7 @@
 import type { Kysely } from 'kysely';
 import { CairnError } from '../errors.js';
 import { findImportJob, type ImportJob } from './jobs.js';
-import { groupStixType, GROUP_TYPES_BY_STIX_TYPE, renderTaxiiObject, stixIdOf, type TaxiiRow } from './taxii-render.js';
+import { GROUP_KEY_COLUMNS, GROUP_TYPES_BY_STIX_TYPE, INDICATOR_KEY_COLUMNS, renderTaxiiRows, stixIdOf, type TaxiiRow } from './taxii-render.js';
 
 /** Objects per page when the client sets no `limit`, and the most a page holds. */
 export const TAXII_DEFAULT_LIMIT = 100;
@@ -105,8 +105,6 @@ export function decodeCursor(token: string): Cursor {
   return { at, kind, id: id as number };
 }
 
-const INDICATOR_COLUMNS = ['id', 'owner_id', 'type', 'summary', 'value1', 'value2', 'value3', 'rating', 'confidence', 'active', 'description', 'date_added', 'last_modified'] as const;
-const GROUP_COLUMNS = ['id', 'owner_id', 'type', 'xid', 'name', 'description', 'date_added', 'last_modified'] as const;
 
 /** The kinds of row `match[type]` can name, and for groups the Cairn group types. */
 function kindsFor(types: readonly string[] | undefined): { indicator: boolean; groupTypes: readonly string[] | 'all' | 'none' } {
@@ -120,8 +118,10 @@ function kindsFor(types: readonly string[] | undefined): { indicator: boolean; g
  * `rowIds`: only these rows (resolved from `match[id]`).
  */
 async function readRows(db: Kysely<any>, kind: Kind, owner: TaxiiOwner, query: ObjectQuery, cursor: Cursor | undefined, limit: number, groupTypes: readonly string[] | 'all', rowIds: readonly number[] | undefined): Promise<TaxiiRow[]> {
-  const columns = kind === 'indicator' ? INDICATOR_COLUMNS : GROUP_COLUMNS;
+  const columns = kind === 'indicator' ? INDICATOR_KEY_COLUMNS : GROUP_KEY_COLUMNS;
   let select = db.selectFrom(TABLE[kind]).select([...columns]).where('owner_id', '=', owner.id);
+  // Active indicators, as every indicator list and export holds.
+  if (kind === 'indicator') select = select.where('active', '=', 1);
   if (kind === 'group' && groupTypes !== 'all') select = select.where('type', 'in', [...groupTypes]);
   if (rowIds !== undefined) select = select.where('id', 'in', [...rowIds]);
   if (query.addedAfter !== undefined) select = select.where('last_modified', '>', query.addedAfter);
@@ -165,7 +165,8 @@ export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: re
   if (types.has('indicator')) {
     let afterId = 0;
     for (;;) {
-      const rows = await db.selectFrom('indicators').select([...INDICATOR_COLUMNS]).where('owner_id', '=', owner.id).where('id', '>', afterId).orderBy('id').limit(5000).execute();
+      const rows = await db.selectFrom('indicators').select([...INDICATOR_KEY_COLUMNS]).where('owner_id', '=', owner.id).where('active', '=', 1)
+        .where('id', '>', afterId).orderBy('id').limit(5000).execute();
       for (const row of rows) {
         const candidate = { kind: 'indicator', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
         if (wanted.has(stixIdOf(candidate))) found.indicator.push(candidate.id);
@@ -176,7 +177,7 @@ export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: re
   }
   const groupTypes = [...types].flatMap((type) => GROUP_TYPES_BY_STIX_TYPE.get(type) ?? []);
   if (groupTypes.length > 0 && wanted.size > 0) {
-    const rows = await db.selectFrom('groups').select([...GROUP_COLUMNS]).where('owner_id', '=', owner.id).where('type', 'in', groupTypes).execute();
+    const rows = await db.selectFrom('groups').select([...GROUP_KEY_COLUMNS]).where('owner_id', '=', owner.id).where('type', 'in', groupTypes).execute();
     for (const row of rows) {
       const candidate = { kind: 'group', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
       if (wanted.has(stixIdOf(candidate)) && !found.group.includes(candidate.id)) found.group.push(candidate.id);
@@ -222,12 +223,15 @@ export async function findCollectionObject(db: Kysely<any>, owner: TaxiiOwner, i
   return page.entries[0];
 }
 
-/** The STIX object of an entry. */
-export function renderEntry(entry: TaxiiEntry): Record<string, unknown> {
-  return renderTaxiiObject(entry.row);
+/** The STIX objects of a page's entries, in the page's order. */
+export async function renderEntries(db: Kysely<any>, owner: TaxiiOwner, entries: readonly TaxiiEntry[]): Promise<Record<string, unknown>[]> {
+  if (entries.length === 0) return [];
+  const objects = await renderTaxiiRows(db, owner, entries.map((e) => e.row));
+  return entries.flatMap((e): Record<string, unknown>[] => {
+    const object = objects.get(`${e.row.kind}:${e.row.id}`);
+    return object ? [object] : [];
+  });
 }
-
-export { groupStixType };
 
 /** The import job behind a TAXII status id, among the owners the caller may read; undefined: not found. */
 export async function findTaxiiStatusJob(db: Kysely<any>, statusId: string, ownerIds: readonly number[]): Promise<ImportJob | undefined> {

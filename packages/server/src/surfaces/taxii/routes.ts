@@ -9,7 +9,7 @@ import { CairnError } from '../../core/errors.js';
 import type { Principal } from '../../core/principal.js';
 import { ownersWithSetting } from '../../core/settings.js';
 import {
-  collectionOf, findCollectionObject, findTaxiiStatusJob, listCollectionObjects, renderEntry, STIX_MEDIA_TYPE,
+  collectionOf, findCollectionObject, findTaxiiStatusJob, listCollectionObjects, renderEntries, STIX_MEDIA_TYPE,
   TAXII_DEFAULT_LIMIT, TAXII_MAX_LIMIT, type ObjectPage, type ObjectQuery, type TaxiiCollection, type TaxiiEntry, type VersionMatch,
 } from '../../core/exchange/taxii.js';
 import { postTaxiiEnvelope, taxiiStatusOf } from '../../core/exchange/taxii-status.js';
@@ -140,11 +140,11 @@ function dateHeaders(reply: FastifyReply, entries: readonly TaxiiEntry[]): void 
   reply.header('X-TAXII-Date-Added-Last', taxiiTime(entries[entries.length - 1]!.dateAdded));
 }
 
-function envelopeOf(page: ObjectPage): Record<string, unknown> {
+function envelopeOf(page: ObjectPage, objects: readonly Record<string, unknown>[]): Record<string, unknown> {
   return {
     more: page.more,
     ...(page.next !== undefined ? { next: page.next } : {}),
-    ...(page.entries.length > 0 ? { objects: page.entries.map(renderEntry) } : {}),
+    ...(objects.length > 0 ? { objects } : {}),
   };
 }
 
@@ -223,7 +223,7 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
     const types = list(request.query['match[type]']);
     const page = await listCollectionObjects(db, collection.owner, objectQuery(request.query, { ...(ids ? { ids } : {}), ...(types ? { types } : {}) }));
     dateHeaders(reply, page.entries);
-    return sendTaxii(reply, 200, envelopeOf(page));
+    return sendTaxii(reply, 200, envelopeOf(page, await renderEntries(db, collection.owner, page.entries)));
   });
 
   app.post<{ Params: { collectionId: string }; Body: { objects: unknown[] } }>(`/${API_ROOT}/collections/:collectionId/objects/`, {
@@ -252,7 +252,7 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
       if (!await findCollectionObject(db, collection.owner, request.params.objectId)) throw new CairnError('not-found', `No object ${request.params.objectId.slice(0, 300)} in the collection ${collection.id}.`);
     }
     dateHeaders(reply, page.entries);
-    return sendTaxii(reply, 200, envelopeOf(page));
+    return sendTaxii(reply, 200, envelopeOf(page, await renderEntries(db, collection.owner, page.entries)));
   });
 
   app.delete<{ Params: { collectionId: string; objectId: string }; Querystring: Query }>(`/${API_ROOT}/collections/:collectionId/objects/:objectId/`, {
