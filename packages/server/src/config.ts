@@ -26,6 +26,9 @@ export interface CairnConfig {
   /** Largest TAXII 2.1 POST (the API root's max_content_length). */
   taxiiMaxContentLength: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Import worker (jobs/import.ts): how often it looks for queued jobs, and how long its claim of a job lasts unless renewed. */
+  importPollMs: number;
+  importLeaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -76,5 +79,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): C
     documentMaxBytes: integer('CAIRN_DOCUMENT_MAX_BYTES', get('CAIRN_DOCUMENT_MAX_BYTES'), 50 * 1024 * 1024, 1, 2_147_483_647),
     taxiiMaxContentLength: integer('CAIRN_TAXII_MAX_CONTENT_LENGTH', get('CAIRN_TAXII_MAX_CONTENT_LENGTH'), 10 * 1024 * 1024, 1024, 1_073_741_824),
     logLevel,
+    importPollMs: integer('CAIRN_IMPORT_POLL_MS', get('CAIRN_IMPORT_POLL_MS'), 1000, 10, 600_000),
+    importLeaseMs: integer('CAIRN_IMPORT_LEASE_MS', get('CAIRN_IMPORT_LEASE_MS'), 60_000, 1000, 3_600_000),
   };
 }
