@@ -10,7 +10,13 @@ import type { Kysely } from 'kysely';
 /** What paging and id look-up read of an indicator or a group (its identity and its times). */
 export interface IndicatorRow { kind: 'indicator'; ownerName: string; id: number; type: string; summary: string; date_added: string; last_modified: string }
 export interface GroupRow { kind: 'group'; ownerName: string; id: number; type: string; xid: string; date_added: string; last_modified: string }
-export type TaxiiRow = IndicatorRow | GroupRow;
+/** The owner itself, as the STIX identity every object names as its creator (`created_by_ref`). */
+export interface IdentityRow { kind: 'identity'; ownerName: string; id: 0; date_added: string; last_modified: string }
+export type TaxiiRow = IndicatorRow | GroupRow | IdentityRow;
+
+/** The identity's one version (a constant: an owner keeps no date of its own). */
+export const IDENTITY_TIME = '1970-01-01T00:00:00Z';
+export const identityRowOf = (ownerName: string): IdentityRow => ({ kind: 'identity', ownerName, id: 0, date_added: IDENTITY_TIME, last_modified: IDENTITY_TIME });
 
 export const INDICATOR_KEY_COLUMNS = ['id', 'type', 'summary', 'date_added', 'last_modified'] as const;
 export const GROUP_KEY_COLUMNS = ['id', 'type', 'xid', 'date_added', 'last_modified'] as const;
@@ -37,6 +43,7 @@ export const GROUP_TYPES_BY_STIX_TYPE: ReadonlyMap<string, readonly string[]> = 
 const STIX_ID = /^[a-z0-9-]+--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function stixIdOf(row: TaxiiRow): string {
+  if (row.kind === 'identity') return `identity--${uuidv5(`identity\u0000${row.ownerName}`, NAMESPACE)}`;
   if (row.kind === 'group') {
     const type = groupStixType(row.type);
     if (STIX_ID.test(row.xid) && row.xid.startsWith(`${type}--`)) return row.xid;
@@ -78,6 +85,10 @@ export async function renderTaxiiRows(db: Kysely<any>, owner: { id: number; name
   const nameOf = new Map(names.map((r) => [Number(r.id), String(r.name)]));
   const objects = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
+    if (row.kind === 'identity') {
+      objects.set('identity:0', { type: 'identity', spec_version: '2.1', id: stixIdOf(row), created: stixTime(IDENTITY_TIME), modified: stixTime(IDENTITY_TIME), name: row.ownerName, identity_class: 'organization' });
+      continue;
+    }
     const common = { type: row.kind === 'indicator' ? 'indicator' : groupStixType(row.type), spec_version: '2.1', id: stixIdOf(row), created: stixTime(row.date_added), modified: stixTime(row.last_modified) };
     objects.set(`${row.kind}:${row.id}`, row.kind === 'indicator'
       ? { ...common, name: row.summary, pattern: patternOf(row), pattern_type: 'stix', valid_from: stixTime(row.date_added) }

@@ -8,15 +8,18 @@
  * `date_added` is `last_modified` too. A client polling with `added_after` therefore sees every
  * change, and `match[version]` `first`, `last` and `all` all name that one version.
  *
- * Pages are keyset pages over (date_added, kind, id) (kind: indicators before groups at one
- * instant), never offsets: `next` is an opaque token of the last key served, so an object added
+ * The owner's STIX identity (the `created_by_ref` of every object) is in the collection too, as
+ * its first object: its one version is dated 1970-01-01, an owner keeping no date of its own.
+ *
+ * Pages are keyset pages over (date_added, kind, id) (kind: the identity, then indicators, then
+ * groups at one instant), never offsets: `next` is an opaque token of the last key served, so an object added
  * or changed while a client pages is served after the cursor (again, as its new version) and none
  * is skipped.
  */
 import type { Kysely } from 'kysely';
 import { CairnError } from '../errors.js';
 import { findImportJob, type ImportJob } from './jobs.js';
-import { GROUP_KEY_COLUMNS, GROUP_TYPES_BY_STIX_TYPE, INDICATOR_KEY_COLUMNS, renderTaxiiRows, stixIdOf, type TaxiiRow } from './taxii-render.js';
+import { GROUP_KEY_COLUMNS, GROUP_TYPES_BY_STIX_TYPE, identityRowOf, INDICATOR_KEY_COLUMNS, renderTaxiiRows, stixIdOf, type TaxiiRow } from './taxii-render.js';
 
 /** Objects per page when the client sets no `limit`, and the most a page holds. */
 export const TAXII_DEFAULT_LIMIT = 100;
@@ -78,9 +81,10 @@ export interface ObjectPage {
   next?: string;
 }
 
-type Kind = 'indicator' | 'group';
-const KIND_ORDER: Record<Kind, number> = { indicator: 0, group: 1 };
-const TABLE: Record<Kind, 'indicators' | 'groups'> = { indicator: 'indicators', group: 'groups' };
+type Kind = TaxiiRow['kind'];
+type TableKind = 'indicator' | 'group';
+const KIND_ORDER: Record<Kind, number> = { identity: -1, indicator: 0, group: 1 };
+const TABLE: Record<TableKind, 'indicators' | 'groups'> = { indicator: 'indicators', group: 'groups' };
 
 export interface Cursor { at: string; kind: number; id: number }
 
@@ -101,23 +105,23 @@ export function decodeCursor(token: string): Cursor {
   }
   if (!Array.isArray(value) || value.length !== 3) throw invalid();
   const [at, kind, id] = value as unknown[];
-  if (typeof at !== 'string' || at.length > 40 || (kind !== 0 && kind !== 1) || !Number.isSafeInteger(id)) throw invalid();
+  if (typeof at !== 'string' || at.length > 40 || (kind !== -1 && kind !== 0 && kind !== 1) || !Number.isSafeInteger(id)) throw invalid();
   return { at, kind, id: id as number };
 }
 
 
 /** The kinds of row `match[type]` can name, and for groups the Cairn group types. */
-function kindsFor(types: readonly string[] | undefined): { indicator: boolean; groupTypes: readonly string[] | 'all' | 'none' } {
-  if (types === undefined) return { indicator: true, groupTypes: 'all' };
+function kindsFor(types: readonly string[] | undefined): { identity: boolean; indicator: boolean; groupTypes: readonly string[] | 'all' | 'none' } {
+  if (types === undefined) return { identity: true, indicator: true, groupTypes: 'all' };
   const groupTypes = types.flatMap((type) => GROUP_TYPES_BY_STIX_TYPE.get(type) ?? []);
-  return { indicator: types.includes('indicator'), groupTypes: groupTypes.length > 0 ? groupTypes : 'none' };
+  return { identity: types.includes('identity'), indicator: types.includes('indicator'), groupTypes: groupTypes.length > 0 ? groupTypes : 'none' };
 }
 
 /**
  * The rows of `kind` in the owner's collection after the cursor, in key order (at most `limit`).
  * `rowIds`: only these rows (resolved from `match[id]`).
  */
-async function readRows(db: Kysely<any>, kind: Kind, owner: TaxiiOwner, query: ObjectQuery, cursor: Cursor | undefined, limit: number, groupTypes: readonly string[] | 'all', rowIds: readonly number[] | undefined): Promise<TaxiiRow[]> {
+async function readRows(db: Kysely<any>, kind: TableKind, owner: TaxiiOwner, query: ObjectQuery, cursor: Cursor | undefined, limit: number, groupTypes: readonly string[] | 'all', rowIds: readonly number[] | undefined): Promise<TaxiiRow[]> {
   const columns = kind === 'indicator' ? INDICATOR_KEY_COLUMNS : GROUP_KEY_COLUMNS;
   let select = db.selectFrom(TABLE[kind]).select([...columns]).where('owner_id', '=', owner.id);
   // Active indicators, as every indicator list and export holds.
@@ -137,10 +141,22 @@ async function readRows(db: Kysely<any>, kind: Kind, owner: TaxiiOwner, query: O
   return rows.map((row) => ({ kind, ownerName: owner.name, ...(row as Record<string, unknown>) }) as TaxiiRow);
 }
 
-function compareRows(a: TaxiiRow, b: TaxiiRow): number {
-  if (a.last_modified !== b.last_modified) return a.last_modified < b.last_modified ? -1 : 1;
-  if (a.kind !== b.kind) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+function compareKeys(a: Cursor, b: Cursor): number {
+  if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+  if (a.kind !== b.kind) return a.kind - b.kind;
   return a.id - b.id;
+}
+
+const keyOf = (row: TaxiiRow): Cursor => ({ at: row.last_modified, kind: KIND_ORDER[row.kind], id: row.id });
+const compareRows = (a: TaxiiRow, b: TaxiiRow) => compareKeys(keyOf(a), keyOf(b));
+
+/** The owner's identity when the query takes it (its one version dated IDENTITY_TIME). */
+function identityIfMatching(owner: TaxiiOwner, query: ObjectQuery, cursor: Cursor | undefined): TaxiiRow[] {
+  const row = identityRowOf(owner.name);
+  if (cursor !== undefined && compareKeys(keyOf(row), cursor) <= 0) return [];
+  if (query.addedAfter !== undefined && !(row.last_modified > query.addedAfter)) return [];
+  if (query.versions.kind === 'at' && !query.versions.times.includes(row.last_modified)) return [];
+  return [row];
 }
 
 function entryOf(row: TaxiiRow): TaxiiEntry {
@@ -152,9 +168,11 @@ function entryOf(row: TaxiiRow): TaxiiEntry {
  * of its identity, or a group's own STIX xid), so a group is found by its xid first and otherwise
  * the owner's rows of the id's type are read (their identity columns only) and their ids compared.
  */
-export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: readonly string[]): Promise<{ indicator: number[]; group: number[] }> {
-  const found = { indicator: [] as number[], group: [] as number[] };
+export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: readonly string[]): Promise<{ identity: boolean; indicator: number[]; group: number[] }> {
+  const found = { identity: false, indicator: [] as number[], group: [] as number[] };
   const wanted = new Set(ids.filter((id) => /^[a-z0-9-]+--[0-9a-f-]{36}$/.test(id)));
+  const identityId = stixIdOf(identityRowOf(owner.name));
+  if (wanted.delete(identityId)) found.identity = true;
   if (wanted.size === 0) return found;
   const byXid = await db.selectFrom('groups').select(['id', 'xid']).where('owner_id', '=', owner.id).where('xid', 'in', [...wanted]).execute();
   for (const row of byXid) {
@@ -192,14 +210,15 @@ export async function listCollectionObjects(db: Kysely<any>, owner: TaxiiOwner, 
   if (query.specVersions !== undefined && !query.specVersions.includes('2.1')) return empty;
   const cursor = query.next === undefined ? undefined : decodeCursor(query.next);
   const kinds = kindsFor(query.types);
-  let rowIds: { indicator: number[]; group: number[] } | undefined;
+  let rowIds: { identity: boolean; indicator: number[]; group: number[] } | undefined;
   if (query.ids !== undefined) {
     rowIds = await resolveStixIds(db, owner, query.ids);
-    if (rowIds.indicator.length === 0 && rowIds.group.length === 0) return empty;
+    if (!rowIds.identity && rowIds.indicator.length === 0 && rowIds.group.length === 0) return empty;
   }
   // One more than the page: whether there is more.
   const take = query.limit + 1;
   const rows: TaxiiRow[] = [];
+  if (kinds.identity && (rowIds === undefined || rowIds.identity)) rows.push(...identityIfMatching(owner, query, cursor));
   if (kinds.indicator && (rowIds === undefined || rowIds.indicator.length > 0)) {
     rows.push(...await readRows(db, 'indicator', owner, query, cursor, take, 'all', rowIds?.indicator));
   }
@@ -213,7 +232,7 @@ export async function listCollectionObjects(db: Kysely<any>, owner: TaxiiOwner, 
   return {
     entries: page.map(entryOf),
     more,
-    ...(more && last ? { next: encodeCursor({ at: last.last_modified, kind: KIND_ORDER[last.kind], id: last.id }) } : {}),
+    ...(more && last ? { next: encodeCursor(keyOf(last)) } : {}),
   };
 }
 

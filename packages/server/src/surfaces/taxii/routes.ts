@@ -260,6 +260,7 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
   }, async (request, reply) => {
     const { collection, entry } = await objectOf(request.principal, request.params.collectionId, request.params.objectId);
     writableCollection(collection);
+    if (entry.row.kind === 'identity') throw new CairnError('forbidden', `The object ${entry.id} is the collection's owner, ${collection.title}; it is not deleted.`);
     const resource = resourceNamed(entry.row.kind === 'indicator' ? 'indicators' : 'groups');
     await services.resources.remove(resource, request.principal, String(entry.row.id), [String(collection.owner.id)]);
     return reply.code(200).header('Content-Type', TAXII_MEDIA_TYPE).send();

@@ -184,7 +184,9 @@ for (const dialect of testDialects()) {
 
     it('objects: pages of `limit` by next, every object once, in date-added order, with the date headers', async () => {
       const { pages, objects } = await allPages(`${collection()}/objects/`, '', 4);
-      assert.equal(objects.length, hosts.length + groupNames.length + 1);
+      // The owner's identity (every object's creator) first, dated 1970; then the indicators and groups.
+      assert.deepEqual([objects[0].type, objects[0].name, objects[0].modified], ['identity', myOrg.name, '1970-01-01T00:00:00.000Z']);
+      assert.equal(objects.length, 1 + hosts.length + groupNames.length + 1);
       assert.equal(new Set(objects.map((o) => o.id)).size, objects.length, 'no object twice');
       assert.deepEqual(objects.filter((o) => o.type === 'indicator').map((o) => o.name).sort(), [...hosts].sort());
       assert.deepEqual(objects.filter((o) => o.type === 'threat-actor').map((o) => o.name).sort(), [...groupNames].sort());
@@ -226,7 +228,7 @@ for (const dialect of testDialects()) {
       assert.equal(manifest.body.objects.length, 5);
       assert.ok(manifest.body.objects.every((r: Json) => r.date_added === '2099-01-02T03:04:05.000Z' && r.version === r.date_added && r.media_type === 'application/stix+json;version=2.1'));
       expectError(await get(`${collection()}/objects/?added_after=yesterday`), 400, /added_after/);
-      assert.equal(before.length, hosts.length + groupNames.length + 1);
+      assert.equal(before.length, 1 + hosts.length + groupNames.length + 1);
     });
 
     it('match[type], match[id], match[version] and match[spec_version]', async () => {
@@ -235,6 +237,9 @@ for (const dialect of testDialects()) {
       assert.equal(indicators.body.objects.length, hosts.length);
       const actors = await get(`${collection()}/objects/?limit=1000&match[type]=threat-actor,malware`);
       assert.deepEqual(actors.body.objects.map((o: Json) => o.type).sort(), ['malware', 'threat-actor', 'threat-actor', 'threat-actor', 'threat-actor']);
+      const identity = await get(`${collection()}/objects/?match[type]=identity`);
+      assert.deepEqual(identity.body.objects.map((o: Json) => o.name), [myOrg.name]);
+      assert.deepEqual((await get(`${collection()}/objects/${identity.body.objects[0].id}/`)).body.objects, identity.body.objects);
       const unknown = await get(`${collection()}/objects/?match[type]=sighting`);
       assert.equal(unknown.body.objects, undefined);
       const [a, b] = [all[3], all[all.length - 1]];
@@ -363,6 +368,8 @@ for (const dialect of testDialects()) {
       const malware = await v3(me, 'GET', `/api/v3/groups?tql=${encodeURIComponent('typeName = "Malware"')}`);
       assert.equal(malware.data.length, 0);
       expectError(await send(me, 'DELETE', `${collection()}/objects/${object.id}/`), 404);
+      const [identity] = (await get(`${collection()}/objects/?match[type]=identity`)).body.objects as Json[];
+      expectError(await send(me, 'DELETE', `${collection()}/objects/${identity.id}/`), 403, /owner/);
     });
   });
 }
