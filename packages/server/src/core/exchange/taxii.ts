@@ -17,6 +17,7 @@
  * is skipped.
  */
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { CairnError } from '../errors.js';
 import { findImportJob, type ImportJob } from './jobs.js';
 import { GROUP_KEY_COLUMNS, GROUP_TYPES_BY_STIX_TYPE, identityRowOf, INDICATOR_KEY_COLUMNS, renderTaxiiRows, stixIdOf, type TaxiiRow } from './taxii-render.js';
@@ -159,8 +160,18 @@ function identityIfMatching(owner: TaxiiOwner, query: ObjectQuery, cursor: Curso
   return [row];
 }
 
-function entryOf(row: TaxiiRow): TaxiiEntry {
-  return { row, id: stixIdOf(row), dateAdded: row.last_modified, version: row.last_modified };
+/**
+ * Rows by STIX id (`<owner id>:<stix id>` → kind and row id), remembered from the pages served and
+ * the ids resolved, so that reading an object a listing showed finds it without a scan. A hit is
+ * checked against the row (the id computed again), so a renamed owner or a deleted row is never
+ * served from here.
+ */
+const ROWS_BY_STIX_ID = new LRUCache<string, { kind: 'indicator' | 'group'; id: number }>({ max: 50_000 });
+
+function entryOf(row: TaxiiRow, ownerId: number): TaxiiEntry {
+  const id = stixIdOf(row);
+  if (row.kind !== 'identity') ROWS_BY_STIX_ID.set(`${ownerId}:${id}`, { kind: row.kind, id: row.id });
+  return { row, id, dateAdded: row.last_modified, version: row.last_modified };
 }
 
 /**
@@ -174,11 +185,31 @@ export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: re
   const identityId = stixIdOf(identityRowOf(owner.name));
   if (wanted.delete(identityId)) found.identity = true;
   if (wanted.size === 0) return found;
-  const byXid = await db.selectFrom('groups').select(['id', 'xid']).where('owner_id', '=', owner.id).where('xid', 'in', [...wanted]).execute();
-  for (const row of byXid) {
-    found.group.push(Number(row.id));
-    wanted.delete(String(row.xid));
+  // Ids remembered from pages served: each checked against its row.
+  const remembered = [...wanted].flatMap((stixId) => {
+    const hit = ROWS_BY_STIX_ID.get(`${owner.id}:${stixId}`);
+    return hit ? [{ stixId, ...hit }] : [];
+  });
+  for (const kind of ['indicator', 'group'] as const) {
+    const ids = remembered.filter((r) => r.kind === kind).map((r) => r.id);
+    if (ids.length === 0) continue;
+    let select = db.selectFrom(TABLE[kind]).select([...(kind === 'indicator' ? INDICATOR_KEY_COLUMNS : GROUP_KEY_COLUMNS)]).where('owner_id', '=', owner.id).where('id', 'in', ids);
+    if (kind === 'indicator') select = select.where('active', '=', 1);
+    for (const row of await select.execute()) {
+      const candidate = { kind, ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
+      const stixId = stixIdOf(candidate);
+      if (wanted.delete(stixId)) found[kind].push(candidate.id);
+    }
   }
+  if (wanted.size === 0) return found;
+  // A group whose xid is a STIX id of its type is exported under that id.
+  const byXid = await db.selectFrom('groups').select([...GROUP_KEY_COLUMNS]).where('owner_id', '=', owner.id).where('xid', 'in', [...wanted]).execute();
+  for (const row of byXid) {
+    const candidate = { kind: 'group', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
+    if (stixIdOf(candidate) !== String(row.xid) || !wanted.delete(String(row.xid))) continue;
+    found.group.push(candidate.id);
+  }
+  if (wanted.size === 0) return found;
   const types = new Set([...wanted].map((id) => id.slice(0, id.indexOf('--'))));
   if (types.has('indicator')) {
     let afterId = 0;
@@ -187,7 +218,11 @@ export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: re
         .where('id', '>', afterId).orderBy('id').limit(5000).execute();
       for (const row of rows) {
         const candidate = { kind: 'indicator', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
-        if (wanted.has(stixIdOf(candidate))) found.indicator.push(candidate.id);
+        const stixId = stixIdOf(candidate);
+        if (wanted.has(stixId)) {
+          found.indicator.push(candidate.id);
+          ROWS_BY_STIX_ID.set(`${owner.id}:${stixId}`, { kind: 'indicator', id: candidate.id });
+        }
       }
       if (rows.length < 5000) break;
       afterId = Number(rows[rows.length - 1]!.id);
@@ -198,7 +233,11 @@ export async function resolveStixIds(db: Kysely<any>, owner: TaxiiOwner, ids: re
     const rows = await db.selectFrom('groups').select([...GROUP_KEY_COLUMNS]).where('owner_id', '=', owner.id).where('type', 'in', groupTypes).execute();
     for (const row of rows) {
       const candidate = { kind: 'group', ownerName: owner.name, ...(row as Record<string, unknown>) } as TaxiiRow;
-      if (wanted.has(stixIdOf(candidate)) && !found.group.includes(candidate.id)) found.group.push(candidate.id);
+      const stixId = stixIdOf(candidate);
+      if (wanted.has(stixId) && !found.group.includes(candidate.id)) {
+        found.group.push(candidate.id);
+        ROWS_BY_STIX_ID.set(`${owner.id}:${stixId}`, { kind: 'group', id: candidate.id });
+      }
     }
   }
   return found;
@@ -230,7 +269,7 @@ export async function listCollectionObjects(db: Kysely<any>, owner: TaxiiOwner, 
   const more = rows.length > query.limit;
   const last = page[page.length - 1];
   return {
-    entries: page.map(entryOf),
+    entries: page.map((row) => entryOf(row, owner.id)),
     more,
     ...(more && last ? { next: encodeCursor(keyOf(last)) } : {}),
   };
