@@ -127,7 +127,7 @@ for (const dialect of testDialects()) {
       disabled = await tenancy.createApiUser(org.name, 'disabled taxii reader');
       await tenancy.setDisabled(disabled.accessId, true);
       server.services.credentials.invalidate();
-      for (let i = 0; i < 23; i++) {
+      for (let i = 0; i < 61; i++) {
         const host = `host${i}.taxii-${dialect}.example.com`;
         await v3(me, 'POST', '/api/v3/indicators', { type: 'Host', hostName: host, confidence: 50 });
         hosts.push(host);
@@ -183,14 +183,14 @@ for (const dialect of testDialects()) {
     });
 
     it('objects: pages of `limit` by next, every object once, in date-added order, with the date headers', async () => {
-      const { pages, objects } = await allPages(`${collection()}/objects/`, '', 4);
+      const { pages, objects } = await allPages(`${collection()}/objects/`, '', 7);
       // The owner's identity (every object's creator) first, dated 1970; then the indicators and groups.
       assert.deepEqual([objects[0].type, objects[0].name, objects[0].modified], ['identity', myOrg.name, '1970-01-01T00:00:00.000Z']);
       assert.equal(objects.length, 1 + hosts.length + groupNames.length + 1);
       assert.equal(new Set(objects.map((o) => o.id)).size, objects.length, 'no object twice');
       assert.deepEqual(objects.filter((o) => o.type === 'indicator').map((o) => o.name).sort(), [...hosts].sort());
       assert.deepEqual(objects.filter((o) => o.type === 'threat-actor').map((o) => o.name).sort(), [...groupNames].sort());
-      assert.ok(pages.length >= 7);
+      assert.ok(pages.length >= 10);
       for (const page of pages) {
         const list: Json[] = page.body.objects;
         assert.equal(list.every((o) => o.spec_version === '2.1'), true);
@@ -208,6 +208,27 @@ for (const dialect of testDialects()) {
       assert.equal(big.body.more, false);
       expectError(await get(`${collection()}/objects/?limit=0`), 400);
       expectError(await get(`${collection()}/objects/?next=bm90LWEtdG9rZW4`), 400, /next/);
+    });
+
+    it('an object changed while a client pages is served again after the cursor, as its new version; none is skipped', async () => {
+      const db = server.services.store.db as unknown as Kysely<any>;
+      const first = await get(`${collection()}/objects/?limit=10`);
+      const seen: Json[] = [...first.body.objects];
+      // An indicator of the first page changes (a later last_modified, as any write gives it).
+      const changed = seen.find((o) => o.type === 'indicator')!;
+      await db.updateTable('indicators').set({ last_modified: '2098-06-07T08:09:10Z' }).where('owner_id', '=', myOrg.id).where('summary', '=', changed.name).execute();
+      let next: string | undefined = first.body.next;
+      while (next !== undefined) {
+        const page = await get(`${collection()}/objects/?limit=10&next=${encodeURIComponent(next)}`);
+        seen.push(...(page.body.objects ?? []));
+        next = page.body.more ? page.body.next : undefined;
+      }
+      const all = (await get(`${collection()}/objects/?limit=1000`)).body.objects as Json[];
+      assert.deepEqual([...new Set(seen.map((o) => o.id))].sort(), all.map((o) => o.id).sort(), 'every object served');
+      const versions = seen.filter((o) => o.id === changed.id).map((o) => o.modified);
+      assert.deepEqual(versions, [changed.modified, '2098-06-07T08:09:10.000Z'], 'the old version, then the new one at the end');
+      assert.equal(seen[seen.length - 1].id, changed.id);
+      await db.updateTable('indicators').set({ last_modified: changed.modified.replace(/\.\d{3}Z$/, 'Z') }).where('owner_id', '=', myOrg.id).where('summary', '=', changed.name).execute();
     });
 
     it('added_after: only objects added (or changed) after the time, paged from there', async () => {
