@@ -97,7 +97,7 @@ function list(value: string | number | undefined): string[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
-/** A client's timestamp, as the stored form to the second (floored), or a 400 naming the parameter. */
+/** A client's RFC 3339 timestamp, or a 400 naming the parameter. */
 function timestamp(parameter: string, value: string): Date {
   const date = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(value.trim()) ? new Date(value.trim()) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) throw new CairnError('bad-request', `${parameter} must be an RFC 3339 timestamp such as 2026-11-27T10:00:00.000Z; got "${value.slice(0, 60)}".`, { parameter });
