@@ -5,7 +5,6 @@
  * tenant's collection writable (the owner setting), then act on fresh objects of its own.
  */
 import assert from 'node:assert/strict';
-import type { Kysely } from 'kysely';
 import type { Json } from '../support/v3.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
 import type { CrossOwnerRequest, RouteFixture } from './route-fixtures.js';
@@ -18,21 +17,6 @@ const none = (): CrossOwnerRequest[] => [];
 const collection = (tenant: Tenant) => `${ROOT}/collections/${tenant.organization.uuid}`;
 /** An object id no collection holds. */
 const NO_OBJECT = 'threat-actor--00000000-0000-5000-8000-000000000000';
-
-/**
- * Waits until no import job is queued or running: a write route's refusals are checked against a
- * snapshot of the database, which an import applied in the background (a TAXII POST's positive
- * control, or any other route's) would change.
- */
-async function importsSettled(world: MatrixWorld): Promise<void> {
-  const db = world.server.services.store.db as unknown as Kysely<any>;
-  for (let polls = 0; polls < 600; polls++) {
-    const busy = await db.selectFrom('import_jobs').select('id').where('status', 'in', ['Queued', 'Running']).limit(1).execute();
-    if (busy.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail('import jobs still queued or running after 30 s');
-}
 
 async function makeWritable(world: MatrixWorld, tenant: Tenant): Promise<void> {
   await world.server.services.store.db.insertInto('system_settings').values({ key: `owner:${tenant.organization.id}:taxiiWritable`, value: 'true' })
@@ -141,7 +125,6 @@ export function taxiiFixtures(): Map<string, RouteFixture> {
 
   fixtures.set(`DELETE ${ROOT}/collections/:collectionId/objects/:objectId/`, {
     own: async (world, tenant) => {
-      await importsSettled(world);
       await plantedObjectId(world, world.foreign);
       await makeWritable(world, tenant);
       await makeWritable(world, world.foreign);
@@ -154,7 +137,6 @@ export function taxiiFixtures(): Map<string, RouteFixture> {
 
   fixtures.set(`POST ${ROOT}/collections/:collectionId/objects/`, {
     own: async (world, tenant) => {
-      await importsSettled(world);
       await makeWritable(world, tenant);
       await makeWritable(world, world.foreign);
       return { target: `${collection(tenant)}/objects/`, body: envelope(tenant), headers: TAXII_HEADERS };
