@@ -28,9 +28,10 @@
  * throw: a type Cairn has no place for, a malformed object, an invalid value. Input that is not a
  * bundle, malformed JSON or a bundle over `maxBytes` is one problem of kind `file`.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import Assembler from 'stream-json/assembler.js';
-import parser from 'stream-json/parser.js';
+import { jsonParser } from 'stream-json/core/parser.js';
 import { associationTypeFor, associationTypeNamed } from '../../intel/associations.js';
 import { groupTypeNamed } from '../../intel/group-types.js';
 import {
@@ -97,18 +98,6 @@ function stixTimestamp(value: unknown): string | undefined {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Counts the bytes read and stops the stream past the limit. */
-class ByteLimit extends Transform {
-  bytes = 0;
-  exceeded = false;
-  constructor(private readonly limit: number) { super(); }
-  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (this.bytes > this.limit) { this.exceeded = true; callback(new Error('limit')); return; }
-    callback(null, chunk);
-  }
 }
 
 type Token = { name: string; value?: unknown };
@@ -442,12 +431,16 @@ export class StixMapper {
  */
 export async function* readStixBundle(input: Readable, options: StixReadOptions): AsyncGenerator<StixReadResult> {
   const maxObjectBytes = options.maxObjectBytes ?? 4 * 1024 * 1024;
-  const limit = new ByteLimit(options.maxBytes);
-  const tokens = parser.asStream({ packValues: true, streamValues: false, jsonStreaming: false });
   const fileProblem = (reason: string): ItemProblem => ({ index: 0, kind: 'file', code: ITEM_ERROR_CODES.jsonSyntax, severity: 'Error', reason, source: '' });
-  input.on('error', (error) => limit.destroy(error));
-  limit.on('error', (error) => tokens.destroy(error));
-  input.pipe(limit).pipe(tokens);
+  // The tokenizer itself (not its stream wrapper): a syntax error loses nothing already read.
+  const tokenize = jsonParser({ packValues: true, streamValues: false, jsonStreaming: false });
+  const decoder = new StringDecoder('utf8');
+  // The tokenizer answers nothing (a symbol), one token, or several (`{values: [...]}`).
+  const tokensOf = (out: unknown): Token[] => {
+    if (typeof out !== 'object' || out === null) return [];
+    const values = (out as { values?: unknown }).values;
+    return Array.isArray(values) ? (values as Token[]) : [out as Token];
+  };
 
   const mapper = new StixMapper();
   // Where the reader is: before the top object, in it (depth 1), skipping a value, in `objects`, in one object.
@@ -459,105 +452,129 @@ export async function* readStixBundle(input: Readable, options: StixReadOptions)
   let index = 0;
   let assembler: Assembler | undefined;
   let objectBytes = 0;
+  let bytes = 0;
+  let flushed = false;
+  const iterator = input[Symbol.asyncIterator]();
   try {
-    for await (const token of tokens as AsyncIterable<Token>) {
-      switch (state) {
-        case 'start':
-          if (token.name !== 'startObject') { yield fileProblem('The upload is not a STIX bundle: a bundle is a JSON object {"type":"bundle","objects":[…]}.'); return; }
-          state = 'top';
-          break;
-        case 'top':
-          if (token.name === 'keyValue') { pendingKey = String(token.value); state = 'key'; }
-          else if (token.name === 'endObject') state = 'end';
-          break;
-        case 'key':
-          if (pendingKey === 'type' && token.name === 'stringValue') {
-            bundleType = String(token.value);
-            if (bundleType !== 'bundle') { yield fileProblem(`The upload is not a STIX bundle: its type is "${bundleType.slice(0, 50)}", not "bundle".`); return; }
-            state = 'top';
-          } else if (pendingKey === 'objects' && token.name === 'startArray') {
-            if (bundleType !== undefined && bundleType !== 'bundle') return;
-            sawObjects = true;
-            state = 'objects';
-          } else if (token.name === 'startObject' || token.name === 'startArray') {
-            if (pendingKey === 'objects') { yield fileProblem('The bundle\'s "objects" is not an array.'); return; }
-            skipDepth = 1;
-            state = 'skip';
-          } else {
-            if (pendingKey === 'objects') { yield fileProblem('The bundle\'s "objects" is not an array.'); return; }
-            state = 'top';
-          }
-          break;
-        case 'skip':
-          if (token.name === 'startObject' || token.name === 'startArray') skipDepth++;
-          else if (token.name === 'endObject' || token.name === 'endArray') { skipDepth--; if (skipDepth === 0) state = 'top'; }
-          break;
-        case 'objects':
-          if (token.name === 'endArray') { state = 'top'; break; }
-          if (token.name === 'startObject') {
-            assembler = new Assembler();
-            assembler.consume(token as never);
-            objectBytes = 2;
-            state = 'object';
-            break;
-          }
-          if (token.name === 'startArray') {
-            yield { index, kind: 'group', code: ITEM_ERROR_CODES.jsonSyntax, severity: 'Error', reason: `Object ${index} of the bundle is not a JSON object.`, source: '[…]' };
-            skipDepth = 1;
-            state = 'skipElement';
-            break;
-          }
-          for (const result of mapper.map(token.value, index)) yield result;
-          index++;
-          break;
-        case 'object': {
-          objectBytes += typeof token.value === 'string' ? token.value.length + 3 : 1;
-          if (objectBytes > maxObjectBytes) {
-            // Too large to hold: reported, and its remaining tokens skipped.
-            yield { index, kind: 'group', code: ITEM_ERROR_CODES.general, severity: 'Error', reason: `Object ${index} of the bundle is larger than ${maxObjectBytes} bytes and was not imported.`, source: sourceOf(assembler!.stack[0] ?? assembler!.current) };
-            skipDepth = assembler!.depth;
-            assembler = undefined;
-            state = 'skipElement';
-            // This token counts in the skip.
-            if (token.name === 'startObject' || token.name === 'startArray') skipDepth++;
-            else if (token.name === 'endObject' || token.name === 'endArray') skipDepth--;
-            if (skipDepth === 0) { index++; state = 'objects'; }
-            break;
-          }
-          assembler!.consume(token as never);
-          if (assembler!.done) {
-            const object = assembler!.current;
-            assembler = undefined;
-            for (const result of mapper.map(object, index)) yield result;
-            index++;
-            state = 'objects';
-          }
-          break;
+    while (!flushed) {
+      let batch: Token[];
+      const next = await iterator.next();
+      if (next.done) {
+        flushed = true;
+        const rest = decoder.end();
+        batch = rest === '' ? [] : tokensOf(tokenize(rest as never));
+        // The end of the input (stream-chain's `none`, a registered symbol): the tokenizer then refuses a truncated text.
+        batch.push(...tokensOf(tokenize(Symbol.for('object-stream.none') as never)));
+      } else {
+        const chunk = next.value as Buffer | string;
+        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        if (bytes > options.maxBytes) {
+          yield fileProblem(`The bundle is larger than the limit of ${options.maxBytes} bytes; the objects after that point were not read.`);
+          yield* mapper.finish();
+          return;
         }
-        case 'skipElement':
-          if (token.name === 'startObject' || token.name === 'startArray') skipDepth++;
-          else if (token.name === 'endObject' || token.name === 'endArray') {
-            skipDepth--;
-            if (skipDepth === 0) { index++; state = 'objects'; }
+        let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+        if (bytes === (typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length) && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        batch = tokensOf(tokenize(text as never));
+      }
+      for (const token of batch) {
+        switch (state) {
+          case 'start':
+            if (token.name !== 'startObject') { yield fileProblem('The upload is not a STIX bundle: a bundle is a JSON object {"type":"bundle","objects":[…]}.'); return; }
+            state = 'top';
+            break;
+          case 'top':
+            if (token.name === 'keyValue') { pendingKey = String(token.value); state = 'key'; }
+            else if (token.name === 'endObject') state = 'end';
+            break;
+          case 'key':
+            if (pendingKey === 'type' && token.name === 'stringValue') {
+              bundleType = String(token.value);
+              if (bundleType !== 'bundle') { yield fileProblem(`The upload is not a STIX bundle: its type is "${bundleType.slice(0, 50)}", not "bundle".`); return; }
+              state = 'top';
+            } else if (pendingKey === 'objects' && token.name === 'startArray') {
+              if (bundleType !== undefined && bundleType !== 'bundle') return;
+              sawObjects = true;
+              state = 'objects';
+            } else if (token.name === 'startObject' || token.name === 'startArray') {
+              if (pendingKey === 'objects') { yield fileProblem('The bundle\'s "objects" is not an array.'); return; }
+              skipDepth = 1;
+              state = 'skip';
+            } else {
+              if (pendingKey === 'objects') { yield fileProblem('The bundle\'s "objects" is not an array.'); return; }
+              state = 'top';
+            }
+            break;
+          case 'skip':
+            if (token.name === 'startObject' || token.name === 'startArray') skipDepth++;
+            else if (token.name === 'endObject' || token.name === 'endArray') { skipDepth--; if (skipDepth === 0) state = 'top'; }
+            break;
+          case 'objects':
+            if (token.name === 'endArray') { state = 'top'; break; }
+            if (token.name === 'startObject') {
+              assembler = new Assembler();
+              assembler.consume(token as never);
+              objectBytes = 2;
+              state = 'object';
+              break;
+            }
+            if (token.name === 'startArray') {
+              yield { index, kind: 'group', code: ITEM_ERROR_CODES.jsonSyntax, severity: 'Error', reason: `Object ${index} of the bundle is not a JSON object.`, source: '[…]' };
+              skipDepth = 1;
+              state = 'skipElement';
+              break;
+            }
+            for (const result of mapper.map(token.value, index)) yield result;
+            index++;
+            break;
+          case 'object': {
+            objectBytes += typeof token.value === 'string' ? token.value.length + 3 : 1;
+            if (objectBytes > maxObjectBytes) {
+              // Too large to hold: reported, and its remaining tokens skipped.
+              yield { index, kind: 'group', code: ITEM_ERROR_CODES.general, severity: 'Error', reason: `Object ${index} of the bundle is larger than ${maxObjectBytes} bytes and was not imported.`, source: sourceOf(assembler!.stack[0] ?? assembler!.current) };
+              skipDepth = assembler!.depth;
+              assembler = undefined;
+              state = 'skipElement';
+              // This token counts in the skip.
+              if (token.name === 'startObject' || token.name === 'startArray') skipDepth++;
+              else if (token.name === 'endObject' || token.name === 'endArray') skipDepth--;
+              if (skipDepth === 0) { index++; state = 'objects'; }
+              break;
+            }
+            assembler!.consume(token as never);
+            if (assembler!.done) {
+              const object = assembler!.current;
+              assembler = undefined;
+              for (const result of mapper.map(object, index)) yield result;
+              index++;
+              state = 'objects';
+            }
+            break;
           }
-          break;
-        case 'end':
-          break;
+          case 'skipElement':
+            if (token.name === 'startObject' || token.name === 'startArray') skipDepth++;
+            else if (token.name === 'endObject' || token.name === 'endArray') {
+              skipDepth--;
+              if (skipDepth === 0) { index++; state = 'objects'; }
+            }
+            break;
+          case 'end':
+            break;
+        }
       }
     }
-  } catch {
-    if (limit.exceeded) yield fileProblem(`The bundle is larger than the limit of ${options.maxBytes} bytes; the objects after that point were not read.`);
-    else yield fileProblem(`The upload is not valid JSON (the objects read before the error were kept).`);
-    yield* mapper.finish();
-    return;
+  } catch (error) {
+    if (error instanceof Error && /^Parser/.test(error.message)) {
+      yield fileProblem('The upload is not valid JSON (the objects read before the error were kept).');
+      yield* mapper.finish();
+      return;
+    }
+    throw error;
   } finally {
-    input.unpipe(limit);
-    limit.destroy();
-    tokens.destroy();
+    await iterator.return?.();
   }
-  if (!sawObjects) {
-    if (bundleType !== 'bundle') { yield fileProblem('The upload is not a STIX bundle: a bundle is a JSON object {"type":"bundle","objects":[…]}.'); return; }
-  }
+  if (state === 'start' || (!sawObjects && bundleType !== 'bundle')) { yield fileProblem('The upload is not a STIX bundle: a bundle is a JSON object {"type":"bundle","objects":[…]}.'); return; }
+  if (state !== 'end') yield fileProblem('The upload ended before the bundle did: it is not valid JSON (the objects read before the end were kept).');
   yield* mapper.finish();
 }
 
