@@ -15,3 +15,15 @@ export function tqlSelectionIds(engine: ResourceEngine, principal: Principal, ow
     return page.nextAfterId === undefined ? { ids } : { ids, nextAfterId: page.nextAfterId };
   };
 }
+
+/**
+ * A principal that reads exactly one owner: for an export an operator runs (`cairn export`), where
+ * no user signs a request. It may read the owner's items and nothing else; it writes nothing.
+ */
+export function ownerReadPrincipal(owner: { id: number; name: string; type: 'Organization' | 'Community' | 'Source'; uuid: string }): Principal {
+  return {
+    userId: 0, userUuid: '', userName: 'cairn-export', kind: 'api', role: 'Read Only', firstName: '', lastName: '', pseudonym: '', displayName: 'cairn export',
+    createdAt: '', organizationId: owner.id, organizationName: owner.name, organizationUuid: owner.uuid,
+    visibleOwnerIds: new Set([owner.id]), visibleOwners: [owner], scheme: 'threatconnect-hmac',
+  };
+}
