@@ -60,10 +60,10 @@ process.on('exit', () => {
  * Runs `cairn …argv` in its own process (its stderr shown, its log at warn level); on `cpu`, pinned
  * there with taskset, which execs the command so the child's pid is the server's.
  */
-export function startCairn(argv: string[], options: { cpu?: number } = {}): ChildProcess {
+export function startCairn(argv: string[], options: { cpu?: number; env?: Record<string, string> } = {}): ChildProcess {
   const command = [process.execPath, CAIRN_BIN, ...argv];
   const [file, ...args] = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
-  const child = spawn(file!, args, { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(file!, args, { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn', ...options.env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

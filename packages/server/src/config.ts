@@ -24,6 +24,9 @@ export interface CairnConfig {
   /** Largest file a Document or Report group may hold (uploads are streamed, never held whole). */
   documentMaxBytes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Import worker (jobs/import.ts): how often it looks for queued jobs, and how long its claim of a job lasts unless renewed. */
+  importPollMs: number;
+  importLeaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -73,5 +76,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): C
     bodyLimitBytes: integer('CAIRN_BODY_LIMIT_BYTES', get('CAIRN_BODY_LIMIT_BYTES'), 2_000_000, 1024, 100_000_000),
     documentMaxBytes: integer('CAIRN_DOCUMENT_MAX_BYTES', get('CAIRN_DOCUMENT_MAX_BYTES'), 50 * 1024 * 1024, 1, 2_147_483_647),
     logLevel,
+    importPollMs: integer('CAIRN_IMPORT_POLL_MS', get('CAIRN_IMPORT_POLL_MS'), 1000, 10, 600_000),
+    importLeaseMs: integer('CAIRN_IMPORT_LEASE_MS', get('CAIRN_IMPORT_LEASE_MS'), 60_000, 1000, 3_600_000),
   };
 }

@@ -4,10 +4,11 @@
  * each stop awaited, so a job never outlives what it depends on.
  */
 import { credentialWatch } from './credential-watch.js';
+import { importJobs } from './import.js';
 import type { Job, JobContext, StopJob } from './job.js';
 
 /** Every job a worker runs; the webhook delivery and batch-import jobs join this list. */
-export const JOBS: readonly Job[] = [credentialWatch];
+export const JOBS: readonly Job[] = [credentialWatch, importJobs];
 
 export class Worker {
   readonly #running: { name: string; stop: StopJob }[] = [];

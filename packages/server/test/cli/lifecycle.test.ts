@@ -30,7 +30,7 @@ describe('cairn serve: graceful stop', () => {
     const { server, port } = await startCairnServe(dir);
     try {
       const { apiUser } = JSON.parse(fs.readFileSync(path.join(dir, 'bootstrap-credentials.json'), 'utf8')) as { apiUser: { accessId: string; secret: string } };
-      assert.equal(logLines(server.output, 'job started').map((line) => line.job).join(), 'credential-watch');
+      assert.equal(logLines(server.output, 'job started').map((line) => line.job).join(), 'credential-watch,import');
 
       // A POST whose body is only half sent: the request is in flight when the signal arrives.
       const body = JSON.stringify({ name: 'Sent across a shutdown', severity: 'Low', status: 'Open' });
@@ -58,7 +58,7 @@ describe('cairn serve: graceful stop', () => {
       const messages = server.output.split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
       const order = ['shutting down', 'stopped taking requests', 'job stopped', 'closed the database'].map((message) => messages.indexOf(message));
       assert.ok(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]!)), `shutdown steps in order: ${order}\n${server.output}`);
-      assert.equal(logLines(server.output, 'job stopped')[0]!.job, 'credential-watch');
+      assert.deepEqual(logLines(server.output, 'job stopped').map((line) => line.job), ['import', 'credential-watch']);
     } finally {
       await server.stop();
     }
@@ -73,20 +73,20 @@ describe('cairn serve: graceful stop', () => {
 });
 
 describe('cairn worker', () => {
-  test('runs the credential-watch job without an HTTP server and stops cleanly on SIGTERM', async () => {
+  test('runs the credential-watch and import jobs without an HTTP server and stops cleanly on SIGTERM', async () => {
     const dir = tempDir();
     const worker = new CairnProcess(['worker', '--data-dir', dir]);
     try {
       await worker.waitForLog('Cairn worker is ready');
       const [ready] = logLines(worker.output, 'Cairn worker is ready');
-      assert.deepEqual(ready!.jobs, ['credential-watch']);
+      assert.deepEqual(ready!.jobs, ['credential-watch', 'import']);
       assert.equal(ready!.database, 'sqlite');
       assert.equal(logLines(worker.output, 'job started')[0]!.job, 'credential-watch');
       assert.doesNotMatch(worker.output, /Server listening/);
       assert.ok(fs.existsSync(path.join(dir, 'cairn.sqlite')), 'the worker opened (and migrated) the database');
 
       assert.equal(await worker.stop('SIGTERM'), 0, worker.output);
-      assert.equal(logLines(worker.output, 'job stopped')[0]!.job, 'credential-watch');
+      assert.deepEqual(logLines(worker.output, 'job stopped').map((line) => line.job), ['import', 'credential-watch'], 'stopped in reverse order');
       assert.equal(logLines(worker.output, 'closed the database').length, 1, worker.output);
     } finally {
       await worker.stop();

@@ -52,8 +52,8 @@ describe('Worker', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('runs the credential watcher by default', () => {
-    assert.deepEqual(JOBS.map((job) => job.name), ['credential-watch']);
+  test('runs the credential watcher and the import worker by default', () => {
+    assert.deepEqual(JOBS.map((job) => job.name), ['credential-watch', 'import']);
   });
 
   test('starts jobs in order, stops them in reverse, each stop awaited until its work in flight is done', async () => {

@@ -58,6 +58,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The chunk's items: a JSON array of ImportItem (core/exchange/items.ts), UTF-8.
     .addColumn('items', blob, (c) => c.notNull())
     .addColumn('done_at', 'text')
+    // The worker (claimed_by) whose transaction applied the chunk.
+    .addColumn('applied_by', 'text')
     .addPrimaryKeyConstraint('import_job_chunks_pk', ['job_id', 'seq'])
     .execute();
 
