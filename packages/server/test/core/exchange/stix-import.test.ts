@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { readStixBundle, readWholeStixBundle, isItemProblem } from '../../../src/core/exchange/stix/import.js';
+import { isItemProblem, looksLikeStixBundle, readStixBundle, readWholeStixBundle } from '../../../src/core/exchange/stix/import.js';
 import type { GroupItem, ImportItem, IndicatorItem, ItemProblem } from '../../../src/core/exchange/items.js';
 
 let counter = 0;
@@ -230,6 +230,19 @@ describe('STIX import: relationships', () => {
     assert.deepEqual(problems.map((p) => [p.index, p.kind, p.code]), [[5, 'association', '0x1009'], [3, 'association', '0x1007'], [4, 'association', '0x1007']]);
   });
 
+  it('to an object that was not imported says so', async () => {
+    const bad = sid('indicator');
+    const actor = sid('threat-actor');
+    const { items, problems } = await read([
+      { type: 'indicator', id: bad, pattern: "[domain-name:value = 'nodot']", pattern_type: 'stix' },
+      { type: 'threat-actor', id: actor, name: 'A' },
+      { type: 'relationship', id: sid('relationship'), source_ref: bad, target_ref: actor },
+    ]);
+    assert.equal(items.length, 1);
+    assert.deepEqual(problems.map((p) => [p.index, p.code]), [[0, '0x1005'], [2, '0x1007']]);
+    assert.match(problems[1]!.reason, /was not imported \(see its own problem\)/);
+  });
+
   it('an indicator pair of the same type has no association type: a problem naming both', async () => {
     const a = sid('ipv4-addr');
     const b = sid('ipv4-addr');
@@ -315,6 +328,17 @@ describe('STIX import: what Cairn does not take', () => {
       const { problems } = await readText(text);
       for (const problem of problems) assert.equal(typeof problem.reason, 'string');
     }), { numRuns: 300 });
+  });
+});
+
+describe('STIX bundle detection', () => {
+  it('recognises the start of a bundle, and nothing else', () => {
+    assert.equal(looksLikeStixBundle('{"type": "bundle", "id": "bundle--x", "objects": ['), true);
+    assert.equal(looksLikeStixBundle('\uFEFF  {\n "id": "bundle--x",\n "type":"bundle"'), true);
+    assert.equal(looksLikeStixBundle('{"indicator":[{"type":"bundle"}]}'), true, 'a guess from the start: the reader decides');
+    assert.equal(looksLikeStixBundle('[{"type":"bundle"}]'), false);
+    assert.equal(looksLikeStixBundle('type,value\nHost,a.example'), false);
+    assert.equal(looksLikeStixBundle('{"Event":{"info":"misp"}}'), false);
   });
 });
 

@@ -108,8 +108,11 @@ type ItemMetadata = { tags?: string[]; securityLabels?: string[]; attributes?: I
  * needs. Exposed for tests of single objects; `readStixBundle` is the way in.
  */
 export class StixMapper {
-  /** STIX id → the items it became. */
-  readonly #refs = new Map<string, ItemRef[]>();
+  /**
+   * STIX id → the indicators it became, compact: `type NUL summary` joined by SOH; '' when none
+   * (all its values were invalid). Groups (and Signatures) are not kept: their xid is their id.
+   */
+  readonly #refs = new Map<string, string>();
   /** Relationships and report references: [index, from id, to id, association type named]. */
   readonly #links: [number, string, string, string | undefined][] = [];
   /** Observables not (yet) named by an indicator: key → [index, item]. */
@@ -134,6 +137,13 @@ export class StixMapper {
     if (type === undefined) return [this.#problem(index, 'group', ITEM_ERROR_CODES.general, `Object ${index} has no type.`, object)];
     if (!isStixId(id, type)) return [this.#problem(index, type === 'relationship' ? 'association' : 'group', ITEM_ERROR_CODES.general, `The ${type} at ${index} has no valid id (${type}--<UUID>).`, object)];
     if (typeof object.created_by_ref === 'string') this.#creators.add(object.created_by_ref);
+    const results = this.#mapValid(object, id, type, index);
+    // An object that became nothing but problems: a relationship to it says so instead of naming a missing item.
+    if (results.length > 0 && !results.some((r) => !isItemProblem(r)) && !this.#refs.has(id)) this.#refs.set(id, '');
+    return results;
+  }
+
+  #mapValid(object: Json, id: string, type: string, index: number): StixReadResult[] {
     if (type === 'identity') { this.#identities.set(id, index); return []; }
     if (type === 'marking-definition') return this.#marking(object, id, index);
     if (type === 'relationship') return this.#relationship(object, index);
@@ -184,7 +194,8 @@ export class StixMapper {
   /** What a referenced id stands for: its items, or why it cannot be linked. */
   #resolve(id: string): ItemRef[] | string {
     const refs = this.#refs.get(id);
-    if (refs) return refs;
+    if (refs === '') return `${id} was not imported (see its own problem)`;
+    if (refs !== undefined) return refs.split('\u0001').map((ref) => { const [type, summary] = ref.split('\u0000') as [string, string]; return { indicator: { type, summary } }; });
     const type = id.slice(0, id.indexOf('--'));
     // A group (or a Signature) not in the bundle: the owner may hold it from an earlier import.
     if (GROUP_OF_STIX_TYPE.has(type) || type === 'indicator' || type === 'x-cairn-group') return [{ group: { xid: id } }];
@@ -281,7 +292,7 @@ export class StixMapper {
       const named = indicatorsOfPattern(pattern);
       if (named) {
         const out: StixReadResult[] = [];
-        const refs: ItemRef[] = [];
+        const refs: { indicator: { type: string; summary: string } }[] = [];
         const name = str(object.name);
         for (const found of named.indicators) {
           const title = name !== undefined && name !== found.summary && name.length <= 255 ? [{ type: 'Title', value: name }] : [];
@@ -290,7 +301,7 @@ export class StixMapper {
           refs.push({ indicator: { type: found.type, summary: found.summary } });
           out.push(this.#indicatorItem(object, found, title));
         }
-        this.#refs.set(id, refs);
+        this.#refs.set(id, refs.map((r) => `${r.indicator.type}\u0000${r.indicator.summary}`).join('\u0001'));
         for (const problem of named.problems) {
           const partial = named.indicators.length > 0;
           out.push(this.#problem(index, 'indicator', partial ? ITEM_ERROR_CODES.indicatorPartialLoss : ITEM_ERROR_CODES.invalidIndicator,
@@ -312,7 +323,6 @@ export class StixMapper {
     const extra = isObject(object.x_cairn_fields) ? object.x_cairn_fields : {};
     const fileName = str(extra.fileName) ?? `${id.slice('indicator--'.length)}.${patternType.replace(/[^a-z0-9]/g, '') || 'txt'}`;
     const name = str(object.name) ?? `STIX indicator ${id.slice('indicator--'.length)}`;
-    this.#refs.set(id, [{ group: { xid: id } }]);
     const item: GroupItem = { kind: 'group', type: 'Signature', name, xid: id, fields: { fileName, fileType, fileText: pattern }, ...meta };
     void index;
     return [item];
@@ -351,7 +361,6 @@ export class StixMapper {
       const date = firstSeen ?? meta.created;
       if (date) fields.eventDate = date;
     }
-    this.#refs.set(id, [{ group: { xid: id } }]);
     const item: GroupItem = { kind: 'group', type: type!, name, xid: id, ...(Object.keys(fields).length > 0 ? { fields } : {}), ...meta };
     return [item];
   }
@@ -411,15 +420,15 @@ export class StixMapper {
     }
     if (candidates.length === 0) return [this.#problem(index, 'indicator', ITEM_ERROR_CODES.invalidIndicator, `The ${stixType} ${id} was not imported: ${why}.`, object)];
     const out: StixReadResult[] = [];
-    const refs: ItemRef[] = [];
+    const refs: string[] = [];
     for (const candidate of candidates) {
       const found = normalizedIndicator(candidate.type, candidate.slots);
       if ('problem' in found) { out.push(this.#problem(index, 'indicator', ITEM_ERROR_CODES.invalidIndicator, `The ${stixType} ${id}: ${found.problem}.`, object)); continue; }
-      refs.push({ indicator: { type: found.type, summary: found.summary } });
       const key = `${found.type}\u0000${found.summary}`;
+      refs.push(key);
       if (!this.#emitted.has(key) && !this.#observables.has(key)) this.#observables.set(key, [index, this.#indicatorItem(object, found)]);
     }
-    if (refs.length > 0) this.#refs.set(id, refs);
+    this.#refs.set(id, refs.join('\u0001'));
     return out;
   }
 }
@@ -576,6 +585,14 @@ export async function* readStixBundle(input: Readable, options: StixReadOptions)
   if (state === 'start' || (!sawObjects && bundleType !== 'bundle')) { yield fileProblem('The upload is not a STIX bundle: a bundle is a JSON object {"type":"bundle","objects":[…]}.'); return; }
   if (state !== 'end') yield fileProblem('The upload ended before the bundle did: it is not valid JSON (the objects read before the end were kept).');
   yield* mapper.finish();
+}
+
+/**
+ * Whether the start of a file (its first few KiB, as text) looks like a STIX bundle: a JSON object
+ * whose `type` is `bundle` (for `cairn import`'s format detection).
+ */
+export function looksLikeStixBundle(start: string): boolean {
+  return /^\uFEFF?\s*\{/.test(start) && /"type"\s*:\s*"bundle"/.test(start);
 }
 
 /** Every item and problem of a bundle, in arrays (for small bundles and tests). */
