@@ -10,6 +10,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isItemProblem, looksLikeStixBundle, readStixBundle, readWholeStixBundle } from '../../../src/core/exchange/stix/import.js';
 import type { GroupItem, ImportItem, IndicatorItem, ItemProblem } from '../../../src/core/exchange/items.js';
+import { ingestItem } from '../../../../../bench/support/ingest-items.js';
+import { ingestStixBundle } from '../../../../../bench/support/ingest-stix.js';
 
 let counter = 0;
 /** A fresh STIX id of `type` (a v4-shaped UUID, deterministic per run). */
@@ -367,6 +369,18 @@ describe('STIX import of a large bundle', () => {
       else counts[result.kind]++;
     }
     assert.deepEqual(counts, { indicator: 3000, group: 1000, association: 1000, problems: 0 });
+  });
+
+  it('bench:ingest --stix: its bundle reads as the items the batch upload of the bench holds', async () => {
+    const { items, problems } = await readWholeStixBundle(Readable.from(ingestStixBundle(2000)), { maxBytes: 50_000_000 });
+    assert.deepEqual(problems, []);
+    assert.equal(items.length, 2000);
+    items.forEach((item, i) => {
+      const { created, modified, ...rest } = item as IndicatorItem;
+      assert.deepEqual([created, modified], ['2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z']);
+      const expected = ingestItem(i);
+      assert.deepEqual({ ...rest, attributes: rest.attributes }, { ...expected, attributes: expected.attributes }, `item ${i}`);
+    });
   });
 });
 
