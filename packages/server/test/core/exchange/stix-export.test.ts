@@ -69,7 +69,7 @@ for (const dialect of testDialects()) {
       assert.ok(text.startsWith('{"type":"bundle","objects":['));
       assert.deepEqual(bundle.objects[0], { type: 'identity', spec_version: '2.1', id: identityStixId(ownerName), created: '1970-01-01T00:00:00.000Z', modified: '1970-01-01T00:00:00.000Z', name: ownerName, identity_class: 'organization' });
       assert.equal(summary.indicators, 13);
-      assert.equal(summary.groups, 10);
+      assert.equal(summary.groups, 19);
       assert.equal(summary.objects, bundle.objects.length);
       const byId = new Map(bundle.objects.map((o) => [o.id, o]));
       assert.equal(byId.size, bundle.objects.length, 'ids are unique');
@@ -102,6 +102,11 @@ for (const dialect of testDialects()) {
         'EvilBot/2.0': "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'EvilBot/2.0']",
         'Your invoice': "[email-message:subject = 'Your invoice']",
         '#stix': "[x-cairn-hashtag:value = '#stix']",
+      });
+      const extras = Object.fromEntries(bundle.objects.filter((o) => o.x_cairn_fields).map((o) => [o.name, o.x_cairn_fields]));
+      assert.deepEqual(extras, {
+        'c2.example.net': { dnsActive: true, firstSeen: '2024-02-01T00:00:00Z', lastSeen: '2024-02-03T00:00:00Z' },
+        'd41d8cd98f00b204e9800998ecf8427e : e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855': { size: 1024 },
       });
       const address = bundle.objects.find((o) => o.name === '192.0.2.44')!;
       assert.equal(address.id, indicatorStixId(ownerName, 'Address', '192.0.2.44'));
@@ -143,6 +148,13 @@ for (const dialect of testDialects()) {
       assert.deepEqual([byName.get('Snort rule').pattern_type, byName.get('Snort rule').x_cairn_fields], ['snort', { fileName: 'r.rules' }]);
       assert.deepEqual([byName.get('Lure').type, byName.get('Lure').x_cairn_type, byName.get('Lure').x_cairn_fields], ['x-cairn-group', 'Email', { body: 'Click', from: undefined, header: 'From: a', subject: 'Hi' }].map((v) => (typeof v === 'object' ? JSON.parse(JSON.stringify(v)) : v)));
       assert.equal(byName.get('Wiper').is_family, true);
+      assert.deepEqual([byName.get('Dropper sample').type, byName.get('Dropper sample').x_cairn_type, byName.get('Dropper sample').x_cairn_fields], ['x-cairn-group', 'Document', { fileName: 'dropper.zip', malware: true, password: 'infected' }]);
+      assert.deepEqual(byName.get('Beacon seen').x_cairn_fields, { eventDate: '2024-05-01T00:00:00Z', eventType: 'Detection', status: 'Escalated' });
+      assert.deepEqual(byName.get('Block the C2').x_cairn_fields, { dueDate: '2024-05-02T00:00:00Z' });
+      assert.deepEqual(['Ransomware wave', 'Initial Access', 'Patch', 'CVE-2021-44228', 'Spearphishing', 'Set Nine'].map((n) => byName.get(n).type),
+        ['x-cairn-group', 'x-mitre-tactic', 'course-of-action', 'vulnerability', 'attack-pattern', 'intrusion-set']);
+      assert.deepEqual(byName.get('CVE-2021-44228').external_references, [{ source_name: 'External ID', external_id: 'cve:CVE-2021-44228' }]);
+      assert.equal(byName.get('Set Nine').last_seen, '2024-06-01T00:00:00.000Z');
       assert.equal(byName.get('Imported tool').id, 'tool--6b0b5c8e-2a47-4f5e-9d8c-0a1b2c3d4e5f', 'a group whose xid is a STIX id keeps it');
       const groupLinks = bundle.objects.filter((o) => o.type === 'relationship');
       assert.equal(groupLinks.length, 2, 'each group ↔ group association once');

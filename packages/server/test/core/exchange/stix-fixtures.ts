@@ -14,10 +14,10 @@ export async function writeStixFixtures(ok: (method: string, target: string, bod
   const indicators: [string, Record<string, unknown>][] = [
     ['address', { type: 'Address', ip: '192.0.2.44', rating: 3, confidence: 70, ...tagged(['c2', 'botnet']), ...labelled(['TLP:AMBER']), ...attributes([['Description', 'A C2 server'], ['Source', 'feed'], ['Reference Link', 'https://ref.example/1'], ['External ID', 'EXT-1']]) }],
     ['address6', { type: 'Address', ip: '2001:db8::44' }],
-    ['host', { type: 'Host', hostName: 'c2.example.net', ...labelled(['TLP:RED']) }],
+    ['host', { type: 'Host', hostName: 'c2.example.net', dnsActive: true, firstSeen: '2024-02-01T00:00:00Z', lastSeen: '2024-02-03T00:00:00Z', ...labelled(['TLP:RED']) }],
     ['url', { type: 'URL', text: 'http://c2.example.net/gate.php' }],
     ['email', { type: 'EmailAddress', address: 'phish@example.net' }],
-    ['file', { type: 'File', md5: 'd41d8cd98f00b204e9800998ecf8427e', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }],
+    ['file', { type: 'File', md5: 'd41d8cd98f00b204e9800998ecf8427e', sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 1024 }],
     ['asn', { type: 'ASN', value1: 'AS64511' }],
     ['cidr', { type: 'CIDR', value1: '198.51.100.0/24' }],
     ['mutex', { type: 'Mutex', value1: "Global\\it's-me" }],
@@ -39,6 +39,15 @@ export async function writeStixFixtures(ok: (method: string, target: string, bod
     ['email', { type: 'Email', name: 'Lure', subject: 'Hi', header: 'From: a', body: 'Click' }],
     ['malware', { type: 'Malware', name: 'Wiper' }],
     ['stixNamed', { type: 'Tool', name: 'Imported tool', xid: 'tool--6b0b5c8e-2a47-4f5e-9d8c-0a1b2c3d4e5f' }],
+    ['document', { type: 'Document', name: 'Dropper sample', fileName: 'dropper.zip', malware: true, password: 'infected' }],
+    ['event', { type: 'Event', name: 'Beacon seen', eventDate: '2024-05-01T00:00:00Z', status: 'Escalated', eventType: 'Detection' }],
+    ['task', { type: 'Task', name: 'Block the C2', dueDate: '2024-05-02T00:00:00Z' }],
+    ['threat', { type: 'Threat', name: 'Ransomware wave' }],
+    ['tactic', { type: 'Tactic', name: 'Initial Access' }],
+    ['courseOfAction', { type: 'Course of Action', name: 'Patch' }],
+    ['vulnerability', { type: 'Vulnerability', name: 'CVE-2021-44228', ...attributes([['External ID', 'cve:CVE-2021-44228']]) }],
+    ['attackPattern', { type: 'Attack Pattern', name: 'Spearphishing' }],
+    ['intrusionSet', { type: 'Intrusion Set', name: 'Set Nine', lastSeen: '2024-06-01T00:00:00Z' }],
   ];
   for (const [key, body] of groups) ids[`g:${key}`] = (await ok('POST', '/v3/groups', body)).id;
   await ok('PUT', `/v3/indicators/${ids.address}`, { associatedGroups: { data: [{ id: ids['g:adversary'] }, { id: ids['g:report'] }], mode: 'append' } });

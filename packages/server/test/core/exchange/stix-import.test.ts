@@ -117,6 +117,18 @@ describe('STIX import: indicators and observables', () => {
     ]);
   });
 
+  it('Cairn\'s own fields of an indicator come back from x_cairn_fields, on the types that have them', async () => {
+    const fields = { dnsActive: true, whoisActive: true, size: 10, firstSeen: '2024-01-01T00:00:00Z', lastSeen: 'not a date' };
+    const { items } = await read([
+      { type: 'indicator', id: sid('indicator'), pattern: "[domain-name:value = 'f.example']", pattern_type: 'stix', x_cairn_fields: fields },
+      { type: 'indicator', id: sid('indicator'), pattern: "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']", pattern_type: 'stix', x_cairn_fields: fields },
+    ]);
+    assert.deepEqual(items.map((i) => ({ ...i, kind: undefined, type: undefined, summary: undefined })), [
+      { kind: undefined, type: undefined, summary: undefined, dnsActive: true, whoisActive: true, firstSeen: '2024-01-01T00:00:00Z' },
+      { kind: undefined, type: undefined, summary: undefined, size: 10, firstSeen: '2024-01-01T00:00:00Z' },
+    ]);
+  });
+
   it('another STIX pattern is kept whole as a Signature of type STIX Pattern; other pattern types as their Signature', async () => {
     const stixId = sid('indicator');
     const snortId = sid('indicator');

@@ -281,6 +281,14 @@ export class StixMapper {
     const item: IndicatorItem = { kind: 'indicator', type: found.type, summary: found.summary, ...meta, ...(all.length > 0 ? { attributes: all } : {}) };
     if (typeof object.x_cairn_rating === 'number' && object.x_cairn_rating >= 0 && object.x_cairn_rating <= 5) item.rating = object.x_cairn_rating;
     if (object.revoked === true) item.active = false;
+    const fields = isObject(object.x_cairn_fields) ? object.x_cairn_fields : {};
+    if (found.type === 'Host' && fields.dnsActive === true) item.dnsActive = true;
+    if (found.type === 'Host' && fields.whoisActive === true) item.whoisActive = true;
+    if (found.type === 'File' && typeof fields.size === 'number' && Number.isSafeInteger(fields.size) && fields.size >= 0) item.size = fields.size;
+    const firstSeen = stixTimestamp(fields.firstSeen);
+    const lastSeen = stixTimestamp(fields.lastSeen);
+    if (firstSeen) item.firstSeen = firstSeen;
+    if (lastSeen) item.lastSeen = lastSeen;
     return item;
   }
 

@@ -24,7 +24,8 @@
  *   External ID → `external_references[{source_name:"External ID",external_id}]`; every other
  *   attribute → `x_cairn_attributes[{type,value}]` (sorted by type, value);
  * - an indicator: an `indicator` SDO whose `pattern` is its value (pattern.ts), `name` its summary,
- *   `valid_from` its date_added, `confidence`, `x_cairn_rating`; no SCO is written beside it (the
+ *   `valid_from` its date_added, `confidence`, `x_cairn_rating`, and in `x_cairn_fields` a Host's
+ *   dnsActive / whoisActive, a File's size, first / last seen (when set); no SCO is written beside it (the
  *   pattern says it all, and the import maps SCOs and patterns to the same indicators);
  * - a group: the SDO its type maps to (GROUP_STIX_TYPES), `name`, the STIX properties its fields
  *   fill (`first_seen`, `last_seen`, `published`, `is_family`), and its other type fields in
@@ -154,6 +155,8 @@ export interface StixIndicatorRow extends StixRowCommon {
   confidence: number | null;
   /** Indicator ↔ indicator associations (with their association type). */
   indicators: StixIndicatorRef[];
+  /** The type's own fields when set (a Host's dnsActive / whoisActive, a File's size) and first / last seen: `x_cairn_fields`. */
+  extras?: { dnsActive?: boolean; whoisActive?: boolean; size?: number; firstSeen?: string; lastSeen?: string };
 }
 
 export interface StixGroupRow extends StixRowCommon {
@@ -250,6 +253,9 @@ export function stixIndicatorObjects(row: StixIndicatorRow): StixObject[] {
     ...(row.confidence !== null && row.confidence !== undefined ? { confidence: Math.max(0, Math.min(100, Math.trunc(Number(row.confidence)))) } : {}),
     ...(row.rating !== null && row.rating !== undefined ? { x_cairn_rating: Number(row.rating) } : {}),
   };
+  const extras = row.extras ?? {};
+  const fields = Object.fromEntries((['dnsActive', 'firstSeen', 'lastSeen', 'size', 'whoisActive'] as const).filter((k) => extras[k] !== undefined).map((k) => [k, extras[k]]));
+  if (Object.keys(fields).length > 0) sdo.x_cairn_fields = fields;
   const created = stixTime(row.dateAdded);
   const relationships: StixObject[] = [];
   for (const group of row.groups) {
@@ -273,7 +279,8 @@ function groupFields(row: StixGroupRow, stixType: string): { properties: Record<
   const rest: Record<string, unknown> = {};
   const set = (key: string, value: unknown) => { if (value !== null && value !== undefined && value !== '') rest[key] = value; };
   for (const name of type?.fields ?? []) {
-    if (name === 'password') continue; // a document's archive password stays in Cairn
+    // A document's archive password goes with a malware document only (which cannot be stored without it).
+    if (name === 'password' && Number(row.fields.malware ?? 0) !== 1) continue;
     if (name === 'status' && type?.statusReadOnly) continue; // follows the file, which is not exported
     if (name === 'publishDate' && stixType === 'report') continue;
     if (name === 'fileText' && stixType === 'indicator') continue;
@@ -333,7 +340,7 @@ export function stixGroupObjects(row: StixGroupRow): StixObject[] {
 /** The field names a group of `type` may carry in `x_cairn_fields` (import.ts reads these). */
 export function groupFieldNames(type: string): string[] {
   const groupType = groupTypeNamed(type);
-  return [...(groupType?.fields ?? []).filter((f) => f !== 'password'), 'firstSeen', 'lastSeen'];
+  return [...(groupType?.fields ?? []), 'firstSeen', 'lastSeen'];
 }
 
 export { GROUP_TYPE_FIELDS };

@@ -53,7 +53,7 @@ export async function readStixIndicatorRows(db: Kysely<any>, ownerId: number, ow
   if (ids.length === 0) return [];
   const list = [...ids];
   const rows = await db.selectFrom('indicators')
-    .select(['id', 'type', 'summary', 'value1', 'value2', 'value3', 'rating', 'confidence', 'date_added', 'last_modified'])
+    .select(['id', 'type', 'summary', 'value1', 'value2', 'value3', 'rating', 'confidence', 'dns_active', 'whois_active', 'size', 'first_seen', 'last_seen', 'date_added', 'last_modified'])
     .where('owner_id', '=', ownerId).where('id', 'in', list).orderBy('id').execute();
   if (rows.length === 0) return [];
   const found = rows.map((r) => Number(r.id));
@@ -87,6 +87,13 @@ export async function readStixIndicatorRows(db: Kysely<any>, ownerId: number, ow
       dateAdded: String(r.date_added), lastModified: String(r.last_modified),
       tags: tagsBy.get(id) ?? [], securityLabels: labelsBy.get(id) ?? [], attributes: attributesBy.get(id) ?? [],
       groups: groupsBy.get(id) ?? [], indicators: linksBy.get(id) ?? [],
+      extras: {
+        ...(Number(r.dns_active) === 1 ? { dnsActive: true } : {}),
+        ...(Number(r.whois_active) === 1 ? { whoisActive: true } : {}),
+        ...(r.size !== null && r.size !== undefined ? { size: Number(r.size) } : {}),
+        ...(r.first_seen ? { firstSeen: String(r.first_seen) } : {}),
+        ...(r.last_seen ? { lastSeen: String(r.last_seen) } : {}),
+      },
     };
   });
 }
