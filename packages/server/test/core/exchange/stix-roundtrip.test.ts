@@ -76,6 +76,38 @@ for (const dialect of testDialects()) {
       assert.equal(await exportOf(target, target.bootstrap.organization.id), first);
     });
 
+    it('a foreign bundle with bad objects: the good ones land, each bad one is an error of the job', async () => {
+      const actor = 'threat-actor--aaaaaaaa-0000-4000-8000-000000000001';
+      const ind = 'indicator--aaaaaaaa-0000-4000-8000-000000000002';
+      const bundle = JSON.stringify({ type: 'bundle', id: 'bundle--aaaaaaaa-0000-4000-8000-000000000000', objects: [
+        { type: 'relationship', id: 'relationship--aaaaaaaa-0000-4000-8000-000000000003', relationship_type: 'indicates', source_ref: ind, target_ref: actor },
+        { type: 'indicator', id: ind, pattern: "[domain-name:value = 'foreign.example' OR ipv4-addr:value = '300.0.0.1']", pattern_type: 'stix', labels: ['foreign'], created: '2023-03-03T03:03:03.000Z', modified: '2023-03-04T03:03:03.000Z' },
+        { type: 'threat-actor', id: actor, name: 'Foreign actor', object_marking_refs: ['marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da'] },
+        { type: 'location', id: 'location--aaaaaaaa-0000-4000-8000-000000000004', country: 'FR' },
+        { type: 'relationship', id: 'relationship--aaaaaaaa-0000-4000-8000-000000000005', source_ref: ind, target_ref: 'campaign--aaaaaaaa-0000-4000-8000-000000000006' },
+        { type: 'tool', id: 'tool--aaaaaaaa-0000-4000-8000-000000000007', name: 'x'.repeat(600) },
+      ] });
+      const ownerId = target.bootstrap.organization.id;
+      const { job, problems } = await importInto(target, ownerId, bundle);
+      const reasons = problems.map((p) => `${p.kind} ${p.severity}: ${p.reason}`);
+      // Read: the bad address (a warning: the pattern's host landed), the location. Applied: the campaign not found, the name too long.
+      assert.equal(problems.length, 4, reasons.join("\n"));
+      assert.ok(reasons.some((r) => /indicator Warning: .*300\.0\.0\.1|indicator Warning: .*IPv4/.test(r)), reasons.join('\n'));
+      assert.ok(reasons.some((r) => /location .* was not imported/.test(r)), reasons.join('\n'));
+      assert.ok(reasons.some((r) => /^association Error/.test(r)), reasons.join('\n'));
+      assert.ok(reasons.some((r) => /^group Error/.test(r) && !/location/.test(r)), reasons.join('\n'));
+      assert.equal(job.status, 'Completed');
+      const db = target.services.store.db as Kysely<any>;
+      const host = await db.selectFrom('indicators').select(['id', 'date_added', 'last_modified']).where('owner_id', '=', ownerId).where('summary', '=', 'foreign.example').executeTakeFirstOrThrow();
+      assert.deepEqual([host.date_added, host.last_modified], ['2023-03-03T03:03:03Z', '2023-03-04T03:03:03Z']);
+      const group = await db.selectFrom('groups').select(['id', 'type', 'name']).where('owner_id', '=', ownerId).where('xid', '=', actor).executeTakeFirstOrThrow();
+      assert.deepEqual([group.type, group.name], ['Adversary', 'Foreign actor']);
+      const linked = await db.selectFrom('indicator_groups').select('group_id').where('indicator_id', '=', host.id).execute();
+      assert.deepEqual(linked.map((l) => Number(l.group_id)), [Number(group.id)]);
+      const labels = await db.selectFrom('group_labels').innerJoin('security_labels', 'security_labels.id', 'group_labels.label_id').select('security_labels.name').where('group_labels.group_id', '=', group.id).execute();
+      assert.deepEqual(labels.map((l) => l.name), ['TLP:GREEN']);
+    });
+
     it('into an owner of another name: the same objects, under that owner\'s ids', async () => {
       const first = await exportOf(source, source.bootstrap.organization.id);
       const community = target.bootstrap.community;

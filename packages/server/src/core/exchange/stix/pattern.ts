@@ -319,7 +319,10 @@ export function normalizedIndicator(typeName: string, slots: Partial<Record<'val
   const type = indicatorTypeNamed(typeName);
   if (!type) return { problem: `Cairn has no ${typeName} indicator type` };
   const read = readIndicatorValue(type, (k) => (slots[k.slot] === undefined ? undefined : { name: k.v3Key, value: slots[k.slot] }));
-  if ('problems' in read) return { problem: `${type.name} ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}` };
+  if ('problems' in read) {
+    const value = (['value1', 'value2', 'value3'] as const).map((slot) => slots[slot]).filter((v) => v !== undefined).join(' : ');
+    return { problem: `${type.name} "${value.slice(0, 200)}" is not valid: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}` };
+  }
   return { type: type.name, summary: read.value.summary };
 }
 
