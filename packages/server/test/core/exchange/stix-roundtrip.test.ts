@@ -29,9 +29,9 @@ async function exportOf(server: TestServer, ownerId: number): Promise<string> {
 }
 
 /** Stages `text` into an import job of `ownerId` on `server` and waits for its worker to complete it; the job and its problems. */
-async function importInto(server: TestServer, ownerId: number, text: string) {
+async function importInto(server: TestServer, ownerId: number, text: string, userId = server.bootstrap.apiUser.id) {
   const db = server.services.store.db as Kysely<any>;
-  const staged = await stageStixImport(db, { ownerId, userId: server.bootstrap.apiUser.id, origin: 'cli', settings: DEFAULT_SETTINGS }, Readable.from([Buffer.from(text)]), { maxBytes: 50_000_000 });
+  const staged = await stageStixImport(db, { ownerId, userId, origin: 'cli', settings: DEFAULT_SETTINGS }, Readable.from([Buffer.from(text)]), { maxBytes: 50_000_000 });
   let job = await findImportJob(db, staged.jobId, [ownerId]);
   for (let i = 0; i < 1500 && job?.status !== 'Completed'; i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -76,6 +76,24 @@ for (const dialect of testDialects()) {
       assert.equal(await exportOf(target, target.bootstrap.organization.id), first);
     });
 
+    it('a round trip across many chunks keeps the order and the bytes', async () => {
+      // 2,500 indicators and 1,200 groups (with an association each) first land in a community of the source by an import.
+      const objects: Json[] = [];
+      for (let i = 0; i < 2500; i++) objects.push({ type: 'indicator', spec_version: '2.1', id: `indicator--${String(i).padStart(8, '0')}-bbbb-4bbb-8bbb-bbbbbbbbbbbb`, created: '2025-01-01T00:00:00.000Z', modified: '2025-01-02T00:00:00.000Z', pattern: `[domain-name:value = 'n${i}.bulk.example']`, pattern_type: 'stix', valid_from: '2025-01-01T00:00:00Z', labels: [`t${i % 13}`] });
+      for (let i = 0; i < 1200; i++) objects.push({ type: i % 2 ? 'malware' : 'campaign', spec_version: '2.1', id: `${i % 2 ? 'malware' : 'campaign'}--${String(i).padStart(8, '0')}-cccc-4ccc-8ccc-cccccccccccc`, created: '2025-02-01T00:00:00.000Z', modified: '2025-02-01T00:00:00.000Z', name: `Group ${i}`, is_family: true });
+      for (let i = 0; i < 1200; i++) objects.push({ type: 'relationship', spec_version: '2.1', id: `relationship--${String(i).padStart(8, '0')}-dddd-4ddd-8ddd-dddddddddddd`, relationship_type: 'indicates', source_ref: objects[i * 2]!.id, target_ref: objects[2500 + i]!.id });
+      const community = source.bootstrap.community.id;
+      const seeded = await importInto(source, community, JSON.stringify({ type: 'bundle', id: 'bundle--bbbbbbbb-0000-4000-8000-000000000000', objects }));
+      assert.deepEqual(seeded.problems, []);
+      assert.equal(seeded.job.chunkCount, 5);
+      const first = await exportOf(source, community);
+      const targetCommunity = target.bootstrap.community;
+      assert.equal(targetCommunity.name, source.bootstrap.community.name);
+      const { problems } = await importInto(target, targetCommunity.id, first);
+      assert.deepEqual(problems, []);
+      assert.equal(await exportOf(target, targetCommunity.id), first);
+    });
+
     it('a foreign bundle with bad objects: the good ones land, each bad one is an error of the job', async () => {
       const actor = 'threat-actor--aaaaaaaa-0000-4000-8000-000000000001';
       const ind = 'indicator--aaaaaaaa-0000-4000-8000-000000000002';
@@ -110,10 +128,11 @@ for (const dialect of testDialects()) {
 
     it('into an owner of another name: the same objects, under that owner\'s ids', async () => {
       const first = await exportOf(source, source.bootstrap.organization.id);
-      const community = target.bootstrap.community;
-      const { problems } = await importInto(target, community.id, first);
+      const elsewhere = await target.services.tenancy.createOrganization('STIX Elsewhere');
+      const user = await target.services.tenancy.createApiUser(elsewhere.name);
+      const { problems } = await importInto(target, elsewhere.id, first, user.id);
       assert.deepEqual(problems, []);
-      const other = JSON.parse(await exportOf(target, community.id)) as { objects: Json[] };
+      const other = JSON.parse(await exportOf(target, elsewhere.id)) as { objects: Json[] };
       const original = JSON.parse(first) as { objects: Json[] };
       assert.equal(other.objects.length, original.objects.length);
       const shape = (objects: Json[]) => objects.map((o) => `${o.type}|${o.name ?? ''}|${o.pattern ?? ''}`).sort();
