@@ -51,6 +51,19 @@ for (const dialect of testDialects()) {
       assert.equal(await findImportJob(db, staged.jobId, [ownerId + 1000]), undefined, 'another owner does not see the job');
     });
 
+    it('an input that fails part way (a client gone) leaves no job behind', async () => {
+      const before = Number((await db.selectFrom('import_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const objects = Array.from({ length: ITEMS_PER_CHUNK + 10 }, (_, i) => JSON.stringify({ type: 'domain-name', id: `domain-name--${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`, value: `gone${i}.example` }));
+      const failing = Readable.from((async function* () {
+        yield Buffer.from(`{"type":"bundle","objects":[${objects.join(',')},`);
+        throw new Error('the client went away');
+      })());
+      await assert.rejects(stageStixImport(db, { ownerId, userId, origin: 'taxii', settings: DEFAULT_SETTINGS }, failing, { maxBytes: 10_000_000 }), /the client went away/);
+      const after = Number((await db.selectFrom('import_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      assert.equal(after, before);
+      assert.equal(Number((await db.selectFrom('import_job_chunks').select((eb) => eb.fn.countAll().as('n')).innerJoin('import_jobs', 'import_jobs.id', 'import_job_chunks.job_id').where('import_jobs.status', '=', 'Created').executeTakeFirstOrThrow()).n), 0);
+    });
+
     it('a text that is no bundle is a job with one file problem and no items', async () => {
       const staged = await stage('{"hello": "world"}');
       assert.deepEqual([staged.itemCount, staged.chunkCount, staged.parseErrors.file], [0, 0, 1]);

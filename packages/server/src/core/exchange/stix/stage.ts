@@ -56,20 +56,33 @@ export async function stageStixImport(
     await recordImportProblems(db, jobId, problems);
     problems = [];
   };
-  for await (const result of readStixBundle(input.pipe(counter), options)) {
-    if (isItemProblem(result)) {
-      // A Warning is an item written in part: its item is counted where it lands, not as a failure here.
-      if (result.severity === 'Error') parseErrors[result.kind]++;
-      problems.push(result);
-      if (problems.length >= 200) await flushProblems();
-      continue;
+  try {
+    for await (const result of readStixBundle(input.pipe(counter), options)) {
+      if (isItemProblem(result)) {
+        // A Warning is an item written in part: its item is counted where it lands, not as a failure here.
+        if (result.severity === 'Error') parseErrors[result.kind]++;
+        problems.push(result);
+        if (problems.length >= 200) await flushProblems();
+        continue;
+      }
+      chunk.push(result);
+      itemCount++;
+      if (chunk.length >= ITEMS_PER_CHUNK) await flushChunk();
     }
-    chunk.push(result);
-    itemCount++;
-    if (chunk.length >= ITEMS_PER_CHUNK) await flushChunk();
+    await flushChunk();
+    await flushProblems();
+  } catch (error) {
+    // The input failed (a client that went away): the job was never acknowledged; nothing of it stays.
+    await discardJob(db, jobId);
+    throw error;
   }
-  await flushChunk();
-  await flushProblems();
   await queueImportJob(db, jobId, { itemCount, chunkCount, uploadSize: counter.bytes, parseErrors });
   return { jobId, itemCount, chunkCount, parseErrors, uploadSize: counter.bytes };
+}
+
+/** Removes a job still in status Created, with what was stored of it. */
+async function discardJob(db: Kysely<any>, jobId: number): Promise<void> {
+  await db.deleteFrom('import_job_chunks').where('job_id', '=', jobId).execute();
+  await db.deleteFrom('import_job_errors').where('job_id', '=', jobId).execute();
+  await db.deleteFrom('import_jobs').where('id', '=', jobId).where('status', '=', 'Created').execute();
 }
