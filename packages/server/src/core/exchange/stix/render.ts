@@ -235,8 +235,8 @@ function relationship(ownerName: string, sourceId: string, relationshipType: str
 
 /**
  * One stored indicator as STIX: its `indicator` SDO, then a relationship per associated group
- * (sorted by target id) and per indicator ↔ indicator association it is the source of. Undefined
- * for a type with no pattern (none of Cairn's today).
+ * (sorted by id) and per indicator ↔ indicator association it is the source of. Nothing for a
+ * type with no pattern (none of Cairn's today).
  */
 export function stixIndicatorObjects(row: StixIndicatorRow): StixObject[] {
   const pattern = indicatorPattern(row.type, row);
