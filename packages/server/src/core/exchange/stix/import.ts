@@ -91,6 +91,11 @@ type Json = Record<string, unknown>;
 const article = (word: string) => `${/^[AEIOU]/i.test(word) ? 'an' : 'a'} ${word}`;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
+/**
+ * A copy of `text` that holds none of the input: the parser's strings may be slices of a whole
+ * chunk of the upload, which a string kept until the end would keep alive with it.
+ */
+const own = (text: string) => (` ${text}`).slice(1);
 const sourceOf = (object: unknown) => { try { return JSON.stringify(object).slice(0, 500); } catch { return ''; } };
 
 /** A STIX timestamp as Cairn keeps one (UTC to the second), or undefined when it is none. */
@@ -136,15 +141,15 @@ export class StixMapper {
     const id = object.id;
     if (type === undefined) return [this.#problem(index, 'group', ITEM_ERROR_CODES.general, `Object ${index} has no type.`, object)];
     if (!isStixId(id, type)) return [this.#problem(index, type === 'relationship' ? 'association' : 'group', ITEM_ERROR_CODES.general, `The ${type} at ${index} has no valid id (${type}--<UUID>).`, object)];
-    if (typeof object.created_by_ref === 'string') this.#creators.add(object.created_by_ref);
+    if (typeof object.created_by_ref === 'string' && !this.#creators.has(object.created_by_ref)) this.#creators.add(own(object.created_by_ref));
     const results = this.#mapValid(object, id, type, index);
     // An object that became nothing but problems: a relationship to it says so instead of naming a missing item.
-    if (results.length > 0 && !results.some((r) => !isItemProblem(r)) && !this.#refs.has(id)) this.#refs.set(id, '');
+    if (results.length > 0 && !results.some((r) => !isItemProblem(r)) && !this.#refs.has(id)) this.#refs.set(own(id), '');
     return results;
   }
 
   #mapValid(object: Json, id: string, type: string, index: number): StixReadResult[] {
-    if (type === 'identity') { this.#identities.set(id, index); return []; }
+    if (type === 'identity') { this.#identities.set(own(id), index); return []; }
     if (type === 'marking-definition') return this.#marking(object, id, index);
     if (type === 'relationship') return this.#relationship(object, index);
     if (type === 'indicator') return this.#indicator(object, id, index);
@@ -222,7 +227,7 @@ export class StixMapper {
     const level = object.definition_type === 'tlp' && definition ? str(definition.tlp) : undefined;
     const name = str(object.name);
     const label = (level && TLP_BY_LEVEL[level.toLowerCase()]) ?? (extensions && name && /^TLP:/i.test(name) ? TLP_BY_LEVEL[name.slice(4).toLowerCase()] : undefined);
-    if (label) { this.#markings.set(id, label); return []; }
+    if (label) { this.#markings.set(own(id), label); return []; }
     return [this.#problem(index, 'group', ITEM_ERROR_CODES.general, `The marking-definition ${id} was not imported: ${NOT_IMPORTED['marking-definition']}.`, object, 'Warning')];
   }
 
@@ -230,7 +235,8 @@ export class StixMapper {
     const source = object.source_ref;
     const target = object.target_ref;
     if (!isStixId(source) || !isStixId(target)) return [this.#problem(index, 'association', ITEM_ERROR_CODES.association, `The relationship at ${index} needs a source_ref and a target_ref that are STIX ids.`, object)];
-    this.#links.push([index, source, target, str(object.x_cairn_association_type)]);
+    const named = str(object.x_cairn_association_type);
+    this.#links.push([index, own(source), own(target), named === undefined ? undefined : own(named)]);
     return [];
   }
 
@@ -300,16 +306,17 @@ export class StixMapper {
       const named = indicatorsOfPattern(pattern);
       if (named) {
         const out: StixReadResult[] = [];
-        const refs: { indicator: { type: string; summary: string } }[] = [];
+        const refs: string[] = [];
         const name = str(object.name);
         for (const found of named.indicators) {
           const title = name !== undefined && name !== found.summary && name.length <= 255 ? [{ type: 'Title', value: name }] : [];
-          const key = `${found.type}\u0000${found.summary}`;
+          const key = own(`${found.type}\u0000${found.summary}`);
           this.#emitted.add(key);
-          refs.push({ indicator: { type: found.type, summary: found.summary } });
+          refs.push(key);
           out.push(this.#indicatorItem(object, found, title));
         }
-        this.#refs.set(id, refs.map((r) => `${r.indicator.type}\u0000${r.indicator.summary}`).join('\u0001'));
+        // One indicator (the common case): the same string in both maps, held once.
+        this.#refs.set(own(id), refs.length === 1 ? refs[0]! : own(refs.join('\u0001')));
         for (const problem of named.problems) {
           const partial = named.indicators.length > 0;
           out.push(this.#problem(index, 'indicator', partial ? ITEM_ERROR_CODES.indicatorPartialLoss : ITEM_ERROR_CODES.invalidIndicator,
@@ -361,7 +368,7 @@ export class StixMapper {
       if (published) fields.publishDate = published;
       if (fields.fileName === undefined) fields.fileName = name.slice(0, 255);
       if (Array.isArray(object.object_refs)) {
-        for (const ref of object.object_refs) if (typeof ref === 'string' && ref !== id) this.#links.push([index, id, ref, undefined]);
+        for (const ref of object.object_refs) if (typeof ref === 'string' && ref !== id) this.#links.push([index, own(id), own(ref), undefined]);
       }
     }
     // A group type that needs an event date (Incident, Event) takes the object's first_seen or created when it names none.
@@ -432,11 +439,12 @@ export class StixMapper {
     for (const candidate of candidates) {
       const found = normalizedIndicator(candidate.type, candidate.slots);
       if ('problem' in found) { out.push(this.#problem(index, 'indicator', ITEM_ERROR_CODES.invalidIndicator, `The ${stixType} ${id}: ${found.problem}.`, object)); continue; }
-      const key = `${found.type}\u0000${found.summary}`;
+      const key = own(`${found.type}\u0000${found.summary}`);
       refs.push(key);
-      if (!this.#emitted.has(key) && !this.#observables.has(key)) this.#observables.set(key, [index, this.#indicatorItem(object, found)]);
+      // Held until the end: copied, so that it keeps none of the input's text alive.
+      if (!this.#emitted.has(key) && !this.#observables.has(key)) this.#observables.set(key, [index, JSON.parse(JSON.stringify(this.#indicatorItem(object, found))) as IndicatorItem]);
     }
-    this.#refs.set(id, refs.join('\u0001'));
+    this.#refs.set(own(id), refs.length === 1 ? refs[0]! : own(refs.join('\u0001')));
     return out;
   }
 }
