@@ -146,6 +146,14 @@ describe('STIX import: indicators and observables', () => {
     assert.match(problems[0]!.reason, /pattern_type acme-rules/);
   });
 
+  it('reads a STIX 2.0 bundle too (spec_version on the bundle, no pattern_type: a STIX pattern)', async () => {
+    const { items, problems } = await readText(JSON.stringify({ type: 'bundle', id: sid('bundle'), spec_version: '2.0', objects: [
+      { type: 'indicator', id: sid('indicator'), created: '2017-01-01T00:00:00.000Z', modified: '2017-01-01T00:00:00.000Z', labels: ['malicious-activity'], pattern: "[url:value = 'http://old.example/']", valid_from: '2017-01-01T00:00:00Z' },
+    ] }));
+    assert.deepEqual(problems, []);
+    assert.deepEqual(items, [{ kind: 'indicator', type: 'URL', summary: 'http://old.example/', tags: ['malicious-activity'], created: '2017-01-01T00:00:00Z', modified: '2017-01-01T00:00:00Z' }]);
+  });
+
   it('invalid values in a pattern are problems; the valid alternatives still land (a Warning)', async () => {
     const { items, problems } = await read([
       { type: 'indicator', id: sid('indicator'), pattern: "[ipv4-addr:value = '300.1.1.1' OR domain-name:value = 'good.example']", pattern_type: 'stix' },
