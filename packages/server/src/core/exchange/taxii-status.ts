@@ -16,7 +16,7 @@ import { CairnError } from '../errors.js';
 import { nowIso } from '../../store/database.js';
 import { DEFAULT_SETTINGS, type ImportItem, type ItemProblem } from './items.js';
 import { createImportJob, findImportJob, ITEMS_PER_CHUNK, listImportProblems, queueImportJob, recordImportProblems, storeImportChunk, type ImportJob } from './jobs.js';
-import { readTaxiiObjects } from './taxii-stix-reader.js';
+import { isItemProblem, readStixBundle } from './stix/import.js';
 
 export interface TaxiiStatusDetails { id: string; version: string; message?: string }
 
@@ -33,8 +33,6 @@ export interface TaxiiStatus {
 
 /** At most this many failures are listed in a status (the counts are always whole). */
 export const MAX_LISTED_FAILURES = 1000;
-
-const isProblem = (value: ImportItem | ItemProblem): value is ItemProblem => 'code' in value && 'severity' in value;
 
 /**
  * Stores the envelope's objects as a queued import job of the owner's and returns it. The whole
@@ -53,8 +51,8 @@ export async function postTaxiiEnvelope(db: Kysely<any>, target: { ownerId: numb
     let chunk: ImportItem[] = [];
     let seq = 0;
     let itemCount = 0;
-    for await (const value of readTaxiiObjects(Readable.from([bundle]), { maxBytes: Buffer.byteLength(bundle) + 1 })) {
-      if (isProblem(value)) {
+    for await (const value of readStixBundle(Readable.from([bundle]), { maxBytes: Buffer.byteLength(bundle) + 1 })) {
+      if (isItemProblem(value)) {
         problems.push(value);
         parseErrors[value.kind] += value.severity === 'Error' ? 1 : 0;
         continue;

@@ -138,6 +138,9 @@ for (const dialect of testDialects()) {
         groupNames.push(name);
       }
       await v3(me, 'POST', '/api/v3/groups', { type: 'Malware', name: 'TAXII malware' });
+      // One indicator with a tag and a TLP label: the objects served are the whole rendered rows.
+      await v3(me, 'POST', '/api/v3/indicators', { type: 'Address', ip: '198.51.100.77', tags: { data: [{ name: 'taxii-tagged' }] }, securityLabels: { data: [{ name: 'TLP:AMBER' }] } });
+      hosts.push('198.51.100.77');
       await v3(them, 'POST', '/api/v3/indicators', { type: 'Host', hostName: `secret.foreign-${dialect}.example.com` });
     });
     after(() => server.close());
@@ -189,6 +192,13 @@ for (const dialect of testDialects()) {
       assert.equal(objects.length, 1 + hosts.length + groupNames.length + 1);
       assert.equal(new Set(objects.map((o) => o.id)).size, objects.length, 'no object twice');
       assert.deepEqual(objects.filter((o) => o.type === 'indicator').map((o) => o.name).sort(), [...hosts].sort());
+      // Every object names the owner's identity as its creator; patterns, tags and TLP markings are rendered.
+      assert.ok(objects.slice(1).every((o) => o.created_by_ref === objects[0].id));
+      const tagged = objects.find((o) => o.name === '198.51.100.77');
+      assert.equal(tagged.pattern, "[ipv4-addr:value = '198.51.100.77']");
+      assert.deepEqual(tagged.labels, ['taxii-tagged']);
+      assert.deepEqual(tagged.object_marking_refs, ['marking-definition--f88d31f6-486f-44da-b317-01333bde0b82']);
+      assert.equal(objects.find((o) => o.name === hosts[0]).pattern, `[domain-name:value = '${hosts[0]}']`);
       assert.deepEqual(objects.filter((o) => o.type === 'threat-actor').map((o) => o.name).sort(), [...groupNames].sort());
       assert.ok(pages.length >= 10);
       for (const page of pages) {
