@@ -57,11 +57,7 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
 }
 
 /** A keyset page: the items after `afterId` in id order, and the id to pass for the next page (none at the end). */
-export interface KeysetOptions {
-  afterId: number; limit: number; fields: string[]; owner?: string[]; exactFields?: boolean;
-  /** Only the items this TQL matches (an export of a selection); the default list filter applies as on a list. */
-  tql?: string;
-}
+export interface KeysetOptions { afterId: number; limit: number; fields: string[]; owner?: string[]; exactFields?: boolean; /** A TQL filter (a STIX export's selection). */ tql?: string }
 export interface KeysetPage { data: Row[]; nextAfterId?: number }
 
 /**
