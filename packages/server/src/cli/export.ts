@@ -14,13 +14,15 @@ import { Option, type Command } from 'commander';
 import { csvExport, type CsvExportIndicator } from '../core/exchange/csv.js';
 import { BULK_PAGE_SIZE, exportItems } from '../core/intel/bulk-export.js';
 import type { Row } from '../resources/engine/context.js';
+import { stixBundleChunks } from '../core/exchange/stix/export.js';
+import { tqlSelectionIds } from '../resources/exchange-selection.js';
 import type { CairnServices } from '../services.js';
 import { TqlError } from '../tql/errors.js';
 import { CommandError, withServices } from './command.js';
 import { exchangeActor, type ExchangeActor } from './exchange-actor.js';
 import { startProgress, type Progress } from './progress.js';
 
-interface ExportOptions { owner: string; as?: string; tql?: string; over: 'indicators' | 'groups'; format: 'stix' | 'csv'; output?: string }
+interface ExportOptions { owner: string; as?: string; tql?: string; over?: 'indicators' | 'groups'; format: 'stix' | 'csv'; output?: string }
 
 export function registerExportCommand(program: Command): void {
   program.command('export')
@@ -28,24 +30,28 @@ export function registerExportCommand(program: Command): void {
     .requiredOption('--owner <owner>', 'organization or community (name or id) to export from')
     .option('--as <user>', 'read as this user (id or access id) [default: the owner\'s first enabled user]')
     .option('--tql <query>', 'only what this TQL query selects (as GET /v3/indicators?tql= would)')
-    .addOption(new Option('--over <kind>', 'what the TQL selects').choices(['indicators', 'groups']).default('indicators'))
+    .addOption(new Option('--over <kind>', 'what to export (and the TQL selects) [default: indicators for csv; both for stix, the TQL then valid for each]').choices(['indicators', 'groups']))
     .addOption(new Option('--format <format>', 'output format').choices(['stix', 'csv']).makeOptionMandatory())
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .action(async (options: ExportOptions, command: Command) => {
-      if (options.format === 'csv' && options.over !== 'indicators') throw new CommandError('A CSV export holds indicators: use --over indicators (or --format stix for groups).', 'validation');
+      if (options.format === 'csv' && options.over === 'groups') throw new CommandError('A CSV export holds indicators: use --over indicators (or --format stix for groups).', 'validation');
       if (options.tql !== undefined && options.tql.length > 20_000) throw new CommandError('--tql is longer than 20,000 characters.', 'validation');
       await withServices(command, async (services) => {
         const actor = await exchangeActor(services, options.owner, options.as);
-        const resource = services.resources.registry.named(options.over);
+        const kinds = options.over !== undefined ? [options.over] : options.format === 'csv' ? ['indicators' as const] : ['indicators' as const, 'groups' as const];
         // The total (for the progress bar) is read first: it also checks the TQL before anything is written.
-        const { count } = await services.resources.list(resource, actor.principal, {
-          tql: options.tql, fields: ['id'], resultStart: 0, resultLimit: 1, count: true, owner: [actor.owner.name], exactFields: true,
-        }).catch((error: unknown) => {
-          if (error instanceof TqlError) throw new CommandError(`--tql: ${error.message}`, 'validation');
-          throw error;
-        });
-        const progress = startProgress(`export ${options.over}`, options.over, { quiet: !process.stderr.isTTY });
-        progress.total(count ?? 0);
+        let total = 0;
+        for (const kind of kinds) {
+          const { count } = await services.resources.list(services.resources.registry.named(kind), actor.principal, {
+            tql: options.tql, fields: ['id'], resultStart: 0, resultLimit: 1, count: true, owner: [actor.owner.name], exactFields: true,
+          }).catch((error: unknown) => {
+            if (error instanceof TqlError) throw new CommandError(`--tql${kinds.length > 1 ? ` (over ${kind})` : ''}: ${error.message}`, 'validation');
+            throw error;
+          });
+          total += count ?? 0;
+        }
+        const progress = startProgress(`export ${kinds.join(' and ')}`, 'items', { quiet: !process.stderr.isTTY });
+        progress.total(total);
         try {
           const chunks = options.format === 'csv' ? csvChunks(services, actor, options.tql, progress) : stixChunks(services, actor, options, progress);
           await writeOut(chunks, options.output);
@@ -81,9 +87,17 @@ const csvIndicator = (row: Row): CsvExportIndicator => ({
   tags: ((row.tags as { data?: { name: string }[] } | undefined)?.data ?? []).map((t) => t.name),
 });
 
-/** The STIX export (helper "stix"'s bundle writer). */
-function stixChunks(_services: CairnServices, _actor: ExchangeActor, _options: ExportOptions, _progress: Progress): AsyncIterable<string> {
-  throw new CommandError('STIX export is not available in this build yet.', 'unsupported');
+/** The STIX export: the selection as one bundle with deterministic ids (core/exchange/stix/export.ts). */
+function stixChunks(services: CairnServices, actor: ExchangeActor, options: ExportOptions, progress: Progress): AsyncIterable<string> {
+  const { chunks, summary } = stixBundleChunks(services.store.db, {
+    ownerId: actor.owner.id, over: options.over ?? 'both', ids: tqlSelectionIds(services.resources, actor.principal, actor.owner.name, options.tql),
+  });
+  return (async function* () {
+    for await (const chunk of chunks) {
+      yield chunk;
+      progress.update(summary.indicators + summary.groups);
+    }
+  })();
 }
 
 /** Writes the chunks to stdout, or to `file` through a temporary file renamed once complete. */

@@ -10,6 +10,7 @@
  * 130 when interrupted while applying (the job is left for a worker to finish).
  */
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { CairnError } from '../core/errors.js';
 import { parseCsvIndicators } from '../core/exchange/csv.js';
@@ -18,6 +19,7 @@ import { createImportJob, findImportJob, listImportProblems, type ImportFormat, 
 import { parseMispEvents } from '../core/exchange/misp.js';
 import { processImportJob } from '../core/exchange/process.js';
 import { sniffImportFormat } from '../core/exchange/sniff.js';
+import { isItemProblem, readStixBundle } from '../core/exchange/stix/import.js';
 import { readTcBatch } from '../core/exchange/tc-batch.js';
 import { fillImportJob, type ParsedEntry } from '../core/exchange/upload.js';
 import type { CairnServices } from '../services.js';
@@ -36,10 +38,15 @@ const PARSERS: Readonly<Record<ImportFormat, (open: Open) => AsyncIterable<Parse
   csv: (open) => parseCsvIndicators(open()),
   misp: (open) => parseMispEvents(open),
   'tc-batch': (open) => readTcBatch(open()),
-  stix: () => {
-    throw new CommandError('STIX bundles cannot be imported by this build yet.', 'unsupported');
-  },
+  stix: (open) => stixEntries(open()),
 };
+
+/** A STIX bundle's items and problems as entries. The file is the operator's own: no size limit beyond the reader's per-object one. */
+async function* stixEntries(input: AsyncIterable<Buffer>): AsyncGenerator<ParsedEntry> {
+  for await (const result of readStixBundle(Readable.from(input), { maxBytes: Number.MAX_SAFE_INTEGER })) {
+    yield isItemProblem(result) ? { problem: result } : { item: result };
+  }
+}
 
 interface ImportOptions {
   owner: string;

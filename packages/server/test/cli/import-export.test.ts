@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/database.js';
-import { testDialects } from '../support/server.js';
+import { testDialects, type TestDialect } from '../support/server.js';
 import { oneLineFailure, removeTempDirs, runCairn, tempDir, type CommandResult } from '../support/cli.js';
 
 after(removeTempDirs);
@@ -34,21 +34,63 @@ const MISP_EVENT = {
   },
 };
 
+/** A Cairn data directory with its database (SQLite in it, or a fresh PostgreSQL schema), driven by the CLI. */
+interface Instance {
+  cairn(...args: string[]): Promise<CommandResult>;
+  ok(...args: string[]): Promise<CommandResult>;
+  store: Store;
+  close(): Promise<void>;
+}
+
+async function newInstance(dialect: TestDialect): Promise<Instance> {
+  const dir = tempDir();
+  let env: Record<string, string> = {};
+  let dropSchema = async () => {};
+  let openIt = () => openStore({ sqlitePath: path.join(dir, 'cairn.sqlite') });
+  if (dialect === 'postgres') {
+    const url = process.env.CAIRN_TEST_PG_URL!;
+    const schema = `cairn_cli_${crypto.randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const separator = url.includes('?') ? '&' : '?';
+    env = { DATABASE_URL: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+    dropSchema = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.end();
+    };
+    openIt = () => openStore({ databaseUrl: url, pgSchema: schema });
+  }
+  const cairn = (...args: string[]) => runCairn(['--data-dir', dir, ...args], { CAIRN_PROGRESS_INTERVAL_MS: '0', ...env });
+  const ok = async (...args: string[]) => {
+    const result = await cairn(...args);
+    assert.equal(result.code, 0, `cairn ${args.join(' ')}: ${result.stderr}${result.stdout}`);
+    return result;
+  };
+  // The CLI makes the database (migrations) before the test opens it.
+  await ok('migrate');
+  const store = openIt();
+  return {
+    cairn, ok, store,
+    async close() {
+      await store.close();
+      await dropSchema();
+    },
+  };
+}
+
 for (const dialect of testDialects()) {
   describe(`cairn import and export (${dialect})`, { concurrency: false }, () => {
-    let dir: string;
     let files: string;
-    let env: Record<string, string> = {};
+    let instance: Instance;
     let store: Store;
-    let dropSchema = async () => {};
     const org = `Import Org ${dialect}`;
     const other = `Second Org ${dialect}`;
-    const cairn = (...args: string[]): Promise<CommandResult> => runCairn(['--data-dir', dir, ...args], { CAIRN_PROGRESS_INTERVAL_MS: '0', ...env });
-    const ok = async (...args: string[]): Promise<CommandResult> => {
-      const result = await cairn(...args);
-      assert.equal(result.code, 0, `cairn ${args.join(' ')}: ${result.stderr}${result.stdout}`);
-      return result;
-    };
+    const cairn = (...args: string[]): Promise<CommandResult> => instance.cairn(...args);
+    const ok = (...args: string[]): Promise<CommandResult> => instance.ok(...args);
     const write = (name: string, content: string | object) => {
       const file = path.join(files, name);
       fs.writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
@@ -58,36 +100,16 @@ for (const dialect of testDialects()) {
     const jobCount = async () => Number((await db().selectFrom('import_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
     before(async () => {
-      dir = tempDir();
       files = tempDir('cairn-import-files-');
-      if (dialect === 'postgres') {
-        const url = process.env.CAIRN_TEST_PG_URL!;
-        const schema = `cairn_cli_${crypto.randomBytes(6).toString('hex')}`;
-        const admin = new pg.Client({ connectionString: url });
-        await admin.connect();
-        await admin.query(`CREATE SCHEMA ${schema}`);
-        await admin.end();
-        const separator = url.includes('?') ? '&' : '?';
-        env = { DATABASE_URL: `${url}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}` };
-        dropSchema = async () => {
-          const client = new pg.Client({ connectionString: url });
-          await client.connect();
-          await client.query(`DROP SCHEMA ${schema} CASCADE`);
-          await client.end();
-        };
-        await ok('orgs', 'create', org);
-        store = openStore({ databaseUrl: url, pgSchema: schema });
-      } else {
-        await ok('orgs', 'create', org);
-        store = openStore({ sqlitePath: path.join(dir, 'cairn.sqlite') });
-      }
+      instance = await newInstance(dialect);
+      store = instance.store;
+      await ok('orgs', 'create', org);
       await ok('api-users', 'create', '--org', org);
       await ok('orgs', 'create', other);
       await ok('api-users', 'create', '--org', other);
     });
     after(async () => {
-      await store?.close();
-      await dropSchema();
+      await instance?.close();
     });
 
     test('imports a CSV file: a summary of created and failed items with the line of each failure, and progress lines', async () => {
@@ -196,6 +218,44 @@ for (const dialect of testDialects()) {
       const text = await cairn('import', v1, '--owner', org, '--no-progress');
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /batch-v1\.json \(tc-batch, job \d+\): 1 created, 0 updated, 0 failed\.$/m);
+    });
+
+    test('exports a STIX bundle that imports (detected) into another Cairn\'s owner of the same name and exports there byte for byte', async () => {
+      const bundleFile = path.join(files, 'bundle.json');
+      await ok('export', '--owner', org, '--format', 'stix', '-o', bundleFile);
+      const text = fs.readFileSync(bundleFile, 'utf8');
+      const bundle = JSON.parse(text) as { type: string; id: string; objects: { type: string; name?: string; pattern?: string }[] };
+      assert.equal(bundle.type, 'bundle');
+      assert.match(bundle.id, /^bundle--/);
+      const types = new Set(bundle.objects.map((o) => o.type));
+      for (const type of ['identity', 'indicator', 'relationship']) assert.ok(types.has(type), `a ${type} in ${[...types].join(', ')}`);
+      assert.ok(bundle.objects.some((o) => o.type === 'indicator' && /bad-host\.example\.com/.test(o.pattern ?? '')), 'the CSV\'s host');
+      const onStdout = await ok('export', '--owner', org, '--format', 'stix');
+      assert.equal(onStdout.stdout, text, 'stdout and -o write the same bundle');
+
+      const elsewhere = await newInstance(dialect);
+      try {
+        await elsewhere.ok('orgs', 'create', org);
+        await elsewhere.ok('api-users', 'create', '--org', org);
+        const imported = await elsewhere.cairn('--json', 'import', bundleFile, '--owner', org, '--no-progress');
+        assert.equal(imported.code, 0, imported.stdout + imported.stderr);
+        const [one] = JSON.parse(imported.stdout).files;
+        assert.equal(one.format, 'stix');
+        assert.equal(one.failed, 0);
+        assert.ok(one.created > 0);
+        const again = await elsewhere.ok('export', '--owner', org, '--format', 'stix');
+        assert.equal(again.stdout, text);
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
+    test('exports a TQL selection of groups as STIX', async () => {
+      const events = await ok('export', '--owner', org, '--format', 'stix', '--over', 'groups', '--tql', 'typeName = "Event"');
+      const bundle = JSON.parse(events.stdout) as { objects: { type: string; name?: string }[] };
+      const named = bundle.objects.filter((o) => o.name !== undefined && o.type !== 'identity' && o.type !== 'marking-definition').map((o) => o.name);
+      assert.deepEqual(named, ['Phishing wave against finance']);
+      assert.ok(bundle.objects.some((o) => o.type === 'marking-definition' && o.name === 'TLP:AMBER'), 'the MISP event\'s TLP');
     });
 
     test('--halt-on-error stops a file at its first failed item and says so; the rest is left unprocessed', async () => {
