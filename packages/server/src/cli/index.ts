@@ -8,6 +8,8 @@ import { ConfigError } from '../config.js';
 import { CairnError } from '../core/errors.js';
 import { CAIRN_VERSION } from '../version.js';
 import { CommandError } from './command.js';
+import { registerExportCommand } from './export.js';
+import { registerImportCommand } from './import.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerRequestCommand } from './request.js';
 import { registerServeCommand } from './serve.js';
@@ -35,6 +37,8 @@ registerMigrateCommand(program);
 registerTenancyCommands(program);
 registerSettingsCommands(program);
 registerRequestCommand(program);
+registerImportCommand(program);
+registerExportCommand(program);
 
 // No top-level await: the compiled CLI is a CommonJS bundle (bin/cairn.js loads it with a V8 code cache).
 program.parseAsync(process.argv).catch((error: unknown) => {
