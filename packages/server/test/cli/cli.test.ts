@@ -278,7 +278,7 @@ describe('cairn serve', { concurrency: false }, () => {
     const base = `http://127.0.0.1:${port}`;
     const health = await fetch(`${base}/healthz`);
     assert.equal(health.status, 200);
-    assert.deepEqual(await health.json(), { status: 'ok', version: '0.1.0', surfaces: ['threatconnect', 'contrast', 'websupport'] });
+    assert.deepEqual(await health.json(), { status: 'ok', version: '0.1.0', surfaces: ['threatconnect', 'contrast', 'websupport', 'taxii'] });
 
     const owners = await fetch(`${base}/api/v2/owners`, { headers: tcHeaders(credentials.apiUser.accessId, credentials.apiUser.secret, '/api/v2/owners', 'GET') });
     const body = await owners.text();
