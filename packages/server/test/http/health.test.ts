@@ -13,7 +13,7 @@ describe('health routes', () => {
     const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     const response = await rawRequest(server.baseUrl, 'GET', '/healthz');
     assert.equal(response.status, 200);
-    assert.deepEqual(JSON.parse(response.body), { status: 'ok', version, surfaces: ['threatconnect', 'contrast', 'websupport'] });
+    assert.deepEqual(JSON.parse(response.body), { status: 'ok', version, surfaces: ['threatconnect', 'contrast', 'websupport', 'taxii'] });
   });
 
   it('GET /readyz reports the database', async () => {
