@@ -879,17 +879,14 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
   for (const step of indicators) for (const target of step.targets) if (target.id === undefined) fresh.push({ step, target });
   if (fresh.length > 0) {
     const rows = fresh.map(({ step, target }) => {
+      // In INDICATOR_COLUMNS order (an array, not an object per row: rows of a thousand items are built per chunk).
       const value = target.value!;
-      const v: Row = {
-        ...step.set, owner_id: ctx.ownerId, type: step.type.name, summary: value.summary, value1: value.value1, value2: value.value2, value3: value.value3,
-        description: firstOf(step.meta.attributes, 'Description'), source: firstOf(step.meta.attributes, 'Source'), created_by_id: ctx.userId,
-      };
-      v.active ??= 1;
-      v.dns_active ??= 0;
-      v.whois_active ??= 0;
-      v.date_added ??= now;
-      v.last_modified ??= now;
-      return INDICATOR_COLUMNS.map((c) => v[c] ?? null);
+      const set = step.set;
+      return [
+        ctx.ownerId, step.type.name, value.summary, value.value1, value.value2, value.value3, set.rating ?? null, set.confidence ?? null, set.active ?? 1,
+        set.dns_active ?? 0, set.whois_active ?? 0, set.size ?? null, set.first_seen ?? null, set.last_seen ?? null,
+        firstOf(step.meta.attributes, 'Description'), firstOf(step.meta.attributes, 'Source'), ctx.userId, set.date_added ?? now, set.last_modified ?? now,
+      ];
     });
     const inserted = await insertRows<{ id: number; type: string; summary: string }>(db, 'indicators', INDICATOR_COLUMNS, rows, 'returning id, type, summary');
     const idOf = new Map(inserted.map((r) => [`${r.type}\0${r.summary}`, Number(r.id)]));
