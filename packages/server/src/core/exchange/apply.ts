@@ -432,6 +432,8 @@ interface Planned {
   failed: Set<number>;
   /** Items skipped without an error (IgnoreIncoming). */
   unchanged: number;
+  /** What the items name (values, xids, associations): for the job's duplicates across chunks. */
+  keys: Iterable<string>;
 }
 
 async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportItem[], catalogue: Catalogue): Promise<Planned> {
@@ -450,10 +452,11 @@ async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportIt
   const groups: GroupStep[] = [];
   const associations: { local: number; item: AssociationItem }[] = [];
   const claimed = new Map<string, number>();
-  const duplicate = (local: number, keys: string[], kind: ItemProblem['kind'], what: string): boolean => {
-    const earlier = keys.map((k) => claimed.get(k)).find((v) => v !== undefined);
+  const duplicate = (local: number, keys: string[], kind: ItemProblem['kind'], what: () => string): boolean => {
+    let earlier: number | undefined;
+    for (const k of keys) if (earlier === undefined) earlier = claimed.get(k);
     if (earlier !== undefined) {
-      fail(local, new Refusal(ITEM_ERROR_CODES.duplicate, `Duplicate Item Error: ${what} is item ${ctx.firstIndex + earlier + 1} of this upload already.`, kind));
+      fail(local, new Refusal(ITEM_ERROR_CODES.duplicate, `Duplicate Item Error: ${what()} is item ${ctx.firstIndex + earlier + 1} of this upload already.`, kind));
       return true;
     }
     for (const k of keys) claimed.set(k, local);
@@ -465,15 +468,15 @@ async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportIt
       if (item.kind === 'indicator') {
         // A delete names the indicator by type and value only.
         const step = deleting ? readIndicatorName(item, local) : readIndicator(item, local, catalogue);
-        if (!duplicate(local, step.value.addressing.map((v) => `i\0${step.type.name}\0${v}`), 'indicator', `${step.type.name} ${step.value.summary.slice(0, 200)}`)) indicators.push(step);
+        if (!duplicate(local, step.value.addressing.map((v) => `i\0${step.type.name}\0${v}`), 'indicator', () => `${step.type.name} ${step.value.summary.slice(0, 200)}`)) indicators.push(step);
       } else if (item.kind === 'group') {
         if (deleting && (typeof item.xid !== 'string' || item.xid === '' || item.xid.length > 100)) throw new Refusal(ITEM_ERROR_CODES.invalidGroup, 'A group to delete is named by its xid.', 'group');
         const step = deleting ? { kind: 'group' as const, local, item, type: groupTypeNamed('Adversary')!, xid: item.xid!, set: {}, meta: { groupXids: [] } } : readGroup(item, local, catalogue);
         const keys = typeof item.xid === 'string' ? [`g\0${step.xid}`] : [];
-        if (!duplicate(local, keys, 'group', `the group with xid "${step.xid.slice(0, 100)}"`)) groups.push(step);
+        if (!duplicate(local, keys, 'group', () => `the group with xid "${step.xid.slice(0, 100)}"`)) groups.push(step);
       } else if (item.kind === 'association') {
         if (typeof item.from !== 'object' || item.from === null || typeof item.to !== 'object' || item.to === null) throw new Refusal(ITEM_ERROR_CODES.association, 'An association needs both ends (from and to).', 'association');
-        if (!duplicate(local, [associationKey(item)], 'association', 'this association')) associations.push({ local, item });
+        if (!duplicate(local, [associationKey(item)], 'association', () => 'this association')) associations.push({ local, item });
       } else {
         throw new Refusal(ITEM_ERROR_CODES.general, `Unknown item kind "${String((item as { kind?: unknown }).kind).slice(0, 40)}".`, 'file');
       }
@@ -633,7 +636,7 @@ async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportIt
       if (error instanceof Refusal) fail(a.local, error); else throw error;
     }
   }
-  return { steps, problems, failed, unchanged };
+  return { steps, problems, failed, unchanged, keys: claimed.keys() };
 }
 
 /**
@@ -713,6 +716,7 @@ const firstOf = (attributes: PreparedAttribute[] | undefined, type: string) => a
 
 /** The attributes a new target gets under the write type: Singleton keeps the last of each type; the others drop exact repeats. */
 function attributesForNew(attributes: PreparedAttribute[], settings: ImportSettings): PreparedAttribute[] {
+  if (attributes.length < 2) return attributes;
   if (settings.attributeWriteType === 'Singleton') {
     const last = new Map<string, PreparedAttribute>();
     for (const a of attributes) { last.delete(a.type); last.set(a.type, a); }
@@ -897,7 +901,7 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
       for (const v of f.target.value!.addressing) claims.push([ctx.ownerId, f.step.type.name, v, f.target.id]);
     }
     // One order for every writer, so concurrent claims of overlapping values wait the same way round.
-    claims.sort((a, b) => (String(a[1]) + '\0' + String(a[2]) < String(b[1]) + '\0' + String(b[2]) ? -1 : 1));
+    claims.sort((a, b) => (a[1] === b[1] ? (String(a[2]) < String(b[2]) ? -1 : 1) : String(a[1]) < String(b[1]) ? -1 : 1));
     const won = await insertRows<{ indicator_id: number; value: string }>(db, 'indicator_values', ['owner_id', 'type', 'value', 'indicator_id'], claims, 'on conflict do nothing returning indicator_id, value');
     const wonBy = new Map<number, number>();
     for (const w of won) wonBy.set(Number(w.indicator_id), (wonBy.get(Number(w.indicator_id)) ?? 0) + 1);
@@ -1080,7 +1084,7 @@ export async function applyItems(trx: Kysely<any>, ctx: ApplyContext, items: rea
     }
   }
   const written = await write(trx, ctx, planned.steps);
-  if (ctx.seen) for (const item of run) for (const key of itemKeys(item)) ctx.seen.add(key);
+  if (ctx.seen) for (const key of planned.keys) ctx.seen.add(key);
   const problems = [...planned.problems, ...written.problems];
   if (haltProblem) problems.push(haltProblem);
   problems.sort((a, b) => a.index - b.index);
