@@ -30,6 +30,13 @@ function placeholders(text: string, postgres: boolean): string {
   return text.replace(/\?/g, () => `$${++n}`);
 }
 
+/** The array type of a column of the tables bulk writes fill, by the schema's naming: ids, counts and flags are integers, rating real, the rest text. */
+const INTEGER_COLUMNS = new Set(['id', 'owner_id', 'created_by_id', 'confidence', 'active', 'active_locked', 'dns_active', 'whois_active', 'private_flag', 'size', 'displayed', 'is_default', 'pinned', 'malware']);
+function pgArrayType(column: string): string {
+  if (column === 'rating') return 'double precision[]';
+  return INTEGER_COLUMNS.has(column) || (column.endsWith('_id') && column !== 'technique_id') ? 'bigint[]' : 'text[]';
+}
+
 /** Prepared statements per SQLite handle, by text (bounded: IN lists of many lengths make many texts). */
 const PREPARED = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
 const MAX_PREPARED = 300;
@@ -94,6 +101,13 @@ export async function insertRows<R = Record<string, unknown>>(db: Kysely<any>, t
       out.push(returned as R);
     }
     return out;
+  }
+  if (isPostgresDb(db)) {
+    // One array per column (`unnest`): PostgreSQL parses and plans one short statement, not a
+    // VALUES list of a thousand rows, whatever the number of rows.
+    const arrays = columns.map((_, c) => rows.map((row) => (row[c] === undefined ? null : row[c])));
+    const text = `insert into ${quoted(table)} (${columns.map(quoted).join(',')}) select * from unnest(${columns.map((c) => `?::${pgArrayType(c)}`).join(',')})${tail}`;
+    return run<R>(db, text, arrays);
   }
   const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
   const out: R[] = [];
