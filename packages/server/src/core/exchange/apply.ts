@@ -159,7 +159,14 @@ export function readSummary(type: IndicatorType, summary: string): { value: Indi
 
 type Row = Record<string, unknown>;
 
-interface PreparedAttribute { type: string; value: string; source: string | null; displayed: number }
+interface PreparedAttribute {
+  type: string;
+  value: string;
+  source: string | null;
+  displayed: number;
+  /** Security labels on the attribute itself (label ids). */
+  labels?: number[];
+}
 interface Metadata {
   /** undefined: the item does not carry them (a stored target keeps its own). */
   attributes?: PreparedAttribute[];
@@ -262,8 +269,12 @@ async function loadCatalogue(db: Kysely<any>, ownerId: number, items: readonly I
   const attributeTypes = new Map(types.map((t) => [t.name.toLowerCase(), { name: t.name, maxSize: Number(t.max_size), appliesTo: String(t.applies_to).split(',').map((s) => s.trim()) }]));
   const names = new Set<string>();
   for (const item of items) {
-    const labels = (item as { securityLabels?: unknown } | null)?.securityLabels;
-    if (Array.isArray(labels)) for (const l of labels) if (typeof l === 'string' && l.trim() !== '' && l.length <= 50) names.add(l.trim());
+    const add = (labels: unknown) => {
+      if (Array.isArray(labels)) for (const l of labels) if (typeof l === 'string' && l.trim() !== '' && l.length <= 50) names.add(l.trim());
+    };
+    add((item as { securityLabels?: unknown } | null)?.securityLabels);
+    const attributes = (item as { attributes?: unknown } | null)?.attributes;
+    if (Array.isArray(attributes)) for (const a of attributes) add((a as { securityLabels?: unknown } | null)?.securityLabels);
   }
   const labels = new Map<string, number>();
   const rows = await inList<{ id: number; name: string; owner_id: number | null }>(db, [...names],
@@ -291,7 +302,15 @@ function readMetadata(item: IndicatorItem | GroupItem, appliesTo: 'Indicator' | 
       if (a.displayed !== undefined && a.displayed !== null) {
         try { displayed = flag(a.displayed, 'displayed'); } catch (e) { throw new Refusal(code, `attribute ${i + 1}: ${(e as Error).message}.`, kind); }
       }
-      return { type: type.name, value: a.value, source: a.source ?? null, displayed };
+      const named = (a as { securityLabels?: unknown }).securityLabels;
+      if (named === undefined || named === null) return { type: type.name, value: a.value, source: a.source ?? null, displayed };
+      if (!Array.isArray(named)) throw new Refusal(code, `attribute ${i + 1}: securityLabels must be a list of names.`, kind);
+      const labels = [...new Set(named.map((label) => {
+        const id = typeof label === 'string' ? catalogue.labels.get(label.trim()) : undefined;
+        if (id === undefined) throw new Refusal(ITEM_ERROR_CODES.notFound, `attribute ${i + 1}: no security label named "${String(label).slice(0, 50)}" in this owner or the system's (GET /v3/securityLabels lists them).`, kind);
+        return id;
+      }))];
+      return { type: type.name, value: a.value, source: a.source ?? null, displayed, labels };
     });
   }
   if (item.tags !== undefined && item.tags !== null) {
@@ -759,7 +778,12 @@ async function writeMetadata(db: Kysely<any>, ctx: ApplyContext, kind: 'indicato
 
   // Attributes.
   const rows: unknown[][] = [];
-  const row = (parentId: number, a: PreparedAttribute) => [ctx.ownerId, parentId, a.type, a.value, a.source, a.displayed, 0, 0, ctx.userId, ctx.now, ctx.now];
+  /** Per row of `rows`: the attribute's own labels, if it has any. */
+  const labelled: (number[] | undefined)[] = [];
+  const row = (parentId: number, a: PreparedAttribute) => {
+    labelled.push(a.labels !== undefined && a.labels.length > 0 ? a.labels : undefined);
+    return [ctx.ownerId, parentId, a.type, a.value, a.source, a.displayed, 0, 0, ctx.userId, ctx.now, ctx.now];
+  };
   const stored = parents.filter((p) => !p.isNew && p.meta.attributes !== undefined);
   const storedAttributes = new Map<number, { id: number; type: string; value: string }[]>();
   if (stored.length > 0 && settings.attributeWriteType !== 'Replace') {
@@ -798,7 +822,14 @@ async function writeMetadata(db: Kysely<any>, ctx: ApplyContext, kind: 'indicato
   }
   await inList(db, replaceAll, (list) => `delete from ${table} where ${parentColumn} in (${list})`);
   await inList(db, removeAttributes, (list) => `delete from ${table} where id in (${list})`);
-  await insertRows(db, table, ['owner_id', parentColumn, 'type', 'value', 'source', 'displayed', 'is_default', 'pinned', 'created_by_id', 'date_added', 'last_modified'], rows);
+  const attributeColumns = ['owner_id', parentColumn, 'type', 'value', 'source', 'displayed', 'is_default', 'pinned', 'created_by_id', 'date_added', 'last_modified'];
+  await insertRows(db, table, attributeColumns, rows.filter((r, i) => labelled[i] === undefined));
+  // Attributes with labels of their own: inserted one by one for their ids, then labelled.
+  for (const [i, labels] of labelled.entries()) {
+    if (labels === undefined) continue;
+    const [inserted] = await insertRows<{ id: number }>(db, table, attributeColumns, [rows[i]!], 'returning id');
+    await insertRows(db, `${kind}_attribute_labels`, ['attribute_id', 'label_id'], labels.map((label) => [Number(inserted!.id), label]), 'on conflict do nothing');
+  }
   if (changedParents.size > 0) await followStored(db, ctx, kind, [...changedParents]);
 }
 

@@ -118,6 +118,19 @@ for (const dialect of testDialects()) {
       assert.equal(occurrences.body.data.fileOccurrence[0].fileName, 'a.exe');
     });
 
+    it('security labels on an attribute itself', async () => {
+      const h = host();
+      const outcome = await apply([{ kind: 'indicator', type: 'Host', summary: h, attributes: [{ type: 'Description', value: 'marked', securityLabels: ['TLP:RED', 'TLP:RED'] }, { type: 'Source', value: 'plain' }] }]);
+      assert.equal(outcome.created, 1);
+      const attributes = (await indicator(h)).attributes.data as Json[];
+      const marked = attributes.find((a) => a.value === 'marked');
+      const plain = attributes.find((a) => a.value === 'plain');
+      assert.deepEqual(labelsOf(await get(`/v3/indicatorAttributes/${marked.id}?fields=securityLabels`)), ['TLP:RED']);
+      assert.deepEqual(labelsOf(await get(`/v3/indicatorAttributes/${plain.id}?fields=securityLabels`)), []);
+      const unknown = await apply([{ kind: 'indicator', type: 'Host', summary: `u.${h}`, attributes: [{ type: 'Description', value: 'x', securityLabels: ['TLP:NOPE'] }] }]);
+      assert.match(unknown.problems[0]!.reason, /attribute 1: no security label named "TLP:NOPE"/);
+    });
+
     it('the same item through applyItems and through a v3 POST reads the same', async () => {
       const a = host();
       const b = host();
