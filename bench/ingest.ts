@@ -45,7 +45,7 @@ import { openStore, type Store } from '../packages/server/src/store/database.js'
 import { cpuPinning, freePort, REPOSITORY_ROOT, startCairn, stopChild, waitFor, waitForHealthy } from './support/process.js';
 import { ingestBatchV1, ingestItem } from './support/ingest-items.js';
 import { ratioLine } from './support/ratio.js';
-import { run } from '../packages/server/src/core/exchange/bulk-sql.js';
+import { inList, run } from '../packages/server/src/core/exchange/bulk-sql.js';
 import { bootstrapFile, readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
 
 const { values: args } = parseArgs({
@@ -165,13 +165,13 @@ async function runCairn(dialect: 'sqlite' | 'pg'): Promise<{ seconds: number; up
       }
       return false;
     }
-    const [row] = await run<{ n: unknown }>(store.db, "select count(*) as n from import_jobs where status <> 'Completed'", []);
-    return Number(row!.n) > 0;
+    const open = await inList(store.db, jobIds, (list) => `select id from import_jobs where status <> 'Completed' and id in (${list})`);
+    return open.length > 0;
   };
   await waitFor('The import', 24 * 3600, async () => !(await pending()), 200);
   const seconds = (performance.now() - started) / 1000;
   const rssMiB = peakRssMiB(server.pid!);
-  const spans = await run<{ started_at: string; completed_at: string }>(store.db, 'select started_at, completed_at from import_jobs', []);
+  const spans = await inList<{ started_at: string; completed_at: string }>(store.db, jobIds, (list) => `select started_at, completed_at from import_jobs where id in (${list})`);
   const busySeconds = spans.reduce((sum, j) => sum + (Date.parse(j.completed_at) - Date.parse(j.started_at)) / 1000, 0);
   console.log(`  (the worker was busy with jobs ${busySeconds.toFixed(1)} s of ${seconds.toFixed(1)} s)`);
   await stopChild(server);
