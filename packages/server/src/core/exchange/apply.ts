@@ -756,8 +756,9 @@ async function writeMetadata(db: Kysely<any>, ctx: ApplyContext, kind: 'indicato
   for (const p of parents) for (const t of p.meta.tags ?? []) if (!tagNames.has(t.normalized)) tagNames.set(t.normalized, t.name);
   const tagIds = new Map<string, number>();
   if (tagNames.size > 0) {
+    // In one order for every writer (two imports creating the same new tags wait on each other the same way round).
     await insertRows(db, 'tags', ['owner_id', 'name', 'normalized', 'technique_id', 'date_added'],
-      [...tagNames].map(([normalized, name]) => [ctx.ownerId, name, normalized, TECHNIQUE.test(name) ? name : null, ctx.now]), 'on conflict do nothing');
+      [...tagNames].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([normalized, name]) => [ctx.ownerId, name, normalized, TECHNIQUE.test(name) ? name : null, ctx.now]), 'on conflict do nothing');
     for (const row of await inList<{ id: number; normalized: string }>(db, [...tagNames.keys()], (list) => `select id, normalized from tags where owner_id = ? and normalized in (${list})`, [ctx.ownerId])) {
       tagIds.set(row.normalized, Number(row.id));
     }
@@ -875,7 +876,8 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
 
   // Groups.
   const groups = steps.filter((s): s is GroupStep => s.kind === 'group');
-  const newGroups = groups.filter((g) => g.id === undefined);
+  // In xid order, for the same reason as value claims.
+  const newGroups = groups.filter((g) => g.id === undefined).sort((a, b) => (a.xid < b.xid ? -1 : a.xid > b.xid ? 1 : 0));
   if (newGroups.length > 0) {
     const rows = newGroups.map((g) => {
       const v: Row = { ...g.set, owner_id: ctx.ownerId, type: g.type.name, xid: g.xid, created_by_id: ctx.userId, description: firstOf(g.meta.attributes, 'Description') };
