@@ -381,6 +381,40 @@ for (const dialect of testDialects()) {
       assert.equal(another.updated, 1);
     });
 
+    it('two imports of the same new values at once: one indicator each, the later import updates it', async () => {
+      const shared = Array.from({ length: 50 }, () => host());
+      const db = server.services.store.db;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      let firstApplied!: () => void;
+      const applied = new Promise<void>((resolve) => { firstApplied = resolve; });
+      const settings = { ...DEFAULT_SETTINGS, tagWriteType: 'Append' as const };
+      const ctx = () => ({ ownerId, userId, settings, now: toStoredTime(new Date()), firstIndex: 0 });
+      const first = db.transaction().execute(async (trx) => {
+        const outcome = await applyItems(trx, ctx(), shared.map((summary) => ({ kind: 'indicator', type: 'Host', summary, tags: ['first'] })));
+        firstApplied();
+        await gate;
+        return outcome;
+      });
+      await applied;
+      const second = db.transaction().execute((trx) => applyItems(trx, ctx(), shared.map((summary) => ({ kind: 'indicator', type: 'Host', summary, tags: ['second'] }))));
+      if (dialect === 'postgres') {
+        // The second's value claims wait for the first's uncommitted ones; then the first commits.
+        for (let i = 0; i < 500; i++) {
+          const waiting = await run<{ n: unknown }>(db, "select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()", []);
+          if (Number(waiting[0]!.n) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      release();
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.created, 50);
+      assert.equal(b.created + b.updated, 50);
+      assert.equal(b.updated, 50, 'the second import found (or lost its claims to) the first one\'s indicators');
+      for (const summary of shared.slice(0, 5)) assert.deepEqual(tagsOf(await indicator(summary)), ['first', 'second']);
+      assert.equal(await count('indicators', `owner_id = ? and summary in (${shared.map(() => '?').join(',')})`, [ownerId, ...shared]), 50);
+    });
+
     it('haltOnError: the items from the first failure on are not applied', async () => {
       const [a, b] = [host(), host()];
       const outcome = await apply([
