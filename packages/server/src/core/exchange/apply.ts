@@ -11,8 +11,9 @@
  *    one select finds the stored indicators holding the chunk's values, one the stored groups of
  *    its xids; association ends are resolved. Nothing is written yet, so with haltOnError the
  *    items from the first failed one on are cut off and the rest planned again.
- * 2. Write: multi-row inserts (groups, indicators, value claims, tags, links, attributes), a
- *    statement per changed stored row. A value claim is INSERT … ON CONFLICT DO NOTHING
+ * 2. Write: one bulk insert per table (groups, indicators, value claims, the chunk's tags at once,
+ *    links, attributes; core/exchange/bulk-sql.ts: prepared statements on SQLite, `unnest` arrays
+ *    on PostgreSQL), a statement per changed stored row. A value claim is INSERT … ON CONFLICT DO NOTHING
  *    RETURNING: on PostgreSQL a concurrent writer may claim a value between the plan's select
  *    and the insert; the indicator that lost is removed and the item updates the winner instead.
  *
