@@ -9,16 +9,18 @@
  * request runs autocannon (TC-signed once: the signature stays valid for the clock window) for
  * `--seconds`, reading the server's user+system CPU time from /proc/<pid>/stat around the run.
  *
- *   node --import tsx bench/request-cpu.ts [--cases 20000 | --data dir] [--seconds 5 --connections 16 --only POST --profile dir]
+ *   node --import tsx bench/request-cpu.ts [--cases 20000 | --data dir] [--seconds 5 --connections 16 --only POST --profile dir] [--side baseline]
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { freePort, processCpuSeconds, REPOSITORY_ROOT, startCairn, stopChild, waitForHealthy } from './support/process.js';
+import { build } from 'esbuild';
+import { freePort, processCpuSeconds, REPOSITORY_ROOT, startCairn, stopChild, waitFor, waitForHealthy } from './support/process.js';
 import { readBootstrapCredentials, threatConnectHeaders } from './support/signing.js';
 
 const { values: args } = parseArgs({
@@ -31,6 +33,8 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     /** Writes a V8 CPU profile of the server into this directory. */
     profile: { type: 'string' },
+    /** Which server to measure: cairn (default) or the hand-written baseline of bench:floor (to compare profiles). */
+    side: { type: 'string', default: 'cairn' },
   },
 });
 
@@ -48,11 +52,29 @@ db.close();
 
 const credentials = readBootstrapCredentials(dataDir);
 const port = await freePort();
-const serve = ['serve', '--port', String(port), '--data-dir', dataDir];
-const server = args.profile
-  ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`, path.join(REPOSITORY_ROOT, 'packages/server/bin/cairn.js'), ...serve], { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
-  : startCairn(serve);
-await waitForHealthy(server, port, 60);
+if (args.side !== 'cairn' && args.side !== 'baseline') throw new Error('--side takes cairn or baseline.');
+const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+let server: ChildProcess;
+if (args.side === 'baseline') {
+  // The baseline as bench:floor runs it: bundled, bare imports resolved from the repository's node_modules.
+  const bundle = path.join(dataDir, 'baseline', 'baseline.mjs');
+  await build({
+    entryPoints: [path.join(REPOSITORY_ROOT, 'bench/baseline/server.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'esm',
+    target: 'node20', packages: 'external', logLevel: 'warning',
+  });
+  fs.symlinkSync(path.join(REPOSITORY_ROOT, 'node_modules'), path.join(dataDir, 'baseline', 'node_modules'));
+  server = spawn(process.execPath, [...profiling, bundle, '--port', String(port), '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+} else {
+  const serve = ['serve', '--port', String(port), '--data-dir', dataDir];
+  server = args.profile
+    ? spawn(process.execPath, [...profiling, path.join(REPOSITORY_ROOT, 'packages/server/bin/cairn.js'), ...serve], { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] })
+    : startCairn(serve);
+}
+// The baseline has no /healthz: it is up when it answers anything (a 401 for an unsigned request).
+if (args.side === 'baseline') await waitFor('The baseline start', 60, () => new Promise<boolean>((resolve) => {
+  http.get({ host: '127.0.0.1', port, path: '/api/v3/cases' }, (r) => { r.resume(); resolve(true); }).on('error', () => resolve(false));
+}));
+else await waitForHealthy(server, port, 60);
 
 const cpuSeconds = (pid: number) => processCpuSeconds(pid) ?? Number.NaN;
 

@@ -23,6 +23,8 @@ export interface CairnConfig {
   bodyLimitBytes: number;
   /** Largest file a Document or Report group may hold (uploads are streamed, never held whole). */
   documentMaxBytes: number;
+  /** The v2 batch API (issue 10): largest upload (streamed: it bounds disk and work, not memory), its message, and indicators per job. */
+  batch: { maxUploadBytes: number; uploadLimitMessage: string; maxIndicators: number; uploadHoldSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Import worker (jobs/import.ts): how often it looks for queued jobs, and how long its claim of a job lasts unless renewed. */
   importPollMs: number;
@@ -75,6 +77,14 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): C
     tokenTtlSeconds: integer('CAIRN_TOKEN_TTL_SECONDS', get('CAIRN_TOKEN_TTL_SECONDS'), 900, 60, 86400),
     bodyLimitBytes: integer('CAIRN_BODY_LIMIT_BYTES', get('CAIRN_BODY_LIMIT_BYTES'), 2_000_000, 1024, 100_000_000),
     documentMaxBytes: integer('CAIRN_DOCUMENT_MAX_BYTES', get('CAIRN_DOCUMENT_MAX_BYTES'), 50 * 1024 * 1024, 1, 2_147_483_647),
+    batch: {
+      // tcex cuts its uploads at 75,000,000 bytes (batch.py `_batch_max_size`); ThreatConnect's documented example limit is 2,000,000.
+      maxUploadBytes: integer('CAIRN_BATCH_MAX_UPLOAD_BYTES', get('CAIRN_BATCH_MAX_UPLOAD_BYTES'), 100_000_000, 1024, 2_147_483_647),
+      uploadLimitMessage: get('CAIRN_BATCH_UPLOAD_LIMIT_MESSAGE') || 'File size greater than allowable limit of {limit}',
+      maxIndicators: integer('CAIRN_BATCH_MAX_INDICATORS', get('CAIRN_BATCH_MAX_INDICATORS'), 25_000, 1, 100_000_000),
+      // How long an upload cut off (a dead node, a dropped client) keeps its job from a new upload.
+      uploadHoldSeconds: integer('CAIRN_BATCH_UPLOAD_HOLD_SECONDS', get('CAIRN_BATCH_UPLOAD_HOLD_SECONDS'), 120, 1, 86_400),
+    },
     logLevel,
     importPollMs: integer('CAIRN_IMPORT_POLL_MS', get('CAIRN_IMPORT_POLL_MS'), 1000, 10, 600_000),
     importLeaseMs: integer('CAIRN_IMPORT_LEASE_MS', get('CAIRN_IMPORT_LEASE_MS'), 60_000, 1000, 3_600_000),

@@ -48,6 +48,12 @@ const CREATE_BODY_EXTRAS: Readonly<Record<string, Record<string, unknown> | (() 
   caseAttributes: { type: 'Title' },
 };
 
+/** A request body sent as these bytes with this Content-Type (a multipart upload), not as JSON. */
+export class RawBody {
+  constructor(readonly contentType: string, readonly payload: Buffer) {}
+  toJSON(): string { return this.payload.toString('utf8'); }
+}
+
 const writableResources = (): ResourceDefinition[] => [...RESOURCES.values()].filter((r) => !r.readOnly);
 
 export class MatrixWorld {
@@ -63,9 +69,10 @@ export class MatrixWorld {
     return tenant === this.home ? this.foreign : this.home;
   }
 
-  /** Sends `body` as JSON with the given headers, the target written verbatim on the request line. */
+  /** Sends `body` as JSON (a RawBody as its bytes) with the given headers, the target written verbatim on the request line. */
   send(method: string, target: string, headers: Record<string, string>, body?: unknown): Promise<RawResponse> {
     if (body === undefined) return rawRequest(this.server.baseUrl, method, target, headers);
+    if (body instanceof RawBody) return rawRequest(this.server.baseUrl, method, target, { ...headers, 'Content-Type': body.contentType, 'Content-Length': String(body.payload.length) }, body.payload);
     const payload = JSON.stringify(body);
     return rawRequest(this.server.baseUrl, method, target, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }, payload);
   }

@@ -9,6 +9,7 @@ import { RESOURCES } from '../../src/resources/registry.js';
 import type { ResourceDefinition } from '../../src/resources/types.js';
 import type { Caller, SchemeName } from '../support/signing-schemes.js';
 import type { Json } from '../support/v3.js';
+import { batchFixtures } from './batch-fixtures.js';
 import { catalogueFixtures } from './catalogue-fixtures.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
 import { v2IntelWriteFixtures } from './v2-intel-write-fixtures.js';
@@ -266,7 +267,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 }
 
 export function routeFixtures(): ReadonlyMap<string, RouteFixture> {
-  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES)]);
+  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES), ...batchFixtures(THREATCONNECT_BASES)]);
 }
 
 /** Routes that answer without authentication: exactly these, no more. */

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
+import { JOBS } from '../../src/jobs/worker.js';
 
 export type DatabaseSnapshot = ReadonlyMap<string, string>;
 
@@ -23,4 +24,19 @@ export async function snapshotDatabase(db: Kysely<any>, dialect: 'sqlite' | 'pos
 export function assertSameDatabase(before: DatabaseSnapshot, after: DatabaseSnapshot, label: string): void {
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((table) => before.get(table) !== after.get(table));
   assert.deepEqual(changed, [], `${label}: these tables changed`);
+}
+
+/**
+ * Waits until the background import worker has finished every import job waiting for it (a route's
+ * positive control may have queued one), so that a snapshot shows the requests' writes only. With
+ * no import worker among the server's jobs there is nothing to wait for.
+ */
+export async function settleImports(db: Kysely<any>): Promise<void> {
+  if (!JOBS.some((job) => job.name === 'import')) return;
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const pending = await db.selectFrom('import_jobs').select('id').where('status', 'in', ['Queued', 'Running']).limit(1).executeTakeFirst();
+    if (!pending) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail('import jobs were still pending after 30 s');
 }

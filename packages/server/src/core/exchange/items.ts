@@ -14,6 +14,8 @@ export interface ItemAttribute {
   value: string;
   displayed?: boolean;
   source?: string;
+  /** Security labels on the attribute itself, by name (the v2 batch API's `attribute[].securityLabel`). */
+  securityLabels?: string[];
 }
 
 /**

@@ -146,3 +146,89 @@ export async function listImportProblems(db: Kysely<any>, jobId: number, page: {
     id: Number(row.id), index: Number(row.item_index), kind: row.kind, code: row.code, severity: row.severity, reason: row.reason, source: row.source,
   }));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Uploads (the v2 batch API's `POST /v2/batch/{id}`): a job in status Created receives one upload.
+// While an upload is being stored the job is held by `claimed_by` (a token of the upload's) until
+// `claimed_until`, so a second upload sent meanwhile is refused instead of mixing its chunks in; a
+// node that dies mid-upload leaves the claim to lapse, and the next upload clears what it stored.
+// Queued jobs are claimed by the worker alone: the upload's claim is dropped as the job is queued.
+
+const plusSeconds = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+/** How long an upload holds its job between two stored chunks, by default (CAIRN_BATCH_UPLOAD_HOLD_SECONDS). */
+export const UPLOAD_LEASE_SECONDS = 120;
+
+/**
+ * Holds job `jobId` (status Created, not held by a live upload) for an upload named `token`, and
+ * clears any chunks and problems a dead upload left. False when the job is not Created or another
+ * upload holds it.
+ */
+export async function claimImportUpload(db: Kysely<any>, jobId: number, token: string, now = nowIso(), holdSeconds = UPLOAD_LEASE_SECONDS): Promise<boolean> {
+  const result = await db.updateTable('import_jobs').set({ claimed_by: token, claimed_until: plusSeconds(now, holdSeconds) })
+    .where('id', '=', jobId).where('status', '=', 'Created')
+    .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_until', '<', now)]))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await clearImportUpload(db, jobId);
+  return true;
+}
+
+/** Extends the upload's hold on its job (after each stored chunk). */
+export async function renewImportUpload(db: Kysely<any>, jobId: number, token: string, now = nowIso(), holdSeconds = UPLOAD_LEASE_SECONDS): Promise<void> {
+  await db.updateTable('import_jobs').set({ claimed_until: plusSeconds(now, holdSeconds) }).where('id', '=', jobId).where('claimed_by', '=', token).execute();
+}
+
+async function clearImportUpload(db: Kysely<any>, jobId: number): Promise<void> {
+  await db.deleteFrom('import_job_chunks').where('job_id', '=', jobId).execute();
+  await db.deleteFrom('import_job_errors').where('job_id', '=', jobId).execute();
+}
+
+/** An upload that failed (too large, cut off): what it stored is removed and the job waits, Created, for another. */
+export async function abandonImportUpload(db: Kysely<any>, jobId: number, token: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const held = await trx.selectFrom('import_jobs').select('id').where('id', '=', jobId).where('claimed_by', '=', token).where('status', '=', 'Created').executeTakeFirst();
+    if (!held) return;
+    await clearImportUpload(trx, jobId);
+    await trx.updateTable('import_jobs').set({ claimed_by: null, claimed_until: null }).where('id', '=', jobId).execute();
+  });
+}
+
+/** The stored upload handed to the worker (queueImportJob) and the upload's hold dropped, in one transaction. */
+export async function queueImportUpload(db: Kysely<any>, jobId: number, token: string, totals: Parameters<typeof queueImportJob>[2], now = nowIso()): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const held = await trx.selectFrom('import_jobs').select('id').where('id', '=', jobId).where('claimed_by', '=', token).executeTakeFirst();
+    if (!held) throw new CairnError('conflict', `Batch job ${jobId} lost its upload (it was held too long); upload it again.`);
+    await trx.updateTable('import_jobs').set({ claimed_by: null, claimed_until: null }).where('id', '=', jobId).execute();
+    await queueImportJob(trx, jobId, totals, now);
+  });
+}
+
+/**
+ * An upload refused as a whole once read (over the indicator limit): nothing of it is stored but the
+ * one problem saying why, and the job is Completed at once with every item unprocessed, as
+ * ThreatConnect reports it (in the job's errors, which tcex scans for the message).
+ */
+export async function rejectImportUpload(db: Kysely<any>, jobId: number, token: string, totals: { itemCount: number; uploadSize: number }, problem: ItemProblem, now = nowIso()): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const held = await trx.selectFrom('import_jobs').select('id').where('id', '=', jobId).where('claimed_by', '=', token).where('status', '=', 'Created').executeTakeFirst();
+    if (!held) throw new CairnError('conflict', `Batch job ${jobId} lost its upload (it was held too long); upload it again.`);
+    await clearImportUpload(trx, jobId);
+    await recordImportProblems(trx, jobId, [problem]);
+    await trx.updateTable('import_jobs').set({
+      status: 'Completed', queued_at: now, started_at: now, completed_at: now, claimed_by: null, claimed_until: null,
+      item_count: totals.itemCount, chunk_count: 0, upload_size: totals.uploadSize, unprocessed_count: totals.itemCount,
+      error_count: 1, halted: problem.reason,
+    }).where('id', '=', jobId).execute();
+  });
+}
+
+/** Whether the job has problems recorded (its errors exist). */
+export async function hasImportProblems(db: Kysely<any>, jobId: number): Promise<boolean> {
+  return (await db.selectFrom('import_job_errors').select('id').where('job_id', '=', jobId).limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Removes a job that never got its upload (createAndUpload refused after creating it): only while it is Created. */
+export async function discardImportJob(db: Kysely<any>, jobId: number): Promise<void> {
+  await db.deleteFrom('import_jobs').where('id', '=', jobId).where('status', '=', 'Created').execute();
+}

@@ -7,6 +7,7 @@ import type { CairnServices } from '../../services.js';
 import { failureHandler, notFoundHandler, tagRoutes } from '../failure-handlers.js';
 import type { Surface, SurfaceOptions } from '../surface.js';
 import { renderThreatConnectFailure, threatConnectFailureBody } from './failure.js';
+import { registerV2BatchRoutes } from './v2/batch.js';
 import { registerV2BulkRoutes } from './v2/bulk.js';
 import { registerV2DocumentRoutes } from './v2/documents.js';
 import { registerV2GroupReadRoutes } from './v2/groups.js';
@@ -31,7 +32,7 @@ const apiAlias = (url: string) => (API_ALIAS.test(url) ? url.slice(4) : undefine
 type RouteGroup = (scope: FastifyInstance, services: CairnServices) => void;
 
 const VERSIONS: Record<'v2' | 'v3', RouteGroup[]> = {
-  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes],
+  v2: [registerV2OwnerRoutes, registerV2IndicatorReadRoutes, registerV2GroupReadRoutes, registerV2DocumentRoutes, registerV2CatalogueRoutes, registerV2BulkRoutes, registerV2IntelWriteRoutes, registerV2IntelSubpathRoutes, registerV2BatchRoutes],
   v3: [registerV3TokenRoutes, registerV3ResourceRoutes, registerV3DocumentRoutes, registerV3DeletedIndicatorRoutes],
 };
 
