@@ -6,7 +6,8 @@
  * 1. Cairn: `cairn serve` (the compiled bundle `npm start` runs, pinned to the last CPU with
  *    taskset where there is one) on a fresh database. `--count` indicators (bench/support/
  *    ingest-items.ts: Address, Host, URL, EmailAddress, File in turn, two tags and a Description
- *    attribute each) are uploaded as import jobs of `--job-size` items, and the clock runs until
+ *    attribute each) are uploaded as import jobs of `--job-size` items (default 5,000, as tcex's Batch
+ *    submits them), and the clock runs until
  *    every job is Completed (processed by the server's import worker in the background).
  *    The upload goes through the v2 batch API (`POST /v2/batch`, `POST /v2/batch/{id}` with a V1
  *    body, poll `GET /v2/batch/{id}`) when the server has it; until then (`--upload store`, the
@@ -51,7 +52,8 @@ import { bootstrapFile, readBootstrapCredentials, threatConnectHeaders } from '.
 const { values: args } = parseArgs({
   options: {
     count: { type: 'string', default: '1000000' },
-    'job-size': { type: 'string', default: '25000' },
+    // tcex's Batch submits 5,000 items per job (batch.py `_batch_max_chunk`); the server takes up to 25,000.
+    'job-size': { type: 'string', default: '5000' },
     db: { type: 'string', default: 'both' },
     pg: { type: 'string' },
     upload: { type: 'string', default: 'auto' },
@@ -119,7 +121,9 @@ function request(port: number, method: string, target: string, headers: Record<s
 async function runCairn(dialect: 'sqlite' | 'pg'): Promise<{ seconds: number; uploadSeconds: number; rssMiB: number; side: Side; ownerId: number; upload: string }> {
   const side = await freshSide(dialect, 'cairn');
   const port = await freePort();
-  const server = startCairn(['serve', '--port', String(port)], { cpu: pinning.pinned ? pinning.serverCpu : undefined, env: { ...side.env, CAIRN_IMPORT_POLL_MS: '100', CAIRN_BODY_LIMIT_BYTES: '100000000' } });
+  // CAIRN_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the server, for diagnosis.
+  const nodeArgs = process.env.CAIRN_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean);
+  const server = startCairn(['serve', '--port', String(port)], { cpu: pinning.pinned ? pinning.serverCpu : undefined, nodeArgs, env: { ...side.env, CAIRN_IMPORT_POLL_MS: '100', CAIRN_BODY_LIMIT_BYTES: '100000000' } });
   cleanups.push(() => stopChild(server));
   await waitForHealthy(server, port, 120);
   await waitFor('The first start\'s bootstrap', 60, () => fs.existsSync(bootstrapFile(side.dataDir)));
