@@ -5,7 +5,7 @@
  * counts `attempts` and sets `delivered_at`.
  */
 import type { Kysely } from 'kysely';
-import { toStoredTime } from '../store/database.js';
+import { runCompiled, toStoredTime } from '../store/database.js';
 import { QueryShapes, slot } from '../store/query-shapes.js';
 
 export interface DomainEvent {
@@ -58,7 +58,7 @@ export async function recordEvents(trx: Kysely<any>, events: readonly DomainEven
       values[`s${i}`] = event.subjectId;
       values[`p${i}`] = payloadJson;
     }
-    await trx.executeQuery(shapesFor(trx).compiled(`outbox:${count}`, () => ({ query: insertOf(trx, count), reusable: true }), values));
+    await runCompiled(trx, shapesFor(trx).compiled(`outbox:${count}`, () => ({ query: insertOf(trx, count), reusable: true }), values));
   }
 }
 

@@ -7,7 +7,7 @@ import type { Expression, ExpressionBuilder, Kysely, RawBuilder, SqlBool } from 
 import type { Principal } from '../../core/principal.js';
 import { CairnError, type FieldProblem } from '../../core/errors.js';
 import { recordEvents } from '../../core/outbox.js';
-import { toStoredTime } from '../../store/database.js';
+import { runCompiled, toStoredTime } from '../../store/database.js';
 import { childParent } from '../define.js';
 import { asId, isIdLike, kindOf } from '../kinds/index.js';
 import type { ChildCollection, CollectionDefinition, LinkedCollection, ParentReference, ResourceDefinition, WriteContext } from '../types.js';
@@ -144,7 +144,7 @@ async function insertRow(engine: EngineContext, db: Kysely<any>, resource: Resou
     const claiming = claimsKeys ? query.onConflict((oc) => oc.doNothing()) : query;
     return { query: wholeRow ? claiming.returningAll() : claiming.returning('id'), reusable: true };
   }, values);
-  const inserted = (await db.executeQuery(compiled)).rows[0] as Row | undefined;
+  const inserted = (await runCompiled(db, compiled)).rows[0] as Row | undefined;
   if (!claimsKeys) {
     if (!inserted) throw new Error(`The insert into ${resource.table} returned no row.`);
     return { id: Number(inserted.id), row: inserted };
@@ -314,7 +314,7 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
         .where(byName.column, 'in', Array.from({ length: count }, (_, i) => slot<string>(`n${i}`))),
       reusable: true,
     }), lookup);
-    for (const row of (await ctx.db.executeQuery(compiled)).rows as { id: unknown; name: unknown }[]) idsByName.set(row.name, Number(row.id));
+    for (const row of (await runCompiled(ctx.db, compiled)).rows as { id: unknown; name: unknown }[]) idsByName.set(row.name, Number(row.id));
   }
   for (const [i, item] of items.entries()) {
     const label = labelOf(item);
@@ -352,13 +352,13 @@ async function applyLinks(engine: EngineContext, collection: LinkedCollection, p
   // The link and the touch bind from the same values (each statement reads the slots it has).
   const slots: Row = { parent: parentId, now: ctx.now };
   for (let i = 0; i < linked.length; i++) slots[`t${i}`] = linked[i];
-  await ctx.db.executeQuery(engine.shapes.compiled(`link\0${collection.table}\0${linked.length}`, () => ({
+  await runCompiled(ctx.db, engine.shapes.compiled(`link\0${collection.table}\0${linked.length}`, () => ({
     query: ctx.db.insertInto(collection.table).values(linked.map((_, i) => ({ [collection.parentColumn]: slot('parent'), [collection.targetColumn]: slot(`t${i}`) }))).onConflict((oc) => oc.doNothing()),
     reusable: true,
   }), slots));
   const touch = collection.touchColumn;
   if (touch) {
-    await ctx.db.executeQuery(engine.shapes.compiled(`touch\0${target.table}\0${touch}\0${linked.length}`, () => ({
+    await runCompiled(ctx.db, engine.shapes.compiled(`touch\0${target.table}\0${touch}\0${linked.length}`, () => ({
       query: ctx.db.updateTable(target.table).set({ [touch]: slot('now') }).where('id', 'in', linked.map((_, i) => slot<number>(`t${i}`))),
       reusable: true,
     }), slots));
