@@ -23,6 +23,8 @@ export interface CairnConfig {
   bodyLimitBytes: number;
   /** Largest file a Document or Report group may hold (uploads are streamed, never held whole). */
   documentMaxBytes: number;
+  /** Largest TAXII 2.1 POST (the API root's max_content_length). */
+  taxiiMaxContentLength: number;
   /** The v2 batch API (issue 10): largest upload (streamed: it bounds disk and work, not memory), its message, and indicators per job. */
   batch: { maxUploadBytes: number; uploadLimitMessage: string; maxIndicators: number; uploadHoldSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -77,6 +79,7 @@ export function loadConfig(env: Source = process.env, overrides: Source = {}): C
     tokenTtlSeconds: integer('CAIRN_TOKEN_TTL_SECONDS', get('CAIRN_TOKEN_TTL_SECONDS'), 900, 60, 86400),
     bodyLimitBytes: integer('CAIRN_BODY_LIMIT_BYTES', get('CAIRN_BODY_LIMIT_BYTES'), 2_000_000, 1024, 100_000_000),
     documentMaxBytes: integer('CAIRN_DOCUMENT_MAX_BYTES', get('CAIRN_DOCUMENT_MAX_BYTES'), 50 * 1024 * 1024, 1, 2_147_483_647),
+    taxiiMaxContentLength: integer('CAIRN_TAXII_MAX_CONTENT_LENGTH', get('CAIRN_TAXII_MAX_CONTENT_LENGTH'), 10 * 1024 * 1024, 1024, 1_073_741_824),
     batch: {
       // tcex cuts its uploads at 75,000,000 bytes (batch.py `_batch_max_size`); ThreatConnect's documented example limit is 2,000,000.
       maxUploadBytes: integer('CAIRN_BATCH_MAX_UPLOAD_BYTES', get('CAIRN_BATCH_MAX_UPLOAD_BYTES'), 100_000_000, 1024, 2_147_483_647),

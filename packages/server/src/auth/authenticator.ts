@@ -7,6 +7,7 @@
  *   Authorization: TC-Token <token>              token from POST /api/v3/security/tokens
  *   API-Key: <org key> + Authorization: base64   Contrast key pair (a `Basic ` prefix is tolerated)
  *   Authorization: Basic <key:hex sig> + Date    Websupport HMAC-SHA1
+ *   Authorization: Basic base64(id:secret)       HTTP Basic (TAXII clients), no Date; not on the Websupport surface
  *
  * What is shared lives here: the header size limit, admission (disabled users, replayed
  * signatures) and one Principal object per credential and scheme.
@@ -88,7 +89,7 @@ export class Authenticator implements SchemeContext {
     const schemes = this.#schemes;
     for (let i = 0; i < schemes.length; i++) {
       const scheme = schemes[i]!;
-      if (scheme.recognises(authorization, request)) return scheme.authenticate(authorization, request, policy);
+      if (scheme.recognises(authorization, request, policy)) return scheme.authenticate(authorization, request, policy);
     }
     throw new AuthError('malformed-credentials', 'The Authorization header is not of a supported scheme (TC, TC-Token, Basic, or the Contrast base64 token with API-Key).');
   }

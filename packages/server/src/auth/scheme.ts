@@ -26,12 +26,17 @@ export interface AuthPolicy {
    * `DELETE /api/v3/cases` is not good for `DELETE /api/v3/cases?tql=…`.
    */
   readonly websupportPathOnly: boolean;
+  /**
+   * Whether `Basic base64(id:secret)` without a Date is plain HTTP Basic (TAXII clients send it so).
+   * Not on the Websupport surface, where every `Basic` header is the Websupport HMAC.
+   */
+  readonly httpBasic: boolean;
 }
 
 /** The policy of the Websupport surface (`/v1`). */
-export const WEBSUPPORT_SURFACE_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: true });
+export const WEBSUPPORT_SURFACE_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: true, httpBasic: false });
 /** The policy of every other surface. */
-export const SIGN_WHOLE_TARGET_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: false });
+export const SIGN_WHOLE_TARGET_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: false, httpBasic: true });
 
 /** Read-only figures about a scheme's cache, for operators and tests. */
 export interface CacheStats {
@@ -43,7 +48,7 @@ export interface CacheStats {
 export interface AuthenticationScheme {
   readonly name: AuthScheme;
   /** Whether the request's headers are this scheme's (cheap: no parsing beyond a prefix). */
-  recognises(authorization: string, request: RequestFacts): boolean;
+  recognises(authorization: string, request: RequestFacts, policy?: AuthPolicy): boolean;
   /**
    * Parses, finds the credential and verifies: the Principal, synchronously when the scheme can
    * (a cached credential), else a Promise; an AuthError when the request is not authentic.

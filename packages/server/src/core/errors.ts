@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'conflict'
   | 'payload-too-large'
   | 'unsupported-media-type'
+  | 'not-acceptable'
   | 'malformed-body'
   | 'headers-too-large'
   | 'tql-parse'
@@ -26,7 +27,7 @@ export type ErrorCode =
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   'bad-request': 400, validation: 400, 'malformed-body': 400, 'tql-parse': 400, 'mismatched-items': 400, 'missing-data': 400, 'has-dependents': 400,
   unauthorized: 401, forbidden: 403, 'not-found': 404, 'route-not-found': 404, 'method-not-allowed': 405, conflict: 409,
-  'payload-too-large': 413, 'unsupported-media-type': 415, 'headers-too-large': 431, 'rate-limited': 429, internal: 500,
+  'payload-too-large': 413, 'unsupported-media-type': 415, 'not-acceptable': 406, 'headers-too-large': 431, 'rate-limited': 429, internal: 500,
 };
 
 export interface FieldProblem {

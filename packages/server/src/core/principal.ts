@@ -1,4 +1,4 @@
-export type AuthScheme = 'threatconnect-hmac' | 'threatconnect-token' | 'websupport-hmac' | 'contrast-key';
+export type AuthScheme = 'threatconnect-hmac' | 'threatconnect-token' | 'websupport-hmac' | 'contrast-key' | 'http-basic';
 
 /** Who is calling, as every surface and the core see it. */
 export interface Principal {

@@ -18,6 +18,7 @@ const TITLES: Record<DocumentName, string> = {
   threatconnect: 'Cairn ThreatConnect-style API (v2 and v3, at /api and without it: /api/v3/cases is /v3/cases)',
   contrast: 'Cairn Contrast-style API (/Contrast/api and /Contrast/s/api)',
   websupport: 'Cairn Websupport-style API (/v1)',
+  taxii: 'Cairn TAXII 2.1 server (/taxii2/)',
   service: 'Cairn service routes',
 };
 

@@ -1,10 +1,11 @@
 /** The surfaces this server speaks, and the one lookup from a path to its surface. */
 import { contrastSurface } from './contrast/index.js';
 import type { Surface } from './surface.js';
+import { taxiiSurface } from './taxii/index.js';
 import { threatConnectSurface } from './threatconnect/index.js';
 import { websupportSurface } from './websupport/index.js';
 
-export const SURFACES: readonly Surface[] = [threatConnectSurface, contrastSurface, websupportSurface];
+export const SURFACES: readonly Surface[] = [threatConnectSurface, contrastSurface, websupportSurface, taxiiSurface];
 
 const BY_PREFIX: readonly (readonly [string, Surface])[] = SURFACES
   .flatMap((surface) => surface.prefixes.map((prefix) => [prefix, surface] as const))

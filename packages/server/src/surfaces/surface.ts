@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CairnError } from '../core/errors.js';
 import type { CairnServices } from '../services.js';
 
-export type SurfaceName = 'threatconnect' | 'contrast' | 'websupport';
+export type SurfaceName = 'threatconnect' | 'contrast' | 'websupport' | 'taxii';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

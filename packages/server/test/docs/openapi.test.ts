@@ -21,7 +21,7 @@ describe('OpenAPI documents from the route table', () => {
   after(() => server.close());
 
   it('builds one OpenAPI 3.1 document per surface, and one for the service routes', () => {
-    assert.deepEqual(Object.keys(documents).sort(), ['contrast', 'service', 'threatconnect', 'websupport']);
+    assert.deepEqual(Object.keys(documents).sort(), ['contrast', 'service', 'taxii', 'threatconnect', 'websupport']);
     for (const [name, document] of Object.entries(documents)) {
       assert.equal(document.openapi, '3.1.0', name);
       assert.ok(Object.keys(document.paths ?? {}).length > 0, `${name} has paths`);

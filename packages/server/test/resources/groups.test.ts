@@ -138,7 +138,7 @@ for (const dialect of testDialects()) {
       assert.equal(signature.fileType, 'Snort');
       assert.equal(signature.fileText, undefined, 'the text only with fields=fileText');
       assert.equal((await tc('GET', `/v3/groups/${signature.id}?fields=fileText`)).body.data.fileText, VALID.Signature!.fileText);
-      assertError(await tc('POST', '/v3/groups', { type: 'Signature', name: 'x', ...VALID.Signature, fileType: 'Sigma' }), 400, '0x2005', /fileType must be one of Snort/);
+      assertError(await tc('POST', '/v3/groups', { type: 'Signature', name: 'x', ...VALID.Signature, fileType: 'Sigmund' }), 400, '0x2005', /fileType must be one of Snort/);
       assertError(await tc('POST', '/v3/groups', { type: 'Document', name: 'x', ...VALID.Document, malware: true }), 400, '0x2003', /password is required when malware is true/);
       const malware = await create({ type: 'Document', name: 'Dropper', ...VALID.Document, malware: true, password: 'infected' });
       assert.equal(malware.malware, true);

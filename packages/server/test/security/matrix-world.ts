@@ -74,11 +74,12 @@ export class MatrixWorld {
     if (body === undefined) return rawRequest(this.server.baseUrl, method, target, headers);
     if (body instanceof RawBody) return rawRequest(this.server.baseUrl, method, target, { ...headers, 'Content-Type': body.contentType, 'Content-Length': String(body.payload.length) }, body.payload);
     const payload = JSON.stringify(body);
-    return rawRequest(this.server.baseUrl, method, target, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }, payload);
+    return rawRequest(this.server.baseUrl, method, target, { 'Content-Type': 'application/json', ...headers, 'Content-Length': String(Buffer.byteLength(payload)) }, payload);
   }
 
-  sendAs(caller: Caller, scheme: SchemeName, method: string, target: string, body?: unknown): Promise<RawResponse> {
-    return this.send(method, target, signedHeaders(scheme, caller, method, target), body);
+  /** `headers`: a request's own (a TAXII POST's Content-Type), under the scheme's. */
+  sendAs(caller: Caller, scheme: SchemeName, method: string, target: string, body?: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+    return this.send(method, target, { ...headers, ...signedHeaders(scheme, caller, method, target) }, body);
   }
 
   async prepare(): Promise<void> {

@@ -12,6 +12,7 @@ import type { Json } from '../support/v3.js';
 import { batchFixtures } from './batch-fixtures.js';
 import { catalogueFixtures } from './catalogue-fixtures.js';
 import type { MatrixWorld, Tenant } from './matrix-world.js';
+import { taxiiFixtures } from './taxii-fixtures.js';
 import { v2IntelWriteFixtures } from './v2-intel-write-fixtures.js';
 
 export interface OwnRequest {
@@ -19,6 +20,8 @@ export interface OwnRequest {
   body?: unknown;
   /** Sign as this caller instead of the tenant's API user (a route that changes its caller's secret). */
   caller?: Caller;
+  /** Headers of the request's own (a TAXII POST's Content-Type). */
+  headers?: Record<string, string>;
 }
 
 /** A request with a valid home credential that names the foreign organization or one of its objects. */
@@ -31,6 +34,8 @@ export interface CrossOwnerRequest {
   check?(body: Json): void;
   /** What a failure's message must say. */
   message?: RegExp;
+  /** Headers of the request's own (a TAXII POST's Content-Type). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteFixture {
@@ -267,7 +272,7 @@ function v3ResourceFixtures(): Map<string, RouteFixture> {
 }
 
 export function routeFixtures(): ReadonlyMap<string, RouteFixture> {
-  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES), ...batchFixtures(THREATCONNECT_BASES)]);
+  return new Map([...v3ResourceFixtures(), ...handWritten(), ...v2IntelWriteFixtures(THREATCONNECT_BASES), ...batchFixtures(THREATCONNECT_BASES), ...taxiiFixtures()]);
 }
 
 /** Routes that answer without authentication: exactly these, no more. */

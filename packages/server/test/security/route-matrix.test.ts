@@ -1,6 +1,6 @@
 /**
  * The security matrix: every route in Fastify's route table × every scheme (TC HMAC, TC-Token,
- * Websupport HMAC, Contrast key pair) × {no auth, wrong secret, stale, disabled user, another
+ * Websupport HMAC, Contrast key pair, HTTP Basic where the surface takes it) × {no auth, wrong secret, stale, disabled user, another
  * organization's object}. Each refusal comes in the surface's own envelope, no answer to the home
  * organization shows anything of the foreign one (nor the reverse), refused writes write nothing,
  * and a valid credential gets a 2xx so that the refusals mean something. What "stale" and the
@@ -14,7 +14,7 @@ import { assertSameDatabase, settleImports, snapshotDatabase } from '../support/
 import { assertFailureEnvelope, failureSurfaceOf, type FailureSurface } from '../support/failure-envelope.js';
 import type { RawResponse } from '../support/http.js';
 import { startTestServer, testDialects } from '../support/server.js';
-import { authFailures, SCHEMES, type SchemeName } from '../support/signing-schemes.js';
+import { authFailures, schemesFor, type SchemeName } from '../support/signing-schemes.js';
 import type { Json } from '../support/v3.js';
 import { MatrixWorld, type Tenant } from './matrix-world.js';
 import { PUBLIC_ROUTES, routeFixtures, type OwnRequest, type RouteFixture } from './route-fixtures.js';
@@ -52,7 +52,7 @@ function failureMessage(response: RawResponse): string {
 }
 
 async function expectOwnAnswer(world: MatrixWorld, fixture: RouteFixture, route: RegisteredRoute, surface: FailureSurface, tenant: Tenant, scheme: SchemeName, request: OwnRequest, label: string): Promise<void> {
-  const response = await world.sendAs(request.caller ?? tenant.caller, scheme, route.method, request.target, request.body);
+  const response = await world.sendAs(request.caller ?? tenant.caller, scheme, route.method, request.target, request.body, request.headers);
   const expected = fixture.status(scheme);
   if (expected >= 400) {
     assertFailureEnvelope(surface, response, expected, label);
@@ -71,7 +71,8 @@ async function checkRoute(world: MatrixWorld, route: RegisteredRoute, fixture: R
   const surface = failureSurfaceOf(route.url);
   const writes = method !== 'GET' && method !== 'OPTIONS';
   const store = world.server.services.store;
-  const own = new Map(await Promise.all(SCHEMES.map(async (scheme) => [scheme, await fixture.own(world, home, scheme)] as const)));
+  const schemes = schemesFor(route.url);
+  const own = new Map(await Promise.all(schemes.map(async (scheme) => [scheme, await fixture.own(world, home, scheme)] as const)));
   const crossOwner = fixture.crossOwner(world);
   // Import jobs an earlier positive control queued are finished first: the worker's writes are not the refusals'.
   if (writes) await settleImports(store.db);
@@ -86,14 +87,14 @@ async function checkRoute(world: MatrixWorld, route: RegisteredRoute, fixture: R
   };
   const plain = own.get('tc-hmac')!;
   refusals.push(refused('no credentials at all', plain, world.send(method, plain.target, {}, plain.body), 401));
-  for (const scheme of SCHEMES) {
+  for (const scheme of schemes) {
     const request = own.get(scheme)!;
     for (const failure of authFailures(scheme, world.failures, method, request.target)) {
-      refusals.push(refused(`${scheme} × ${failure.case}: ${failure.meaning}`, request, world.send(method, request.target, failure.headers, request.body), 401));
+      refusals.push(refused(`${scheme} × ${failure.case}: ${failure.meaning}`, request, world.send(method, request.target, { ...request.headers, ...failure.headers }, request.body), 401));
     }
     for (const cross of crossOwner) {
       const label = `${scheme} × another organization's object: ${cross.label}`;
-      const response = world.sendAs(home.caller, scheme, method, cross.target, cross.body);
+      const response = world.sendAs(home.caller, scheme, method, cross.target, cross.body, cross.headers);
       if (cross.status >= 400) {
         refusals.push(refused(label, cross, response, cross.status, cross.message));
       } else {
@@ -110,9 +111,9 @@ async function checkRoute(world: MatrixWorld, route: RegisteredRoute, fixture: R
 
   // Positive control: each scheme's valid credential works on the caller's own data (and, for
   // reads, the foreign organization's on its own), seeing nothing of the other organization.
-  const answers = SCHEMES.map((scheme) => expectOwnAnswer(world, fixture, route, surface, home, scheme, own.get(scheme)!, `${scheme} × a valid home credential`));
+  const answers = schemes.map((scheme) => expectOwnAnswer(world, fixture, route, surface, home, scheme, own.get(scheme)!, `${scheme} × a valid home credential`));
   if (!writes) {
-    for (const scheme of SCHEMES) {
+    for (const scheme of schemes) {
       answers.push(fixture.own(world, foreign, scheme).then((request) => expectOwnAnswer(world, fixture, route, surface, foreign, scheme, request, `${scheme} × a valid foreign credential`)));
     }
   }

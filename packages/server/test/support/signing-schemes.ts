@@ -1,11 +1,19 @@
 /**
- * The four ways a request proves who sends it, and what each case of the security matrix means in
+ * The five ways a request proves who sends it, and what each case of the security matrix means in
  * each of them. Headers are made here with node:crypto, independently of the server's verifier.
  */
 import { contrastHeaders, nowSeconds, tcHeaders, websupportHeaders } from './http.js';
 
-export type SchemeName = 'tc-hmac' | 'tc-token' | 'websupport' | 'contrast';
-export const SCHEMES: readonly SchemeName[] = ['tc-hmac', 'tc-token', 'websupport', 'contrast'];
+export type SchemeName = 'tc-hmac' | 'tc-token' | 'websupport' | 'contrast' | 'basic';
+export const SCHEMES: readonly SchemeName[] = ['tc-hmac', 'tc-token', 'websupport', 'contrast', 'basic'];
+
+/**
+ * The schemes a route takes: every one, but on the Websupport surface (`/v1`) a `Basic` header is
+ * the Websupport HMAC's, so plain HTTP Basic is not one of its schemes.
+ */
+export function schemesFor(path: string): readonly SchemeName[] {
+  return /^\/v1(\/|$)/.test(path) ? SCHEMES.filter((scheme) => scheme !== 'basic') : SCHEMES;
+}
 
 /** An API user as every scheme signs for it. */
 export interface Caller {
@@ -30,6 +38,7 @@ export function signedHeaders(scheme: SchemeName, caller: Caller, method: string
     case 'tc-token': return { Authorization: `TC-Token ${caller.token}` };
     case 'websupport': return websupportHeaders(caller.accessId, caller.secret, method, target, at);
     case 'contrast': return contrastHeaders(caller.accessId, caller.secret, caller.apiKey);
+    case 'basic': return { Authorization: `Basic ${Buffer.from(`${caller.accessId}:${caller.secret}`).toString('base64')}` };
   }
 }
 
@@ -81,6 +90,12 @@ export function authFailures(scheme: SchemeName, credentials: AuthFailureCredent
       failure('no auth', 'an API-Key and no Authorization', { 'API-Key': valid.apiKey }),
       failure('wrong secret', 'a wrong service key', sign({ ...valid, secret: `${valid.secret}x` })),
       failure('stale', 'the service key as it was before a rotation (the pair has no time of its own)', sign(rotated)),
+      disabledCase,
+    ];
+    case 'basic': return [
+      failure('no auth', 'an Authorization of "Basic" and no credentials', { Authorization: 'Basic ' }),
+      failure('wrong secret', 'a wrong secret', sign({ ...valid, secret: `${valid.secret}x` })),
+      failure('stale', 'the secret as it was before a rotation (Basic has no time of its own)', sign(rotated)),
       disabledCase,
     ];
   }

@@ -24,8 +24,12 @@ export const EVENT_STATUSES = ['Needs Review', 'False Positive', 'No Further Act
 /** A Document's or Report's status follows its file (read-only): awaiting it, then stored. */
 export const DOCUMENT_STATUSES = ['Awaiting Upload', 'In Progress', 'Success', 'Failed'] as const;
 export const TASK_GROUP_STATUSES = ['Not Started', 'In Progress', 'Completed', 'Waiting on Someone', 'Deferred'] as const;
-/** tcex's Signature helper lists these; stored with this spelling whatever case the client sends. */
-export const SIGNATURE_FILE_TYPES = ['Snort', 'Suricata', 'YARA', 'ClamAV', 'OpenIOC', 'CybOX', 'Bro', 'Regex', 'SPL'] as const;
+/**
+ * tcex's Signature helper lists these; stored with this spelling whatever case the client sends.
+ * `STIX Pattern` and `Sigma` are Cairn's additions: a STIX indicator whose pattern maps to no
+ * indicator type is kept as a Signature of its pattern (core/exchange/stix).
+ */
+export const SIGNATURE_FILE_TYPES = ['Snort', 'Suricata', 'YARA', 'ClamAV', 'OpenIOC', 'CybOX', 'Bro', 'Regex', 'SPL', 'STIX Pattern', 'Sigma'] as const;
 
 /**
  * A field some group types take: its v3 name, the stored column, and the v2 key when v2 names it

@@ -57,7 +57,7 @@ export async function listItems(engine: EngineContext, resource: ResourceDefinit
 }
 
 /** A keyset page: the items after `afterId` in id order, and the id to pass for the next page (none at the end). */
-export interface KeysetOptions { afterId: number; limit: number; fields: string[]; owner?: string[]; exactFields?: boolean }
+export interface KeysetOptions { afterId: number; limit: number; fields: string[]; owner?: string[]; exactFields?: boolean; /** A TQL filter (a STIX export's selection). */ tql?: string }
 export interface KeysetPage { data: Row[]; nextAfterId?: number }
 
 /**
@@ -67,12 +67,15 @@ export interface KeysetPage { data: Row[]; nextAfterId?: number }
 export async function listAfterId(engine: EngineContext, resource: ResourceDefinition, principal: Principal, options: KeysetOptions): Promise<KeysetPage> {
   const ownerIds = readOwners(principal, options.owner);
   const selection = options.exactFields === true ? selectionFor(resource, options.fields) : undefined;
-  const key = JSON.stringify(['after', resource.name, ownerIds, selection?.columns ?? '*', selection?.extra ? [...selection.extra] : '*']);
-  const pageQuery = () => ({
-    query: selectRows(engine.db, resource, selection).where(listConditionShape(engine, resource, ownerIds, undefined).condition)
-      .where(sql.ref('t0.id'), '>', slot<number>('after')).orderBy(sql.ref('t0.id'), 'asc').limit(slot<number>('limit')),
-    reusable: true,
-  });
+  const key = JSON.stringify(['after', resource.name, ownerIds, options.tql ?? '', selection?.columns ?? '*', selection?.extra ? [...selection.extra] : '*']);
+  const pageQuery = () => {
+    const { condition, readsClock } = listConditionShape(engine, resource, ownerIds, options.tql);
+    return {
+      query: selectRows(engine.db, resource, selection).where(condition)
+        .where(sql.ref('t0.id'), '>', slot<number>('after')).orderBy(sql.ref('t0.id'), 'asc').limit(slot<number>('limit')),
+      reusable: !readsClock,
+    };
+  };
   const rows = (await engine.db.executeQuery(engine.shapes.compiled(key, pageQuery, { after: options.afterId, limit: options.limit }))).rows as Row[];
   const last = rows.length === options.limit ? Number(rows[rows.length - 1]!.id) : undefined;
   const data = await render(engine, resource, rows, options.fields, ownerIds, principal, options.exactFields === true);

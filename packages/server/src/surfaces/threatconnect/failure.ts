@@ -10,7 +10,7 @@ const V3_CODE: Record<ErrorCode, string> = {
   'bad-request': '0x1001', 'payload-too-large': '0x1001', 'headers-too-large': '0x1001', 'rate-limited': '0x1001',
   unauthorized: '0x1002', forbidden: '0x1003', 'not-found': '0x1004', 'route-not-found': '0x1004', 'method-not-allowed': '0x1005',
   conflict: '0x1006', internal: '0x1007', 'tql-parse': '0x2001', 'mismatched-items': '0x2002', 'missing-data': '0x2003',
-  validation: '0x2005', 'malformed-body': '0x2005', 'unsupported-media-type': '0x2005', 'has-dependents': '0x2006',
+  validation: '0x2005', 'malformed-body': '0x2005', 'unsupported-media-type': '0x2005', 'not-acceptable': '0x1001', 'has-dependents': '0x2006',
 };
 
 /** The exact texts ThreatConnect's servers send for authentication failures. */
