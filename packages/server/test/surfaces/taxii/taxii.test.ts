@@ -15,7 +15,7 @@ import { TLP_MARKINGS } from '../../../src/core/exchange/stix/render.js';
 import { CairnError } from '../../../src/core/errors.js';
 import { checkAccept } from '../../../src/surfaces/taxii/media.js';
 import type { FastifyRequest } from 'fastify';
-import { rawRequest, tcHeaders, type RawResponse } from '../../support/http.js';
+import { rawRequest, tcHeaders, websupportHeaders, type RawResponse } from '../../support/http.js';
 import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 import type { Json } from '../../support/v3.js';
 
@@ -331,6 +331,8 @@ for (const dialect of testDialects()) {
         expectError(await send({ ...me, secret: `${me.secret}x` }, 'GET', `${ROOT}/collections/`, { headers: { Date: date } }), 401);
         assert.equal((await send(me, 'GET', `${ROOT}/collections/`, { headers: { 'X-Date': date } })).status, 200, 'Basic with X-Date');
       }
+      // So a Websupport HMAC (Basic <key>:<signature> with a Date) is not a credential here: a 401, not a 500.
+      expectError(await send(undefined, 'GET', `${ROOT}/collections/`, { headers: websupportHeaders(me.accessId, me.secret, 'GET', `${ROOT}/collections/`) }), 401);
       // The other Cairn schemes work here too: one credential everywhere.
       const signed = await send(undefined, 'GET', `${ROOT}/collections/`, { headers: tcHeaders(me.accessId, me.secret, 'GET', `${ROOT}/collections/`) });
       assert.equal(signed.status, 200);
