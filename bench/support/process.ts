@@ -60,8 +60,8 @@ process.on('exit', () => {
  * Runs `cairn …argv` in its own process (its stderr shown, its log at warn level); on `cpu`, pinned
  * there with taskset, which execs the command so the child's pid is the server's.
  */
-export function startCairn(argv: string[], options: { cpu?: number; env?: Record<string, string> } = {}): ChildProcess {
-  const command = [process.execPath, CAIRN_BIN, ...argv];
+export function startCairn(argv: string[], options: { cpu?: number; env?: Record<string, string>; nodeArgs?: string[] } = {}): ChildProcess {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), CAIRN_BIN, ...argv];
   const [file, ...args] = options.cpu === undefined ? command : ['taskset', '-c', String(options.cpu), ...command];
   const child = spawn(file!, args, { env: { ...process.env, CAIRN_LOG_LEVEL: 'warn', ...options.env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);

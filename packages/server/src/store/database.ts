@@ -59,6 +59,7 @@ export function openStore(options: StoreOptions): Store {
   const database = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new ImmediateTransactionSqliteDialect({ database }) });
   directConnections.set(db.getExecutor().adapter, database);
+  SQLITE_HANDLES.set(db.getExecutor().adapter, sqlite);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -110,6 +111,13 @@ class ImmediateTransactionSqliteDriver extends SqliteDriver {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 }
+
+/**
+ * The better-sqlite3 handle under a Kysely instance, by its adapter (which its transactions
+ * share): bulk writes (core/exchange/bulk-sql.ts) run prepared statements on it directly inside a
+ * Kysely transaction, which holds the one connection.
+ */
+export const SQLITE_HANDLES = new WeakMap<object, SQLite.Database>();
 
 /** Text made only of ASCII characters. */
 export const ASCII_ONLY = /^[\x00-\x7f]*$/;

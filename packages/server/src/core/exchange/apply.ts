@@ -11,8 +11,9 @@
  *    one select finds the stored indicators holding the chunk's values, one the stored groups of
  *    its xids; association ends are resolved. Nothing is written yet, so with haltOnError the
  *    items from the first failed one on are cut off and the rest planned again.
- * 2. Write: multi-row inserts (groups, indicators, value claims, tags, links, attributes), a
- *    statement per changed stored row. A value claim is INSERT … ON CONFLICT DO NOTHING
+ * 2. Write: one bulk insert per table (groups, indicators, value claims, the chunk's tags at once,
+ *    links, attributes; core/exchange/bulk-sql.ts: prepared statements on SQLite, `unnest` arrays
+ *    on PostgreSQL), a statement per changed stored row. A value claim is INSERT … ON CONFLICT DO NOTHING
  *    RETURNING: on PostgreSQL a concurrent writer may claim a value between the plan's select
  *    and the insert; the indicator that lost is removed and the item updates the winner instead.
  *
@@ -159,7 +160,14 @@ export function readSummary(type: IndicatorType, summary: string): { value: Indi
 
 type Row = Record<string, unknown>;
 
-interface PreparedAttribute { type: string; value: string; source: string | null; displayed: number }
+interface PreparedAttribute {
+  type: string;
+  value: string;
+  source: string | null;
+  displayed: number;
+  /** Security labels on the attribute itself (label ids). */
+  labels?: number[];
+}
 interface Metadata {
   /** undefined: the item does not carry them (a stored target keeps its own). */
   attributes?: PreparedAttribute[];
@@ -262,8 +270,12 @@ async function loadCatalogue(db: Kysely<any>, ownerId: number, items: readonly I
   const attributeTypes = new Map(types.map((t) => [t.name.toLowerCase(), { name: t.name, maxSize: Number(t.max_size), appliesTo: String(t.applies_to).split(',').map((s) => s.trim()) }]));
   const names = new Set<string>();
   for (const item of items) {
-    const labels = (item as { securityLabels?: unknown } | null)?.securityLabels;
-    if (Array.isArray(labels)) for (const l of labels) if (typeof l === 'string' && l.trim() !== '' && l.length <= 50) names.add(l.trim());
+    const add = (labels: unknown) => {
+      if (Array.isArray(labels)) for (const l of labels) if (typeof l === 'string' && l.trim() !== '' && l.length <= 50) names.add(l.trim());
+    };
+    add((item as { securityLabels?: unknown } | null)?.securityLabels);
+    const attributes = (item as { attributes?: unknown } | null)?.attributes;
+    if (Array.isArray(attributes)) for (const a of attributes) add((a as { securityLabels?: unknown } | null)?.securityLabels);
   }
   const labels = new Map<string, number>();
   const rows = await inList<{ id: number; name: string; owner_id: number | null }>(db, [...names],
@@ -291,7 +303,15 @@ function readMetadata(item: IndicatorItem | GroupItem, appliesTo: 'Indicator' | 
       if (a.displayed !== undefined && a.displayed !== null) {
         try { displayed = flag(a.displayed, 'displayed'); } catch (e) { throw new Refusal(code, `attribute ${i + 1}: ${(e as Error).message}.`, kind); }
       }
-      return { type: type.name, value: a.value, source: a.source ?? null, displayed };
+      const named = (a as { securityLabels?: unknown }).securityLabels;
+      if (named === undefined || named === null) return { type: type.name, value: a.value, source: a.source ?? null, displayed };
+      if (!Array.isArray(named)) throw new Refusal(code, `attribute ${i + 1}: securityLabels must be a list of names.`, kind);
+      const labels = [...new Set(named.map((label) => {
+        const id = typeof label === 'string' ? catalogue.labels.get(label.trim()) : undefined;
+        if (id === undefined) throw new Refusal(ITEM_ERROR_CODES.notFound, `attribute ${i + 1}: no security label named "${String(label).slice(0, 50)}" in this owner or the system's (GET /v3/securityLabels lists them).`, kind);
+        return id;
+      }))];
+      return { type: type.name, value: a.value, source: a.source ?? null, displayed, labels };
     });
   }
   if (item.tags !== undefined && item.tags !== null) {
@@ -432,6 +452,8 @@ interface Planned {
   failed: Set<number>;
   /** Items skipped without an error (IgnoreIncoming). */
   unchanged: number;
+  /** What the items name (values, xids, associations): for the job's duplicates across chunks. */
+  keys: Iterable<string>;
 }
 
 async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportItem[], catalogue: Catalogue): Promise<Planned> {
@@ -450,10 +472,11 @@ async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportIt
   const groups: GroupStep[] = [];
   const associations: { local: number; item: AssociationItem }[] = [];
   const claimed = new Map<string, number>();
-  const duplicate = (local: number, keys: string[], kind: ItemProblem['kind'], what: string): boolean => {
-    const earlier = keys.map((k) => claimed.get(k)).find((v) => v !== undefined);
+  const duplicate = (local: number, keys: string[], kind: ItemProblem['kind'], what: () => string): boolean => {
+    let earlier: number | undefined;
+    for (const k of keys) if (earlier === undefined) earlier = claimed.get(k);
     if (earlier !== undefined) {
-      fail(local, new Refusal(ITEM_ERROR_CODES.duplicate, `Duplicate Item Error: ${what} is item ${ctx.firstIndex + earlier + 1} of this upload already.`, kind));
+      fail(local, new Refusal(ITEM_ERROR_CODES.duplicate, `Duplicate Item Error: ${what()} is item ${ctx.firstIndex + earlier + 1} of this upload already.`, kind));
       return true;
     }
     for (const k of keys) claimed.set(k, local);
@@ -465,15 +488,15 @@ async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportIt
       if (item.kind === 'indicator') {
         // A delete names the indicator by type and value only.
         const step = deleting ? readIndicatorName(item, local) : readIndicator(item, local, catalogue);
-        if (!duplicate(local, step.value.addressing.map((v) => `i\0${step.type.name}\0${v}`), 'indicator', `${step.type.name} ${step.value.summary.slice(0, 200)}`)) indicators.push(step);
+        if (!duplicate(local, step.value.addressing.map((v) => `i\0${step.type.name}\0${v}`), 'indicator', () => `${step.type.name} ${step.value.summary.slice(0, 200)}`)) indicators.push(step);
       } else if (item.kind === 'group') {
         if (deleting && (typeof item.xid !== 'string' || item.xid === '' || item.xid.length > 100)) throw new Refusal(ITEM_ERROR_CODES.invalidGroup, 'A group to delete is named by its xid.', 'group');
         const step = deleting ? { kind: 'group' as const, local, item, type: groupTypeNamed('Adversary')!, xid: item.xid!, set: {}, meta: { groupXids: [] } } : readGroup(item, local, catalogue);
         const keys = typeof item.xid === 'string' ? [`g\0${step.xid}`] : [];
-        if (!duplicate(local, keys, 'group', `the group with xid "${step.xid.slice(0, 100)}"`)) groups.push(step);
+        if (!duplicate(local, keys, 'group', () => `the group with xid "${step.xid.slice(0, 100)}"`)) groups.push(step);
       } else if (item.kind === 'association') {
         if (typeof item.from !== 'object' || item.from === null || typeof item.to !== 'object' || item.to === null) throw new Refusal(ITEM_ERROR_CODES.association, 'An association needs both ends (from and to).', 'association');
-        if (!duplicate(local, [associationKey(item)], 'association', 'this association')) associations.push({ local, item });
+        if (!duplicate(local, [associationKey(item)], 'association', () => 'this association')) associations.push({ local, item });
       } else {
         throw new Refusal(ITEM_ERROR_CODES.general, `Unknown item kind "${String((item as { kind?: unknown }).kind).slice(0, 40)}".`, 'file');
       }
@@ -633,7 +656,7 @@ async function plan(db: Kysely<any>, ctx: ApplyContext, items: readonly ImportIt
       if (error instanceof Refusal) fail(a.local, error); else throw error;
     }
   }
-  return { steps, problems, failed, unchanged };
+  return { steps, problems, failed, unchanged, keys: claimed.keys() };
 }
 
 /**
@@ -713,6 +736,7 @@ const firstOf = (attributes: PreparedAttribute[] | undefined, type: string) => a
 
 /** The attributes a new target gets under the write type: Singleton keeps the last of each type; the others drop exact repeats. */
 function attributesForNew(attributes: PreparedAttribute[], settings: ImportSettings): PreparedAttribute[] {
+  if (attributes.length < 2) return attributes;
   if (settings.attributeWriteType === 'Singleton') {
     const last = new Map<string, PreparedAttribute>();
     for (const a of attributes) { last.delete(a.type); last.set(a.type, a); }
@@ -733,8 +757,9 @@ async function writeMetadata(db: Kysely<any>, ctx: ApplyContext, kind: 'indicato
   for (const p of parents) for (const t of p.meta.tags ?? []) if (!tagNames.has(t.normalized)) tagNames.set(t.normalized, t.name);
   const tagIds = new Map<string, number>();
   if (tagNames.size > 0) {
+    // In one order for every writer (two imports creating the same new tags wait on each other the same way round).
     await insertRows(db, 'tags', ['owner_id', 'name', 'normalized', 'technique_id', 'date_added'],
-      [...tagNames].map(([normalized, name]) => [ctx.ownerId, name, normalized, TECHNIQUE.test(name) ? name : null, ctx.now]), 'on conflict do nothing');
+      [...tagNames].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([normalized, name]) => [ctx.ownerId, name, normalized, TECHNIQUE.test(name) ? name : null, ctx.now]), 'on conflict do nothing');
     for (const row of await inList<{ id: number; normalized: string }>(db, [...tagNames.keys()], (list) => `select id, normalized from tags where owner_id = ? and normalized in (${list})`, [ctx.ownerId])) {
       tagIds.set(row.normalized, Number(row.id));
     }
@@ -755,7 +780,12 @@ async function writeMetadata(db: Kysely<any>, ctx: ApplyContext, kind: 'indicato
 
   // Attributes.
   const rows: unknown[][] = [];
-  const row = (parentId: number, a: PreparedAttribute) => [ctx.ownerId, parentId, a.type, a.value, a.source, a.displayed, 0, 0, ctx.userId, ctx.now, ctx.now];
+  /** Per row of `rows`: the attribute's own labels, if it has any. */
+  const labelled: (number[] | undefined)[] = [];
+  const row = (parentId: number, a: PreparedAttribute) => {
+    labelled.push(a.labels !== undefined && a.labels.length > 0 ? a.labels : undefined);
+    return [ctx.ownerId, parentId, a.type, a.value, a.source, a.displayed, 0, 0, ctx.userId, ctx.now, ctx.now];
+  };
   const stored = parents.filter((p) => !p.isNew && p.meta.attributes !== undefined);
   const storedAttributes = new Map<number, { id: number; type: string; value: string }[]>();
   if (stored.length > 0 && settings.attributeWriteType !== 'Replace') {
@@ -794,7 +824,14 @@ async function writeMetadata(db: Kysely<any>, ctx: ApplyContext, kind: 'indicato
   }
   await inList(db, replaceAll, (list) => `delete from ${table} where ${parentColumn} in (${list})`);
   await inList(db, removeAttributes, (list) => `delete from ${table} where id in (${list})`);
-  await insertRows(db, table, ['owner_id', parentColumn, 'type', 'value', 'source', 'displayed', 'is_default', 'pinned', 'created_by_id', 'date_added', 'last_modified'], rows);
+  const attributeColumns = ['owner_id', parentColumn, 'type', 'value', 'source', 'displayed', 'is_default', 'pinned', 'created_by_id', 'date_added', 'last_modified'];
+  await insertRows(db, table, attributeColumns, rows.filter((r, i) => labelled[i] === undefined));
+  // Attributes with labels of their own: inserted one by one for their ids, then labelled.
+  for (const [i, labels] of labelled.entries()) {
+    if (labels === undefined) continue;
+    const [inserted] = await insertRows<{ id: number }>(db, table, attributeColumns, [rows[i]!], 'returning id');
+    await insertRows(db, `${kind}_attribute_labels`, ['attribute_id', 'label_id'], labels.map((label) => [Number(inserted!.id), label]), 'on conflict do nothing');
+  }
   if (changedParents.size > 0) await followStored(db, ctx, kind, [...changedParents]);
 }
 
@@ -840,7 +877,8 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
 
   // Groups.
   const groups = steps.filter((s): s is GroupStep => s.kind === 'group');
-  const newGroups = groups.filter((g) => g.id === undefined);
+  // In xid order, for the same reason as value claims.
+  const newGroups = groups.filter((g) => g.id === undefined).sort((a, b) => (a.xid < b.xid ? -1 : a.xid > b.xid ? 1 : 0));
   if (newGroups.length > 0) {
     const rows = newGroups.map((g) => {
       const v: Row = { ...g.set, owner_id: ctx.ownerId, type: g.type.name, xid: g.xid, created_by_id: ctx.userId, description: firstOf(g.meta.attributes, 'Description') };
@@ -879,17 +917,14 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
   for (const step of indicators) for (const target of step.targets) if (target.id === undefined) fresh.push({ step, target });
   if (fresh.length > 0) {
     const rows = fresh.map(({ step, target }) => {
+      // In INDICATOR_COLUMNS order (an array, not an object per row: rows of a thousand items are built per chunk).
       const value = target.value!;
-      const v: Row = {
-        ...step.set, owner_id: ctx.ownerId, type: step.type.name, summary: value.summary, value1: value.value1, value2: value.value2, value3: value.value3,
-        description: firstOf(step.meta.attributes, 'Description'), source: firstOf(step.meta.attributes, 'Source'), created_by_id: ctx.userId,
-      };
-      v.active ??= 1;
-      v.dns_active ??= 0;
-      v.whois_active ??= 0;
-      v.date_added ??= now;
-      v.last_modified ??= now;
-      return INDICATOR_COLUMNS.map((c) => v[c] ?? null);
+      const set = step.set;
+      return [
+        ctx.ownerId, step.type.name, value.summary, value.value1, value.value2, value.value3, set.rating ?? null, set.confidence ?? null, set.active ?? 1,
+        set.dns_active ?? 0, set.whois_active ?? 0, set.size ?? null, set.first_seen ?? null, set.last_seen ?? null,
+        firstOf(step.meta.attributes, 'Description'), firstOf(step.meta.attributes, 'Source'), ctx.userId, set.date_added ?? now, set.last_modified ?? now,
+      ];
     });
     const inserted = await insertRows<{ id: number; type: string; summary: string }>(db, 'indicators', INDICATOR_COLUMNS, rows, 'returning id, type, summary');
     const idOf = new Map(inserted.map((r) => [`${r.type}\0${r.summary}`, Number(r.id)]));
@@ -900,7 +935,7 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
       for (const v of f.target.value!.addressing) claims.push([ctx.ownerId, f.step.type.name, v, f.target.id]);
     }
     // One order for every writer, so concurrent claims of overlapping values wait the same way round.
-    claims.sort((a, b) => (String(a[1]) + '\0' + String(a[2]) < String(b[1]) + '\0' + String(b[2]) ? -1 : 1));
+    claims.sort((a, b) => (a[1] === b[1] ? (String(a[2]) < String(b[2]) ? -1 : 1) : String(a[1]) < String(b[1]) ? -1 : 1));
     const won = await insertRows<{ indicator_id: number; value: string }>(db, 'indicator_values', ['owner_id', 'type', 'value', 'indicator_id'], claims, 'on conflict do nothing returning indicator_id, value');
     const wonBy = new Map<number, number>();
     for (const w of won) wonBy.set(Number(w.indicator_id), (wonBy.get(Number(w.indicator_id)) ?? 0) + 1);
@@ -1083,7 +1118,7 @@ export async function applyItems(trx: Kysely<any>, ctx: ApplyContext, items: rea
     }
   }
   const written = await write(trx, ctx, planned.steps);
-  if (ctx.seen) for (const item of run) for (const key of itemKeys(item)) ctx.seen.add(key);
+  if (ctx.seen) for (const key of planned.keys) ctx.seen.add(key);
   const problems = [...planned.problems, ...written.problems];
   if (haltProblem) problems.push(haltProblem);
   problems.sort((a, b) => a.index - b.index);

@@ -166,10 +166,16 @@ async function applyChunkWithRetries(db: Kysely<any>, job: ImportJob, chunk: Chu
   return db.transaction().execute(async (trx) => {
     await renewLease(trx, job.id, workerId, leaseMs);
     const row = await trx.selectFrom('import_job_chunks').select('items').where('job_id', '=', job.id).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
-    const items = itemsOf(row.items);
+    let items: unknown[];
+    try {
+      items = itemsOf(row.items);
+    } catch {
+      // A chunk that cannot even be read: each of its items fails with the reason.
+      items = Array.from({ length: chunk.itemCount }, () => null);
+    }
     const problems: ItemProblem[] = items.map((item, i) => ({
       index: chunk.firstIndex + i, kind: (['indicator', 'group', 'association'] as const).find((k) => k === (item as { kind?: unknown })?.kind) ?? 'file',
-      code: ITEM_ERROR_CODES.internal, severity: 'Error', reason: `The item could not be written: ${message.slice(0, 300)}`, source: JSON.stringify(item).slice(0, 500),
+      code: ITEM_ERROR_CODES.internal, severity: 'Error', reason: `The item could not be written: ${message.slice(0, 300)}`, source: (JSON.stringify(item) ?? '').slice(0, 500),
     }));
     await finishChunk(trx, job, chunk, workerId, { created: 0, updated: 0, deleted: 0, unchanged: 0, failed: items.length, problems }, items.length);
     return false;

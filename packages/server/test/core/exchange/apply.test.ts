@@ -118,6 +118,19 @@ for (const dialect of testDialects()) {
       assert.equal(occurrences.body.data.fileOccurrence[0].fileName, 'a.exe');
     });
 
+    it('security labels on an attribute itself', async () => {
+      const h = host();
+      const outcome = await apply([{ kind: 'indicator', type: 'Host', summary: h, attributes: [{ type: 'Description', value: 'marked', securityLabels: ['TLP:RED', 'TLP:RED'] }, { type: 'Source', value: 'plain' }] }]);
+      assert.equal(outcome.created, 1);
+      const attributes = (await indicator(h)).attributes.data as Json[];
+      const marked = attributes.find((a) => a.value === 'marked');
+      const plain = attributes.find((a) => a.value === 'plain');
+      assert.deepEqual(labelsOf(await get(`/v3/indicatorAttributes/${marked.id}?fields=securityLabels`)), ['TLP:RED']);
+      assert.deepEqual(labelsOf(await get(`/v3/indicatorAttributes/${plain.id}?fields=securityLabels`)), []);
+      const unknown = await apply([{ kind: 'indicator', type: 'Host', summary: `u.${h}`, attributes: [{ type: 'Description', value: 'x', securityLabels: ['TLP:NOPE'] }] }]);
+      assert.match(unknown.problems[0]!.reason, /attribute 1: no security label named "TLP:NOPE"/);
+    });
+
     it('the same item through applyItems and through a v3 POST reads the same', async () => {
       const a = host();
       const b = host();
@@ -366,6 +379,40 @@ for (const dialect of testDialects()) {
       // Another job (no shared memory) updates it.
       const another = await apply([{ kind: 'indicator', type: 'Host', summary: h, tags: ['later'] }]);
       assert.equal(another.updated, 1);
+    });
+
+    it('two imports of the same new values at once: one indicator each, the later import updates it', async () => {
+      const shared = Array.from({ length: 50 }, () => host());
+      const db = server.services.store.db;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      let firstApplied!: () => void;
+      const applied = new Promise<void>((resolve) => { firstApplied = resolve; });
+      const settings = { ...DEFAULT_SETTINGS, tagWriteType: 'Append' as const };
+      const ctx = () => ({ ownerId, userId, settings, now: toStoredTime(new Date()), firstIndex: 0 });
+      const first = db.transaction().execute(async (trx) => {
+        const outcome = await applyItems(trx, ctx(), shared.map((summary) => ({ kind: 'indicator', type: 'Host', summary, tags: ['first'] })));
+        firstApplied();
+        await gate;
+        return outcome;
+      });
+      await applied;
+      const second = db.transaction().execute((trx) => applyItems(trx, ctx(), shared.map((summary) => ({ kind: 'indicator', type: 'Host', summary, tags: ['second'] }))));
+      if (dialect === 'postgres') {
+        // The second's value claims wait for the first's uncommitted ones; then the first commits.
+        for (let i = 0; i < 500; i++) {
+          const waiting = await run<{ n: unknown }>(db, "select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()", []);
+          if (Number(waiting[0]!.n) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      release();
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.created, 50);
+      assert.equal(b.created + b.updated, 50);
+      assert.equal(b.updated, 50, 'the second import found (or lost its claims to) the first one\'s indicators');
+      for (const summary of shared.slice(0, 5)) assert.deepEqual(tagsOf(await indicator(summary)), ['first', 'second']);
+      assert.equal(await count('indicators', `owner_id = ? and summary in (${shared.map(() => '?').join(',')})`, [ownerId, ...shared]), 50);
     });
 
     it('haltOnError: the items from the first failure on are not applied', async () => {

@@ -110,6 +110,22 @@ for (const dialect of testDialects()) {
       assert.equal((await processImportJob(db(), other, { workerId: 'fifth' })).successCount, 2100);
     });
 
+    it('a chunk that cannot be applied fails its items with 0x1004, and the job goes on', async () => {
+      const tag = fresh('broken');
+      const id = await createImportJob(db(), { ownerId, userId, format: 'tc-batch', origin: 'cli', settings: DEFAULT_SETTINGS });
+      await storeImportChunk(db(), id, 0, hosts(3, tag) as ImportItem[]);
+      await run(db(), 'insert into import_job_chunks (job_id, seq, item_count, items) values (?, ?, ?, ?)', [id, 1, 2, Buffer.from('[{"kind": broken')]);
+      await storeImportChunk(db(), id, 2, hosts(4, `${tag}-b`) as ImportItem[]);
+      await queueImportJob(db(), id, { itemCount: 9, chunkCount: 3, uploadSize: 1 });
+      const job = await processImportJob(db(), id, { workerId: 'w' });
+      assert.equal(job.status, 'Completed');
+      assert.equal(job.successCount, 7);
+      assert.equal(job.errorCount, 2);
+      const problems = await listImportProblems(db(), id, { limit: 10 });
+      assert.deepEqual(problems.map((p) => [p.index, p.code]), [[3, '0x1004'], [4, '0x1004']]);
+      assert.match(problems[0]!.reason, /could not be written: .*JSON/);
+    });
+
     it('a job with no upload yet is refused; claimNext takes the oldest queued job', async () => {
       const created = await createImportJob(db(), { ownerId, userId, format: 'tc-batch', origin: 'cli', settings: DEFAULT_SETTINGS });
       await assert.rejects(processImportJob(db(), created, { workerId: 'w' }), /has no upload yet/);
