@@ -78,7 +78,7 @@ const ObjectFilters = {
 const ListQuery = Type.Object({
   ...ObjectFilters,
   'match[id]': filter('STIX ids, comma-separated'),
-  'match[type]': filter('STIX types, comma-separated (`indicator`, `threat-actor`, …)'),
+  'match[type]': filter('STIX types, comma-separated (`indicator`, `threat-actor`, `relationship`, `marking-definition`, …)'),
 }, { additionalProperties: true });
 const ObjectQuerySchema = Type.Object(ObjectFilters, { additionalProperties: true });
 const VersionsQuery = Type.Object({
