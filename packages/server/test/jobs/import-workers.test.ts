@@ -52,8 +52,12 @@ for (const dialect of testDialects()) {
           assert.equal(Number(row!.error_count), job.errors);
           assert.equal(await database.scalar('select count(*) from import_job_errors where job_id = ?', [job.id]), job.errors);
         }
-        // Both nodes did work, and the rows are exact: no chunk was applied twice.
-        assert.ok(lines.every((l) => l.some((line) => line.msg === 'processing import job')), 'both workers processed jobs');
+        // On PostgreSQL (the several-node deployment) both nodes did work. SQLite's one write lock is
+        // not fair: a worker waiting in its busy handler may find the other one's next chunk
+        // transaction begun each time it retries, so on a loaded machine one worker can do every
+        // job; correct, and not a property to assert there.
+        if (dialect === 'postgres') assert.ok(lines.every((l) => l.some((line) => line.msg === 'processing import job')), 'both workers processed jobs');
+        // The rows are exact: no chunk was applied twice.
         const total = jobs.reduce((sum, job) => sum + job.valid, 0);
         assert.equal(await database.scalar('select count(*) from indicators where owner_id = ?', [database.ownerId]), total);
         assert.equal(await database.scalar('select count(*) from indicator_attributes where owner_id = ?', [database.ownerId]), total);
