@@ -31,10 +31,18 @@ export interface AuthPolicy {
    * Not on the Websupport surface, where every `Basic` header is the Websupport HMAC.
    */
   readonly httpBasic: boolean;
+  /**
+   * Whether every `Basic base64(id:secret)` header is HTTP Basic, a `Date` beside it or not: the
+   * TAXII surface, whose clients may send a Date with their Basic credentials and where the
+   * Websupport HMAC reading of `Basic` does not apply. Absent: false.
+   */
+  readonly basicAlwaysHttpBasic?: boolean;
 }
 
 /** The policy of the Websupport surface (`/v1`). */
 export const WEBSUPPORT_SURFACE_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: true, httpBasic: false });
+/** The policy of the TAXII surface (`/taxii2`): `Basic` is always HTTP Basic there. */
+export const TAXII_SURFACE_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: false, httpBasic: true, basicAlwaysHttpBasic: true });
 /** The policy of every other surface. */
 export const SIGN_WHOLE_TARGET_POLICY: AuthPolicy = Object.freeze({ websupportPathOnly: false, httpBasic: true });
 

@@ -19,7 +19,7 @@ import { answerClientError, MAX_HEADER_BYTES } from './client-error.js';
 import { answerPreflight, echoOrigin } from './cors.js';
 import { registerHealthRoutes } from './health.js';
 import { recordRouteTable } from './route-table.js';
-import { SIGN_WHOLE_TARGET_POLICY, WEBSUPPORT_SURFACE_POLICY, type AuthPolicy } from '../auth/scheme.js';
+import { SIGN_WHOLE_TARGET_POLICY, TAXII_SURFACE_POLICY, WEBSUPPORT_SURFACE_POLICY, type AuthPolicy } from '../auth/scheme.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -107,7 +107,8 @@ export async function buildApp(services: CairnServices): Promise<FastifyInstance
 
   // Each route carries its surface's signing rule, worked out once here rather than per request.
   app.addHook('onRoute', (route) => {
-    const authPolicy = surfaceForPath(route.url).name === 'websupport' ? WEBSUPPORT_SURFACE_POLICY : SIGN_WHOLE_TARGET_POLICY;
+    const surface = surfaceForPath(route.url).name;
+    const authPolicy = surface === 'websupport' ? WEBSUPPORT_SURFACE_POLICY : surface === 'taxii' ? TAXII_SURFACE_POLICY : SIGN_WHOLE_TARGET_POLICY;
     route.config = { ...route.config, authPolicy };
   });
 

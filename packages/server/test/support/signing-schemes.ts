@@ -9,10 +9,14 @@ export const SCHEMES: readonly SchemeName[] = ['tc-hmac', 'tc-token', 'websuppor
 
 /**
  * The schemes a route takes: every one, but on the Websupport surface (`/v1`) a `Basic` header is
- * the Websupport HMAC's, so plain HTTP Basic is not one of its schemes.
+ * the Websupport HMAC's, so plain HTTP Basic is not one of its schemes; on the TAXII surface
+ * (`/taxii2`) a `Basic` header is always HTTP Basic, so the Websupport HMAC is not one of its.
  */
 export function schemesFor(path: string): readonly SchemeName[] {
-  return /^\/v1(\/|$)/.test(path) ? SCHEMES.filter((scheme) => scheme !== 'basic') : SCHEMES;
+  if (/^\/v1(\/|$)/.test(path)) return SCHEMES.filter((scheme) => scheme !== 'basic');
+  // On the TAXII surface every `Basic` header is HTTP Basic (a Date beside it or not): no Websupport HMAC there.
+  if (/^\/taxii2(\/|$)/.test(path)) return SCHEMES.filter((scheme) => scheme !== 'websupport');
+  return SCHEMES;
 }
 
 /** An API user as every scheme signs for it. */

@@ -5,7 +5,9 @@
  * `Basic …` is also the Websupport HMAC's header, which always comes with a `Date` (or `X-Date`):
  * a Basic header without one is this scheme's, except on the Websupport surface, whose policy
  * (`httpBasic: false`) keeps every Basic header for the Websupport scheme, so that its clients
- * still hear "Missing date header." when they forget it.
+ * still hear "Missing date header." when they forget it. On the TAXII surface (policy
+ * `basicAlwaysHttpBasic`) a Basic header is always this scheme's, a Date beside it or not: TAXII
+ * clients may send one, and there Basic means the access id and secret.
  */
 import { parseBasicAuthorization } from '@cairn/client/signing';
 import { AuthError } from '../../core/errors.js';
@@ -23,6 +25,7 @@ export class HttpBasicScheme implements AuthenticationScheme {
   recognises(authorization: string, request: RequestFacts, policy?: AuthPolicy): boolean {
     if (policy !== undefined && !policy.httpBasic) return false;
     if (!BASIC.test(authorization)) return false;
+    if (policy?.basicAlwaysHttpBasic) return true;
     return header(request.headers, 'date') === undefined && header(request.headers, 'x-date') === undefined;
   }
 

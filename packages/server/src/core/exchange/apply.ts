@@ -52,7 +52,10 @@ import {
   describeValue, indicatorTypeNamed, readIndicatorValue, SUMMARY_SEPARATOR, type IndicatorType, type IndicatorValue, type ValueSlot,
 } from '../intel/indicator-types.js';
 import { toStoredTime } from '../../store/database.js';
-import { inList, insertRows, run } from './bulk-sql.js';
+import { inList, insertRows, isPostgresDb, run } from './bulk-sql.js';
+
+/** The first key of the PostgreSQL advisory lock new groups are inserted under (the second: the owner's id). */
+const GROUP_INSERT_LOCK = 0x6361_6972; // 'cair'
 import {
   ITEM_ERROR_CODES, type ApplyOutcome, type AssociationItem, type GroupItem, type ImportItem, type ImportSettings, type IndicatorItem,
   type ItemAttribute, type ItemErrorCode, type ItemProblem, type ItemRef,
@@ -891,8 +894,12 @@ async function write(db: Kysely<any>, ctx: ApplyContext, steps: Step[]): Promise
 
   // Groups.
   const groups = steps.filter((s): s is GroupStep => s.kind === 'group');
-  // In xid order, for the same reason as value claims.
-  const newGroups = groups.filter((g) => g.id === undefined).sort((a, b) => (a.xid < b.xid ? -1 : a.xid > b.xid ? 1 : 0));
+  // In upload order: ids follow it, and an export lists groups by id, so a STIX bundle imported
+  // elsewhere exports in its own order. Two PostgreSQL transactions inserting overlapping xids in
+  // different orders would deadlock on the unique index; a lock per owner, held to the commit,
+  // makes them take turns instead (SQLite has one writer anyway).
+  const newGroups = groups.filter((g) => g.id === undefined);
+  if (newGroups.length > 0 && isPostgresDb(db)) await run(db, 'select pg_advisory_xact_lock(?, ?)', [GROUP_INSERT_LOCK, ctx.ownerId]);
   if (newGroups.length > 0) {
     const rows = newGroups.map((g) => {
       const v: Row = { ...g.set, owner_id: ctx.ownerId, type: g.type.name, xid: g.xid, created_by_id: ctx.userId, description: firstOf(g.meta.attributes, 'Description') };

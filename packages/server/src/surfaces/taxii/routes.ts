@@ -78,7 +78,7 @@ const ObjectFilters = {
 const ListQuery = Type.Object({
   ...ObjectFilters,
   'match[id]': filter('STIX ids, comma-separated'),
-  'match[type]': filter('STIX types, comma-separated (`indicator`, `threat-actor`, …)'),
+  'match[type]': filter('STIX types, comma-separated (`indicator`, `threat-actor`, `relationship`, `marking-definition`, …)'),
 }, { additionalProperties: true });
 const ObjectQuerySchema = Type.Object(ObjectFilters, { additionalProperties: true });
 const VersionsQuery = Type.Object({
@@ -261,6 +261,8 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
     const { collection, entry } = await objectOf(request.principal, request.params.collectionId, request.params.objectId);
     writableCollection(collection);
     if (entry.row.kind === 'identity') throw new CairnError('forbidden', `The object ${entry.id} is the collection's owner, ${collection.title}; it is not deleted.`);
+    if (entry.row.kind === 'marking') throw new CairnError('forbidden', `The object ${entry.id} is a TLP marking-definition of the STIX specification; it is not deleted.`);
+    if (entry.row.kind === 'relationship') throw new CairnError('forbidden', `The object ${entry.id} is an association of two objects of ${collection.title}; remove the association over the ThreatConnect API (or delete one of its ends).`);
     const resource = resourceNamed(entry.row.kind === 'indicator' ? 'indicators' : 'groups');
     await services.resources.remove(resource, request.principal, String(entry.row.id), [String(collection.owner.id)]);
     return reply.code(200).header('Content-Type', TAXII_MEDIA_TYPE).send();

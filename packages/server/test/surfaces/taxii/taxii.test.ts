@@ -10,10 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../../../src/core/exchange/taxii.js';
+import { stixBundleChunks } from '../../../src/core/exchange/stix/export.js';
+import { TLP_MARKINGS } from '../../../src/core/exchange/stix/render.js';
 import { CairnError } from '../../../src/core/errors.js';
 import { checkAccept } from '../../../src/surfaces/taxii/media.js';
 import type { FastifyRequest } from 'fastify';
-import { rawRequest, tcHeaders, type RawResponse } from '../../support/http.js';
+import { rawRequest, tcHeaders, websupportHeaders, type RawResponse } from '../../support/http.js';
 import { startTestServer, testDialects, type TestServer } from '../../support/server.js';
 import type { Json } from '../../support/v3.js';
 
@@ -27,8 +29,12 @@ const basic = (caller: Caller) => `Basic ${Buffer.from(`${caller.accessId}:${cal
 
 describe('TAXII pieces (no server)', () => {
   it('property: a next token round-trips its key, and any other text is a 400, never another failure', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 30 }), fc.constantFrom(0, 1), fc.nat(), (at, kind, id) => {
+    fc.assert(fc.property(fc.string({ maxLength: 30 }), fc.constantFrom(-2, -1, 0, 1), fc.nat(), (at, kind, id) => {
       assert.deepEqual(decodeCursor(encodeCursor({ at, kind, id })), { at, kind, id });
+    }));
+    // A relationship's key has the ids of its link row.
+    fc.assert(fc.property(fc.string({ maxLength: 30 }), fc.constantFrom(2, 3, 4), fc.nat(), fc.nat(), fc.nat(), (at, kind, id, id2, id3) => {
+      assert.deepEqual(decodeCursor(encodeCursor({ at, kind, id, id2, id3 })), { at, kind, id, id2, id3 });
     }));
     fc.assert(fc.property(fc.string({ maxLength: 300 }), (token) => {
       try {
@@ -189,11 +195,13 @@ for (const dialect of testDialects()) {
       const { pages, objects } = await allPages(`${collection()}/objects/`, '', 7);
       // The owner's identity (every object's creator) first, dated 1970; then the indicators and groups.
       assert.deepEqual([objects[0].type, objects[0].name, objects[0].modified], ['identity', myOrg.name, '1970-01-01T00:00:00.000Z']);
-      assert.equal(objects.length, 1 + hosts.length + groupNames.length + 1);
+      // Then the four TLP marking-definitions (dated 2017-01-20), then the indicators and groups.
+      assert.deepEqual(objects.slice(1, 5).map((o) => o.id), Object.values(TLP_MARKINGS).map((m) => m.id).sort());
+      assert.equal(objects.length, 1 + 4 + hosts.length + groupNames.length + 1);
       assert.equal(new Set(objects.map((o) => o.id)).size, objects.length, 'no object twice');
       assert.deepEqual(objects.filter((o) => o.type === 'indicator').map((o) => o.name).sort(), [...hosts].sort());
       // Every object names the owner's identity as its creator; patterns, tags and TLP markings are rendered.
-      assert.ok(objects.slice(1).every((o) => o.created_by_ref === objects[0].id));
+      assert.ok(objects.slice(5).every((o) => o.created_by_ref === objects[0].id));
       const tagged = objects.find((o) => o.name === '198.51.100.77');
       assert.equal(tagged.pattern, "[ipv4-addr:value = '198.51.100.77']");
       assert.deepEqual(tagged.labels, ['taxii-tagged']);
@@ -259,7 +267,7 @@ for (const dialect of testDialects()) {
       assert.equal(manifest.body.objects.length, 5);
       assert.ok(manifest.body.objects.every((r: Json) => r.date_added === '2099-01-02T03:04:05.000Z' && r.version === r.date_added && r.media_type === 'application/stix+json;version=2.1'));
       expectError(await get(`${collection()}/objects/?added_after=yesterday`), 400, /added_after/);
-      assert.equal(before.length, 1 + hosts.length + groupNames.length + 1);
+      assert.equal(before.length, 1 + 4 + hosts.length + groupNames.length + 1);
     });
 
     it('match[type], match[id], match[version] and match[spec_version]', async () => {
@@ -273,7 +281,7 @@ for (const dialect of testDialects()) {
       assert.deepEqual((await get(`${collection()}/objects/${identity.body.objects[0].id}/`)).body.objects, identity.body.objects);
       const unknown = await get(`${collection()}/objects/?match[type]=sighting`);
       assert.equal(unknown.body.objects, undefined);
-      const [a, b] = [all[3], all[all.length - 1]];
+      const [a, b] = [all[6], all[all.length - 1]];
       const byId = await get(`${collection()}/objects/?match[id]=${a.id},${b.id}`);
       assert.deepEqual(byId.body.objects.map((o: Json) => o.id).sort(), [a.id, b.id].sort());
       const encoded = await get(`${collection()}/objects/?${encodeURIComponent('match[id]')}=${encodeURIComponent(a.id)}`);
@@ -315,6 +323,16 @@ for (const dialect of testDialects()) {
         expectError(answer, 401);
         assert.match(String(answer.raw.headers['www-authenticate']), /^Basic realm="Cairn TAXII"/, label);
       }
+      // A TAXII client may send a Date with its Basic credentials: on /taxii2 Basic is always the access id and secret.
+      for (const date of [new Date().toUTCString(), 'Thu, 01 Jan 1970 00:00:00 GMT']) {
+        const dated = await send(me, 'GET', `${ROOT}/collections/`, { headers: { Date: date } });
+        assert.equal(dated.status, 200, `Basic with Date: ${date}`);
+        assert.ok(dated.body.collections.some((c: Json) => c.id === myOrg.uuid));
+        expectError(await send({ ...me, secret: `${me.secret}x` }, 'GET', `${ROOT}/collections/`, { headers: { Date: date } }), 401);
+        assert.equal((await send(me, 'GET', `${ROOT}/collections/`, { headers: { 'X-Date': date } })).status, 200, 'Basic with X-Date');
+      }
+      // So a Websupport HMAC (Basic <key>:<signature> with a Date) is not a credential here: a 401, not a 500.
+      expectError(await send(undefined, 'GET', `${ROOT}/collections/`, { headers: websupportHeaders(me.accessId, me.secret, 'GET', `${ROOT}/collections/`) }), 401);
       // The other Cairn schemes work here too: one credential everywhere.
       const signed = await send(undefined, 'GET', `${ROOT}/collections/`, { headers: tcHeaders(me.accessId, me.secret, 'GET', `${ROOT}/collections/`) });
       assert.equal(signed.status, 200);
@@ -401,6 +419,90 @@ for (const dialect of testDialects()) {
       expectError(await send(me, 'DELETE', `${collection()}/objects/${object.id}/`), 404);
       const [identity] = (await get(`${collection()}/objects/?match[type]=identity`)).body.objects as Json[];
       expectError(await send(me, 'DELETE', `${collection()}/objects/${identity.id}/`), 403, /owner/);
+    });
+
+    it('associations are relationship objects: the export\'s objects under the same ids, listed, paged, found, filtered and dated by their ends', async () => {
+      const db = server.services.store.db as unknown as Kysely<any>;
+      const actor = await v3(me, 'POST', '/api/v3/groups', { type: 'Adversary', name: 'TAXII related actor' });
+      await v3(me, 'POST', '/api/v3/groups', { type: 'Intrusion Set', name: 'TAXII related set', associatedGroups: { data: [{ id: actor.data.id }] } });
+      const host = `related.taxii-${dialect}.example.com`;
+      await v3(me, 'POST', '/api/v3/indicators', {
+        type: 'Address', ip: '203.0.113.55', associatedGroups: { data: [{ id: actor.data.id }] }, associatedIndicators: { data: [{ type: 'Host', hostName: host }] },
+      });
+      // What `cairn export --format stix` writes for the owner.
+      const { chunks } = stixBundleChunks(db, { ownerId: myOrg.id, over: 'both' });
+      let text = '';
+      for await (const chunk of chunks) text += chunk;
+      const exported = (JSON.parse(text).objects as Json[]).filter((o) => o.type === 'relationship');
+      assert.deepEqual(exported.map((o) => o.relationship_type).sort(), ['indicates', 'related-to', 'related-to'], JSON.stringify(exported));
+
+      // Listed a page of one at a time, every relationship once, each the export's object.
+      const { objects } = await allPages(`${collection()}/objects/`, '&match[type]=relationship', 1);
+      const byId = (list: Json[]) => [...list].sort((x, y) => (x.id < y.id ? -1 : 1));
+      assert.deepEqual(byId(objects), byId(exported));
+      // In the unfiltered listing too, once each, and in the manifest, dated the later of both ends' last_modified.
+      const everything = (await allPages(`${collection()}/objects/`, '', 9)).objects;
+      assert.deepEqual(byId(everything.filter((o) => o.type === 'relationship')), byId(exported));
+      const ends = new Map<string, string>();
+      for (const o of everything) if (o.type !== 'relationship' && o.modified) ends.set(o.id, o.modified);
+      const manifest = (await allPages(`${collection()}/manifest/`, '&match[type]=relationship', 2)).objects;
+      assert.equal(manifest.length, exported.length);
+      for (const record of manifest) {
+        const object = exported.find((o) => o.id === record.id)!;
+        const later = [ends.get(object.source_ref)!, ends.get(object.target_ref)!].sort()[1];
+        assert.equal(record.date_added, later, record.id);
+        assert.equal(record.version, object.modified, 'the version is the object\'s modified');
+      }
+
+      // One relationship by id, its versions, match[id] and match[version].
+      const [one] = exported;
+      const answer = await get(`${collection()}/objects/${one.id}/`);
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.body, { more: false, objects: [one] });
+      assert.deepEqual((await get(`${collection()}/objects/${one.id}/versions/`)).body, { more: false, versions: [one.modified] });
+      assert.deepEqual((await get(`${collection()}/objects/?match[id]=${one.id}&match[version]=${encodeURIComponent(one.modified)}`)).body.objects, [one]);
+      assert.equal((await get(`${collection()}/objects/${one.id}/?match[version]=2001-01-01T00:00:00.000Z`)).body.objects, undefined);
+      expectError(await get(`${collection()}/objects/relationship--00000000-0000-5000-8000-000000000000/`), 404, /No object/);
+      for (const object of exported) assert.deepEqual((await get(`${collection()}/objects/?match[id]=${object.id}&match[type]=relationship`)).body.objects, [object]);
+      // A relationship no listing has shown yet is found by its id too (looked up over the owner's associations).
+      await v3(me, 'POST', '/api/v3/groups', { type: 'Campaign', name: 'TAXII late campaign', associatedGroups: { data: [{ id: actor.data.id }] } });
+      const again = stixBundleChunks(db, { ownerId: myOrg.id, over: 'groups' });
+      let groupsText = '';
+      for await (const chunk of again.chunks) groupsText += chunk;
+      const late = (JSON.parse(groupsText).objects as Json[]).filter((o) => o.type === 'relationship' && !exported.some((e) => e.id === o.id));
+      assert.equal(late.length, 1);
+      assert.deepEqual((await get(`${collection()}/objects/${late[0].id}/`)).body.objects, late);
+      // Not in another organization's collection.
+      expectError(await send(them, 'GET', `${collection()}/objects/${one.id}/`), 404);
+
+      // An end that changes moves its relationships after the cursor: a client polling with added_after sees them again.
+      await db.updateTable('indicators').set({ last_modified: '2099-05-06T07:08:09Z' }).where('owner_id', '=', myOrg.id).where('summary', '=', host).execute();
+      const polled = (await allPages(`${collection()}/manifest/`, '&added_after=2099-05-01T00:00:00Z', 1)).objects;
+      const hostRelationship = exported.find((o) => o.x_cairn_association_type !== undefined)!;
+      assert.deepEqual(polled.map((r) => r.id).sort(), [everything.find((o) => o.name === host)!.id, hostRelationship.id].sort());
+      assert.ok(polled.every((r) => r.date_added === '2099-05-06T07:08:09.000Z'));
+      assert.equal(polled.find((r) => r.id === hostRelationship.id)!.version, hostRelationship.modified);
+
+      // A relationship is not deleted over TAXII (the collection is writable here).
+      expectError(await send(me, 'DELETE', `${collection()}/objects/${one.id}/`), 403, /association/);
+      assert.equal((await get(`${collection()}/objects/${one.id}/`)).status, 200);
+    });
+
+    it('the TLP marking-definitions objects reference are in the collection: by id, by match[type], never deleted', async () => {
+      const tagged = (await get(`${collection()}/objects/?match[type]=indicator&limit=1000`)).body.objects.find((o: Json) => o.name === '198.51.100.77');
+      for (const ref of tagged.object_marking_refs as string[]) {
+        const answer = await get(`${collection()}/objects/${ref}/`);
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.body.objects, [TLP_MARKINGS['TLP:AMBER']]);
+        assert.deepEqual((await get(`${collection()}/objects/${ref}/versions/`)).body.versions, ['2017-01-20T00:00:00.000Z']);
+      }
+      const listed = await get(`${collection()}/objects/?match[type]=marking-definition`);
+      assert.deepEqual(listed.body.objects, Object.values(TLP_MARKINGS).sort((x, y) => (x.id < y.id ? -1 : 1)));
+      const manifest = await get(`${collection()}/manifest/?match[type]=marking-definition`);
+      assert.ok(manifest.body.objects.every((r: Json) => r.date_added === '2017-01-20T00:00:00.000Z' && r.version === r.date_added));
+      // Not re-served to a client polling after 2017.
+      assert.equal((await get(`${collection()}/objects/?match[type]=marking-definition&added_after=2020-01-01T00:00:00Z`)).body.objects, undefined);
+      expectError(await send(me, 'DELETE', `${collection()}/objects/${TLP_MARKINGS['TLP:RED']!.id}/`), 403, /marking-definition/);
     });
   });
 }

@@ -224,6 +224,11 @@ function commonProperties(row: StixRowCommon, stixType: string): { head: Record<
   };
 }
 
+/** The relationship_type of an indicator → group relationship, by the group's STIX id: `indicates` or `related-to`. */
+export function indicatorRelationshipType(targetId: string): 'indicates' | 'related-to' {
+  return INDICATED.has(targetId.slice(0, targetId.indexOf('--'))) ? 'indicates' : 'related-to';
+}
+
 /** A relationship from an exported object; created/modified its source's date_added (links keep no date). */
 function relationship(ownerName: string, sourceId: string, relationshipType: string, targetId: string, created: string, extra: Record<string, unknown> = {}): StixObject {
   return {
@@ -260,8 +265,7 @@ export function stixIndicatorObjects(row: StixIndicatorRow): StixObject[] {
   const relationships: StixObject[] = [];
   for (const group of row.groups) {
     const targetId = groupStixId(row.ownerName, group.type, group.xid);
-    const targetType = targetId.slice(0, targetId.indexOf('--'));
-    relationships.push(relationship(row.ownerName, id, INDICATED.has(targetType) ? 'indicates' : 'related-to', targetId, created));
+    relationships.push(relationship(row.ownerName, id, indicatorRelationshipType(targetId), targetId, created));
   }
   for (const other of row.indicators) {
     if (!other.outgoing || !other.associationType) continue;
