@@ -78,7 +78,21 @@ export class SeenItems {
   readonly #prints = new Set<number>();
   get size(): number { return this.#prints.size; }
   has(key: string): boolean { return this.#prints.has(fingerprint(key)); }
-  add(key: string): void { this.#prints.add(fingerprint(key)); }
+  add(key: string): void {
+    const print = fingerprint(key);
+    if (this.#journal && !this.#prints.has(print)) this.#journal.push(print);
+    this.#prints.add(print);
+  }
+  #journal: number[] | undefined;
+  /** Starts recording what is added, so that a rolled-back transaction can take it out again (restore). */
+  snapshot(): void { this.#journal = []; }
+  /** Stops recording (the transaction committed). */
+  keep(): void { this.#journal = undefined; }
+  /** Takes out what was added since snapshot(). */
+  restore(): void {
+    for (const print of this.#journal ?? []) this.#prints.delete(print);
+    this.#journal = undefined;
+  }
   /** Adds what `items` name (a resumed job rebuilds its set from the chunks already done). */
   addItems(items: readonly ImportItem[]): void {
     for (const item of items) for (const key of itemKeys(item)) this.add(key);

@@ -6,10 +6,11 @@
  * never from a request; every value is bound.
  *
  * - SQLite, inside a transaction: the statements run on the better-sqlite3 handle itself (the
- *   transaction holds its one connection), prepared once per text; a multi-row insert is the same
- *   single-row statement run per row, with the same effect (each row's ON CONFLICT is its own) and
- *   its RETURNING read from the values given and the new rowid (a statement that yields rows costs
- *   SQLite about three times as much per row).
+ *   transaction holds its one connection), prepared once per text; an insert that returns nothing
+ *   runs a prepared multi-row VALUES of 50 rows at a time (the rest row by row); one with RETURNING
+ *   is the same single-row statement run per row, with the same effect (each row's ON CONFLICT is
+ *   its own) and its RETURNING read from the values given and the new rowid (a statement that
+ *   yields rows costs SQLite about three times as much per row).
  * - PostgreSQL: an insert binds one array per column (`insert … select * from unnest(…)`), so one
  *   short statement carries any number of rows.
  * - Otherwise (SQLite outside a transaction): multi-row VALUES cut to the parameter limit.
@@ -40,6 +41,9 @@ function pgArrayType(column: string): string {
   if (column === 'rating') return 'double precision[]';
   return INTEGER_COLUMNS.has(column) || (column.endsWith('_id') && column !== 'technique_id') ? 'bigint[]' : 'text[]';
 }
+
+/** Rows per multi-row insert run on SQLite (when nothing is returned). */
+const SQLITE_ROWS_PER_INSERT = 50;
 
 /** Prepared statements per SQLite handle, by text (bounded: IN lists of many lengths make many texts). */
 const PREPARED = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
@@ -92,6 +96,27 @@ export async function insertRows<R = Record<string, unknown>>(db: Kysely<any>, t
     // RETURNING per row is slow in SQLite (a statement that yields rows): the row is inserted with
     // run(), and what it would return is read from the values given and the new rowid (`id`).
     const returning = /\breturning\s+(.+)$/i.exec(tail);
+    if (!returning) {
+      // Nothing to return: up to SQLITE_ROWS_PER_INSERT rows per run of a multi-row VALUES (fewer
+      // calls into SQLite; SQLite inserts the rows in order, each with its own ON CONFLICT, as
+      // separate runs would), the rest one row per run.
+      const per = Math.max(1, Math.min(SQLITE_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / columns.length)));
+      let start = 0;
+      if (per > 1 && rows.length >= per) {
+        const many = prepared(handle, head + new Array(per).fill(tuple).join(',') + tail);
+        const params: unknown[] = new Array(per * columns.length);
+        for (; start + per <= rows.length; start += per) {
+          let k = 0;
+          for (let r = start; r < start + per; r++) { const row = rows[r]!; for (let c = 0; c < columns.length; c++) params[k++] = row[c]; }
+          many.run(params);
+        }
+      }
+      if (start < rows.length) {
+        const one = prepared(handle, head + tuple + tail);
+        for (; start < rows.length; start++) one.run(rows[start] as unknown[]);
+      }
+      return [];
+    }
     const statement = prepared(handle, head + tuple + (returning ? tail.slice(0, returning.index) : tail));
     const picks = returning ? returning[1]!.split(',').map((c) => c.trim()).map((c) => [c, columns.indexOf(c)] as const) : [];
     if (picks.some(([c, i]) => i < 0 && c !== 'id')) throw new Error(`insertRows returns inserted columns or id only, not: ${returning![1]}`);

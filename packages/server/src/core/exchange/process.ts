@@ -22,18 +22,29 @@ import { CairnError } from '../errors.js';
 import { nowIso, toStoredTime } from '../../store/database.js';
 import { applyItems, SeenItems } from './apply.js';
 import { ITEM_ERROR_CODES, type ImportItem, type ItemProblem } from './items.js';
+import { isPostgresDb } from './bulk-sql.js';
 import { importJobOf, recordImportProblems, type ImportJob } from './jobs.js';
 
 /** How long a claim lasts unless renewed (each chunk renews it). */
 export const DEFAULT_LEASE_MS = 60_000;
 /** Tries of one chunk before its items are recorded as failed. */
 const CHUNK_ATTEMPTS = 3;
+/**
+ * On SQLite (one writer, every statement synchronous) several stored chunks are applied in one
+ * transaction, up to this many items: a commit and the per-call planning cost are paid once per
+ * group instead of once per chunk. All chunks of a group are marked done in that transaction, so
+ * crash safety is the same as for one chunk. PostgreSQL keeps one chunk per transaction (shorter
+ * locks for concurrent workers and readers).
+ */
+export const SQLITE_GROUP_ITEMS = 10_000;
 
 export interface ProcessOptions {
   workerId: string;
   onProgress?: (job: ImportJob) => void;
   /** The lease length (default DEFAULT_LEASE_MS). */
   leaseMs?: number;
+  /** Items applied per transaction on SQLite (whole chunks; default SQLITE_GROUP_ITEMS; 0: one chunk each). PostgreSQL: one chunk each. */
+  groupItems?: number;
   /** Aborted: stop after the chunk in flight and release the job for another worker. */
   signal?: AbortSignal;
 }
@@ -121,16 +132,34 @@ export async function processImportJob(db: Kysely<any>, jobId: number, options: 
     seen.addItems(itemsOf(row.items));
   }
 
+  // Groups of chunks applied together (SQLite without haltOnError; otherwise one chunk each).
+  const groupItems = !isPostgresDb(db) && !job.settings.haltOnError ? options.groupItems ?? SQLITE_GROUP_ITEMS : 0;
+  const groups: ChunkInfo[][] = [];
+  for (const chunk of chunks) {
+    if (chunk.done) continue;
+    const last = groups[groups.length - 1];
+    if (last && last.reduce((n, c) => n + c.itemCount, 0) + chunk.itemCount <= groupItems && last[last.length - 1]!.seq < chunk.seq) last.push(chunk);
+    else groups.push([chunk]);
+  }
+
   try {
-    for (const chunk of chunks) {
-      if (chunk.done) continue;
+    for (const group of groups) {
       // On SQLite every statement is synchronous: between chunks the event loop serves requests, signals and logs.
       await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) {
         await releaseImportJob(db, jobId, workerId);
         return await readJob(db, jobId);
       }
-      const halted = await applyChunkWithRetries(db, job, chunk, workerId, leaseMs, seen);
+      let halted = false;
+      if (group.length > 1 && await applyGroup(db, job, group, workerId, leaseMs, seen)) {
+        // Applied whole.
+      } else {
+        // One chunk, or a group that could not be applied together: chunk by chunk, each with its retries.
+        for (const chunk of group) {
+          halted = await applyChunkWithRetries(db, job, chunk, workerId, leaseMs, seen);
+          if (halted) break;
+        }
+      }
       job = await readJob(db, jobId);
       options.onProgress?.(job);
       if (halted) break;
@@ -204,13 +233,56 @@ async function applyChunk(db: Kysely<any>, job: ImportJob, chunk: ChunkInfo, wor
   });
 }
 
+/**
+ * Applies several chunks (consecutive, not done, no haltOnError) as one in one transaction: all are
+ * marked done in it, or none. Returns false (nothing written) when the group cannot be applied
+ * together (a chunk done meanwhile, a failed statement); the caller then goes chunk by chunk.
+ */
+async function applyGroup(db: Kysely<any>, job: ImportJob, group: ChunkInfo[], workerId: string, leaseMs: number, seen: SeenItems): Promise<boolean> {
+  seen.snapshot();
+  try {
+    const applied = await db.transaction().execute(async (trx) => {
+      await renewLease(trx, job.id, workerId, leaseMs);
+      const rows = await trx.selectFrom('import_job_chunks').select(['seq', 'items', 'done_at']).where('job_id', '=', job.id)
+        .where('seq', 'in', group.map((c) => c.seq)).orderBy('seq').execute();
+      if (rows.length !== group.length || rows.some((r) => r.done_at !== null)) return false;
+      const items: ImportItem[] = [];
+      for (const [i, row] of rows.entries()) {
+        const chunkItems = itemsOf(row.items);
+        if (Number(row.seq) !== group[i]!.seq || chunkItems.length !== group[i]!.itemCount) return false;
+        for (const item of chunkItems) items.push(item);
+      }
+      const first = group[0]!;
+      const outcome = await applyItems(trx, {
+        ownerId: job.ownerId, userId: job.userId, settings: job.settings, now: toStoredTime(new Date()), firstIndex: first.firstIndex, seen,
+      }, items);
+      if (outcome.haltedAt !== undefined) throw new Error('haltOnError is not applied in groups');
+      for (const chunk of group.slice(1)) await markChunkDone(trx, job, chunk, workerId);
+      await finishChunk(trx, job, first, workerId, outcome, items.length);
+      return true;
+    });
+    if (applied) seen.keep();
+    else seen.restore();
+    return applied;
+  } catch (error) {
+    if (error instanceof LeaseLost) throw error;
+    // Rolled back: what the group added to `seen` was not written.
+    seen.restore();
+    return false;
+  }
+}
+
+async function markChunkDone(trx: Kysely<any>, job: ImportJob, chunk: ChunkInfo, workerId: string): Promise<void> {
+  const marked = await trx.updateTable('import_job_chunks').set({ done_at: nowIso(), applied_by: workerId })
+    .where('job_id', '=', job.id).where('seq', '=', chunk.seq).where('done_at', 'is', null).executeTakeFirst();
+  if (Number(marked.numUpdatedRows) !== 1) throw new LeaseLost();
+}
+
 async function finishChunk(
   trx: Kysely<any>, job: ImportJob, chunk: ChunkInfo, workerId: string,
   outcome: { created: number; updated: number; deleted: number; unchanged: number; failed: number; problems: ItemProblem[]; haltedAt?: number }, processed: number,
 ): Promise<void> {
-  const marked = await trx.updateTable('import_job_chunks').set({ done_at: nowIso(), applied_by: workerId })
-    .where('job_id', '=', job.id).where('seq', '=', chunk.seq).where('done_at', 'is', null).executeTakeFirst();
-  if (Number(marked.numUpdatedRows) !== 1) throw new LeaseLost();
+  await markChunkDone(trx, job, chunk, workerId);
   await recordImportProblems(trx, job.id, outcome.problems);
   const errors = outcome.problems.filter((p) => p.severity === 'Error');
   const count = (kind: string) => errors.filter((p) => p.kind === kind).length;

@@ -1,7 +1,7 @@
 /**
  * Import jobs processed (core/exchange/process.ts) on a real database, both dialects: chunks in
  * order with exact counts and errors, duplicates across chunks, progress after each chunk,
- * haltOnError, leases (a live one refuses another worker, an ended one is taken over, a stop
+ * several chunks per transaction on SQLite, haltOnError, leases (a live one refuses another worker, an ended one is taken over, a stop
  * releases it), and the background worker job of a running server completing a queued job.
  */
 import assert from 'node:assert/strict';
@@ -47,7 +47,8 @@ for (const dialect of testDialects()) {
       items[2499] = { kind: 'group', type: 'Adversary', name: 'g', xid: fresh('x') };
       const id = await queue(items);
       const progress: ImportJob[] = [];
-      const job = await processImportJob(db(), id, { workerId: 'w1', onProgress: (j) => progress.push(j) });
+      // One chunk per transaction (the default on PostgreSQL); groups of chunks: the next test.
+      const job = await processImportJob(db(), id, { workerId: 'w1', groupItems: 0, onProgress: (j) => progress.push(j) });
       assert.equal(job.status, 'Completed');
       assert.equal(job.itemCount, 2500);
       assert.equal(job.successCount, 2498);
@@ -67,6 +68,29 @@ for (const dialect of testDialects()) {
       // Processing a completed job again changes nothing.
       const again = await processImportJob(db(), id, { workerId: 'w2' });
       assert.deepEqual(again, job);
+    });
+
+    it('on SQLite several chunks go in one transaction with the same outcome; all its chunks marked done together', async () => {
+      const tag = fresh('group');
+      const items: unknown[] = hosts(3500, tag);
+      items[5] = { kind: 'indicator', type: 'Host', summary: 'not valid' };
+      items[1500] = { ...(items[10] as object) }; // a duplicate of item 10, in another chunk of the same group
+      items[3200] = { ...(items[20] as object) }; // a duplicate of item 20, in the next group
+      const id = await queue(items);
+      const progress: ImportJob[] = [];
+      const job = await processImportJob(db(), id, { workerId: 'w1', groupItems: 2000, onProgress: (j) => progress.push(j) });
+      assert.equal(job.status, 'Completed');
+      assert.equal(job.successCount, 3497);
+      assert.equal(job.createdCount, 3497);
+      assert.equal(job.errorCount, 3);
+      assert.equal(job.unprocessedCount, 0);
+      const postgres = dialect !== 'sqlite';
+      // Groups of two chunks on SQLite ([0,1], [2,3]); one chunk each on PostgreSQL.
+      assert.deepEqual(progress.map((p) => p.successCount), postgres ? [999, 1998, 2998, 3497, 3497] : [1998, 3497, 3497]);
+      const problems = await listImportProblems(db(), id, { limit: 10 });
+      assert.deepEqual(problems.map((p) => [p.index, p.code]), [[5, '0x1005'], [1500, '0x100A'], [3200, '0x100A']]);
+      assert.equal(await scalar('select count(*) from indicators where owner_id = ? and summary like ?', [ownerId, `${tag}-%`]), 3497);
+      assert.equal(await scalar('select count(*) from import_job_chunks where job_id = ? and done_at is not null and applied_by = ?', [id, 'w1']), 4);
     });
 
     it('haltOnError completes the job halted, the items after the failed one unprocessed', async () => {
@@ -89,7 +113,7 @@ for (const dialect of testDialects()) {
       await assert.rejects(processImportJob(db(), id, { workerId: 'second' }), /being processed by another worker/);
       assert.equal(await claimNextImportJob(db(), 'second'), undefined);
       // The first worker applies one chunk, then "dies": its lease ends.
-      await processImportJob(db(), id, { workerId: 'first', onProgress: () => { throw new Error('killed'); } }).catch(() => undefined);
+      await processImportJob(db(), id, { workerId: 'first', groupItems: 0, onProgress: () => { throw new Error('killed'); } }).catch(() => undefined);
       await run(db(), 'update import_jobs set claimed_until = ? where id = ?', [new Date(Date.now() - 1000).toISOString(), id]);
       assert.equal(await claimNextImportJob(db(), 'second'), id);
       const job = await processImportJob(db(), id, { workerId: 'second' });
@@ -102,7 +126,7 @@ for (const dialect of testDialects()) {
       // A worker stopping (its signal aborted) releases the job after the chunk in flight.
       const other = await queue(hosts(2100, fresh('stop')));
       const stopping = new AbortController();
-      const released = await processImportJob(db(), other, { workerId: 'third', signal: stopping.signal, onProgress: () => stopping.abort() });
+      const released = await processImportJob(db(), other, { workerId: 'third', groupItems: 0, signal: stopping.signal, onProgress: () => stopping.abort() });
       assert.equal(released.status, 'Running');
       assert.equal(released.successCount, 1000);
       assert.equal(await claimNextImportJob(db(), 'fourth'), other);
