@@ -149,16 +149,18 @@ function eventKeyOf(path: Path): { key: string; rest: Path } | undefined {
   return undefined;
 }
 
+/** Outside any event: the containers events are found in (a list, restSearch's `response`) are entered; anything else at the top is skipped. */
+function outsideEvents(path: Path): Decision {
+  if (path.length === 1 && (typeof path[0] === 'number' || path[0] === 'response')) return 'descend';
+  if (path.length === 2 && path[0] === 'response' && typeof path[1] === 'number') return 'descend';
+  return 'skip';
+}
+
 /** The first pass: where to go for an event's own fields, tags and galaxies. */
 function decideHeader(path: Path): Decision {
   if (path.length === 0) return 'descend';
   const inEvent = eventKeyOf(path);
-  if (!inEvent) {
-    // The containers events are found in; anything else at the top is skipped.
-    if (path.length === 1 && (typeof path[0] === 'number' || path[0] === 'response')) return 'descend';
-    if (path.length === 2 && path[0] === 'response' && typeof path[1] === 'number') return 'descend';
-    return 'skip';
-  }
+  if (!inEvent) return outsideEvents(path);
   const { rest } = inEvent;
   if (rest.length === 0) return 'descend';
   if (rest.length === 1) return rest[0] === 'Attribute' || rest[0] === 'Object' || rest[0] === 'ShadowAttribute' || rest[0] === 'RelatedEvent' || rest[0] === 'EventReport' ? 'skip' : 'capture';
@@ -169,11 +171,7 @@ function decideHeader(path: Path): Decision {
 function decideAttributes(path: Path): Decision {
   if (path.length === 0) return 'descend';
   const inEvent = eventKeyOf(path);
-  if (!inEvent) {
-    if (path.length === 1 && (typeof path[0] === 'number' || path[0] === 'response')) return 'descend';
-    if (path.length === 2 && path[0] === 'response' && typeof path[1] === 'number') return 'descend';
-    return 'skip';
-  }
+  if (!inEvent) return outsideEvents(path);
   const { rest } = inEvent;
   if (rest.length === 0) return 'descend';
   if (rest.length === 1) return rest[0] === 'Attribute' || rest[0] === 'Object' ? 'descend' : 'skip';

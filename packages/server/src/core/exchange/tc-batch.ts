@@ -276,12 +276,7 @@ function indicatorOf(entry: Json): { item: IndicatorItem; later: Later[] } {
     const value = date(entry[key], key, code);
     if (value !== undefined) item[field] = value;
   }
-  const attrs = attributes(entry, code);
-  if (attrs) item.attributes = attrs;
-  const tags = names(entry.tag, 'tag', code);
-  if (tags) item.tags = tags;
-  const labels = names(entry.securityLabel, 'securityLabel', code);
-  if (labels) item.securityLabels = labels;
+  readMetadata(entry, item, code);
   if (type.name === 'File') {
     const occurrences = listOf(entry.fileOccurrence).map((raw, i) => {
       if (!isObject(raw)) throw new EntryProblem(code, `fileOccurrence[${i}] must be an object with fileName, path or date.`);
@@ -302,6 +297,16 @@ function indicatorOf(entry: Json): { item: IndicatorItem; later: Later[] } {
     indicatorRefsLater(entry.associatedIndicators, 'associatedIndicators', code),
   ].filter((l): l is Later => l !== undefined);
   return { item, later };
+}
+
+/** An entry's attributes, tags and security labels (indicators and groups alike), onto its item. */
+function readMetadata(entry: Record<string, Json>, item: IndicatorItem | GroupItem, code: ItemErrorCode): void {
+  const attrs = attributes(entry, code);
+  if (attrs) item.attributes = attrs;
+  const tags = names(entry.tag, 'tag', code);
+  if (tags) item.tags = tags;
+  const labels = names(entry.securityLabel, 'securityLabel', code);
+  if (labels) item.securityLabels = labels;
 }
 
 /** Group fields by v2 batch key: the type's own fields (checked against the type on apply) and the common dates. */
@@ -332,12 +337,7 @@ function groupOf(entry: Json): { item: GroupItem; later: Later[] } {
     const value = date(entry[key], key, code);
     if (value !== undefined) item[field] = value;
   }
-  const attrs = attributes(entry, code);
-  if (attrs) item.attributes = attrs;
-  const tags = names(entry.tag, 'tag', code);
-  if (tags) item.tags = tags;
-  const labels = names(entry.securityLabel, 'securityLabel', code);
-  if (labels) item.securityLabels = labels;
+  readMetadata(entry, item, code);
   const later = [
     groupRefsLater(entry.associatedGroupXid ?? entry.associatedGroups, 'associatedGroupXid', code),
     indicatorRefsLater(entry.associatedIndicators, 'associatedIndicators', code),
