@@ -18,13 +18,25 @@ export interface ItemAttribute {
   securityLabels?: string[];
 }
 
+/** What indicators and groups alike carry: their metadata, links to groups, and their source's times. */
+export interface ItemMetadata {
+  attributes?: ItemAttribute[];
+  tags?: string[];
+  securityLabels?: string[];
+  /** Groups of the same upload (or already stored in the owner) by xid, to associate with. */
+  associatedGroups?: string[];
+  /** When the item was created and last changed at its source (STIX `created`/`modified`): kept as date_added / last_modified, so an export re-imported elsewhere exports the same. */
+  created?: string;
+  modified?: string;
+}
+
 /**
  * An indicator. `type` is a Cairn indicator type name (`Address`, `Host`, `File`, `URL`,
  * `EmailAddress`, `ASN`, `CIDR`, `Mutex`, `Registry Key`, `User Agent`, …; core/intel/indicator-types.ts);
  * `summary` is its value as a client writes it (a File: `md5 : sha1 : sha256` with any of them
  * absent; a Registry Key: `key : value name : value type`), normalised by the type's rules on apply.
  */
-export interface IndicatorItem {
+export interface IndicatorItem extends ItemMetadata {
   kind: 'indicator';
   type: string;
   summary: string;
@@ -36,14 +48,6 @@ export interface IndicatorItem {
   size?: number;
   firstSeen?: string;
   lastSeen?: string;
-  attributes?: ItemAttribute[];
-  tags?: string[];
-  securityLabels?: string[];
-  /** Groups of the same upload (or already stored in the owner) by xid, to associate with. */
-  associatedGroups?: string[];
-  /** When the item was created and last changed at its source (STIX `created`/`modified`): kept as date_added / last_modified, so an export re-imported elsewhere exports the same. */
-  created?: string;
-  modified?: string;
   /** A File's occurrences (v2 batch `fileOccurrence`). */
   fileOccurrences?: { fileName?: string; path?: string; date?: string }[];
 }
@@ -55,20 +59,12 @@ export interface IndicatorItem {
  * the xid of one the owner has is an update of it. `fields` are the type's fields by v3 key
  * (`eventDate`, `status`, `firstSeen`, `fileName`, `fileType`, `fileText`, `subject`, …).
  */
-export interface GroupItem {
+export interface GroupItem extends ItemMetadata {
   kind: 'group';
   type: string;
   name: string;
   xid?: string;
   fields?: Record<string, string | number | boolean>;
-  attributes?: ItemAttribute[];
-  tags?: string[];
-  securityLabels?: string[];
-  /** Other groups by xid (of this upload or stored), to associate with. */
-  associatedGroups?: string[];
-  /** As on IndicatorItem: kept as date_added / last_modified. */
-  created?: string;
-  modified?: string;
 }
 
 /** One end of an association: a group by xid or id, or an indicator by type and value (or id). */

@@ -170,6 +170,15 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
     return collectionOf(owner, writable.has(owner.id));
   }
 
+  /** A page of the caller's collection `id` as objects/ and manifest/ list it: match[id] and match[type] applied. */
+  async function filteredPage(principal: Principal, id: string, query: Query) {
+    const collection = await collectionNamed(principal, id);
+    const ids = list(query['match[id]']);
+    const types = list(query['match[type]']);
+    const page = await listCollectionObjects(db, collection.owner, objectQuery(query, { ...(ids ? { ids } : {}), ...(types ? { types } : {}) }));
+    return { collection, page };
+  }
+
   function writableCollection(collection: TaxiiCollection): void {
     if (!collection.canWrite) throw new CairnError('forbidden', `The collection ${collection.id} (${collection.title}) is read-only; an administrator makes it writable with \`cairn settings set taxiiWritable true --owner "${collection.title}"\`.`);
   }
@@ -218,10 +227,7 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
   app.get<{ Params: { collectionId: string }; Querystring: Query }>(`/${API_ROOT}/collections/:collectionId/objects/`, {
     schema: { tags: [TAG], summary: 'The collection\'s objects, a page at a time', params: CollectionParams, querystring: ListQuery, response: { 200: taxii(Envelope, 'An envelope of STIX objects'), ...taxiiFailures(400, 401, 404, 406) } },
   }, async (request, reply) => {
-    const collection = await collectionNamed(request.principal, request.params.collectionId);
-    const ids = list(request.query['match[id]']);
-    const types = list(request.query['match[type]']);
-    const page = await listCollectionObjects(db, collection.owner, objectQuery(request.query, { ...(ids ? { ids } : {}), ...(types ? { types } : {}) }));
+    const { collection, page } = await filteredPage(request.principal, request.params.collectionId, request.query);
     dateHeaders(reply, page.entries);
     return sendTaxii(reply, 200, envelopeOf(page, await renderEntries(db, collection.owner, page.entries)));
   });
@@ -280,10 +286,7 @@ export function registerTaxiiRoutes(app: FastifyInstance, services: CairnService
   app.get<{ Params: { collectionId: string }; Querystring: Query }>(`/${API_ROOT}/collections/:collectionId/manifest/`, {
     schema: { tags: [TAG], summary: 'The manifest: id, date added and version of each object', params: CollectionParams, querystring: ListQuery, response: { 200: taxii(Manifest, 'The manifest records'), ...taxiiFailures(400, 401, 404, 406) } },
   }, async (request, reply) => {
-    const collection = await collectionNamed(request.principal, request.params.collectionId);
-    const ids = list(request.query['match[id]']);
-    const types = list(request.query['match[type]']);
-    const page = await listCollectionObjects(db, collection.owner, objectQuery(request.query, { ...(ids ? { ids } : {}), ...(types ? { types } : {}) }));
+    const { page } = await filteredPage(request.principal, request.params.collectionId, request.query);
     dateHeaders(reply, page.entries);
     return sendTaxii(reply, 200, {
       more: page.more,
