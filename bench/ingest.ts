@@ -71,13 +71,18 @@ const { values: args } = parseArgs({
 });
 const COUNT = Number(args.count);
 const JOB_SIZE = Number(args['job-size']);
-if (!Number.isInteger(COUNT) || COUNT < 1000) throw new Error('--count takes a whole number ≥ 1000.');
-if (!Number.isInteger(JOB_SIZE) || JOB_SIZE < 1) throw new Error('--job-size takes a whole number ≥ 1.');
-if (!['sqlite', 'pg', 'both'].includes(args.db!)) throw new Error('--db takes sqlite, pg or both.');
-if (!['auto', 'api', 'store'].includes(args.upload!)) throw new Error('--upload takes auto, api or store.');
+/** A usage mistake: one line on stderr, exit 2 (no stack trace). */
+function usage(message: string): never {
+  console.error(`bench:ingest: ${message}`);
+  process.exit(2);
+}
+if (!Number.isInteger(COUNT) || COUNT < 1000) usage('--count takes a whole number ≥ 1000.');
+if (!Number.isInteger(JOB_SIZE) || JOB_SIZE < 1) usage('--job-size takes a whole number ≥ 1.');
+if (!['sqlite', 'pg', 'both'].includes(args.db!)) usage('--db takes sqlite, pg or both.');
+if (!['auto', 'api', 'store'].includes(args.upload!)) usage('--upload takes auto, api or store.');
 const PG_URL = args.pg ?? process.env.CAIRN_BENCH_PG_URL ?? process.env.CAIRN_TEST_PG_URL;
 const DIALECTS = (args.db === 'both' ? ['sqlite', 'pg'] : [args.db!]) as ('sqlite' | 'pg')[];
-if (DIALECTS.includes('pg') && !PG_URL) throw new Error('PostgreSQL needs --pg URL (or CAIRN_BENCH_PG_URL / CAIRN_TEST_PG_URL); or run with --db sqlite.');
+if (DIALECTS.includes('pg') && !PG_URL) usage('PostgreSQL needs --pg URL (or CAIRN_BENCH_PG_URL / CAIRN_TEST_PG_URL); or run with --db sqlite.');
 
 const TARGET_RATIO = { atLeast: 0.5 } as const;
 const TARGET_RSS_MIB = 300;
